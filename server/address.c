@@ -1,0 +1,224 @@
+/* address.c - email addresses and domain names from untrusted input. */
+#include "address.h"
+
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if malformed.
+ * Follows RFC 3629 table 3-7: no overlongs, no surrogates, <= U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = utf8_seq(p + i, n - i);
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+static int label_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int hostname_valid(const char *s)
+{
+	size_t n = strlen(s), start = 0, i;
+
+	if (n < 1 || n > DOMAIN_MAX)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (!label_valid(s + start, i - start))
+				return 0;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+static int has_control_or_space(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7F)
+			return 1;
+	}
+	return 0;
+}
+
+static int is_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Converts the non-ASCII name tmp to an A-label into out. */
+static int domain_to_ascii(char out[DOMAIN_MAX + 1], const char *tmp,
+			   const char **why)
+{
+	char *ace = NULL; /* owned: from libidn2, freed here */
+	int rc;
+
+	rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&ace,
+			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		*why = "not a valid internationalized domain name";
+		return -1;
+	}
+	if (strlen(ace) > DOMAIN_MAX) {
+		idn2_free(ace);
+		*why = "domain name too long";
+		return -1;
+	}
+	memcpy(out, ace, strlen(ace) + 1);
+	idn2_free(ace);
+	return 0;
+}
+
+int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
+		     const char **why)
+{
+	char tmp[DOMAIN_INPUT_MAX + 1];
+	size_t i;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0) {
+		*why = "empty domain";
+		return -1;
+	}
+	if (len > DOMAIN_INPUT_MAX) {
+		*why = "domain name too long";
+		return -1;
+	}
+	if (!utf8_valid(in, len)) {
+		*why = "domain is not valid UTF-8";
+		return -1;
+	}
+	if (has_control_or_space(in, len)) {
+		*why = "domain contains white space or control characters";
+		return -1;
+	}
+	memcpy(tmp, in, len);
+	tmp[len] = '\0';
+	if (is_ascii(tmp, len)) {
+		if (len > DOMAIN_MAX) {
+			*why = "domain name too long";
+			return -1;
+		}
+		for (i = 0; i <= len; i++)
+			out[i] = (tmp[i] >= 'A' && tmp[i] <= 'Z')
+				     ? (char)(tmp[i] - 'A' + 'a')
+				     : tmp[i];
+	} else if (domain_to_ascii(out, tmp, why) < 0) {
+		return -1;
+	}
+	if (!hostname_valid(out)) {
+		*why = "not a valid domain name";
+		return -1;
+	}
+	return 0;
+}
+
+static int local_part_check(const char *s, size_t n, const char **why)
+{
+	if (n == 0) {
+		*why = "empty local part";
+		return -1;
+	}
+	if (n > LOCALPART_MAX) {
+		*why = "local part longer than 64 bytes";
+		return -1;
+	}
+	if (!utf8_valid(s, n)) {
+		*why = "address is not valid UTF-8";
+		return -1;
+	}
+	if (has_control_or_space(s, n)) {
+		*why = "address contains white space or control characters";
+		return -1;
+	}
+	return 0;
+}
+
+int address_parse(struct address *out, const char *in, const char **why)
+{
+	const char *at = strchr(in, '@');
+	size_t llen;
+
+	if (at == NULL) {
+		*why = "address has no '@'";
+		return -1;
+	}
+	if (strchr(at + 1, '@') != NULL) {
+		*why = "address has more than one '@'";
+		return -1;
+	}
+	llen = (size_t)(at - in);
+	if (local_part_check(in, llen, why) < 0)
+		return -1;
+	if (domain_normalize(out->domain, at + 1, strlen(at + 1), why) < 0)
+		return -1;
+	memcpy(out->local, in, llen);
+	out->local[llen] = '\0';
+	memcpy(out->full, in, llen);
+	out->full[llen] = '@';
+	memcpy(out->full + llen + 1, out->domain, strlen(out->domain) + 1);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* expand.c - fills the placeholders of a settings template. */
+#include "expand.h"
+
+#include <string.h>
+
+struct placeholder {
+	const char *name; /* with the % signs */
+	size_t len;
+};
+
+static const char *value_of(const char *p, const char *domain,
+			    const struct address *addr, size_t *len)
+{
+	static const struct placeholder ph[] = {
+	    {"%EMAILDOMAIN%", 13},
+	    {"%EMAILADDRESS%", 14},
+	    {"%EMAILLOCALPART%", 16},
+	};
+
+	if (strncmp(p, ph[0].name, ph[0].len) == 0) {
+		*len = ph[0].len;
+		return domain;
+	}
+	if (addr != NULL && strncmp(p, ph[1].name, ph[1].len) == 0) {
+		*len = ph[1].len;
+		return addr->full;
+	}
+	if (addr != NULL && strncmp(p, ph[2].name, ph[2].len) == 0) {
+		*len = ph[2].len;
+		return addr->local;
+	}
+	return NULL;
+}
+
+int expand(struct buf *out, const char *tmpl, const char *domain,
+	   const struct address *addr)
+{
+	const char *p = tmpl, *pct, *val;
+	size_t len = 0;
+
+	while ((pct = strchr(p, '%')) != NULL) {
+		buf_append(out, p, (size_t)(pct - p));
+		val = value_of(pct, domain, addr, &len);
+		if (val == NULL) {
+			buf_append(out, "%", 1);
+			p = pct + 1;
+			continue;
+		}
+		buf_puts(out, val);
+		p = pct + len;
+	}
+	buf_puts(out, p);
+	return out->failed ? -1 : 0;
+}

@@ -1,0 +1,17 @@
+/* expand.h - fills the placeholders of a settings template (SPEC §0):
+ * %EMAILDOMAIN% always, %EMAILADDRESS% and %EMAILLOCALPART% when the
+ * request carried an address (else they stay, for the client to fill). */
+#ifndef MAILCONFD_EXPAND_H
+#define MAILCONFD_EXPAND_H
+
+#include "address.h"
+#include "buf.h"
+
+/* Appends tmpl to out with placeholders filled: domain is the hosted
+ * domain (A-label), addr the request's address or NULL. The values are
+ * not escaped: the caller's writer escapes for its format.
+ * Returns 0 or -1 (out of memory). */
+int expand(struct buf *out, const char *tmpl, const char *domain,
+	   const struct address *addr);
+
+#endif

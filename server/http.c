@@ -1,0 +1,357 @@
+/* http.c - the HTTP server on libmicrohttpd.
+ *
+ * The one module that includes <microhttpd.h> (STYLE: one module owns
+ * MHD, one flat dispatch function, MHD's log routed into ours). */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "request.h"
+
+struct http {
+	struct MHD_Daemon *daemon; /* owned */
+	struct model_slot *slot;   /* borrowed from main() */
+	unsigned port;
+};
+
+/* One per request: from the request line to the completion callback. */
+struct exchange {
+	struct http *http;
+	struct model *model; /* one reference, from the first handler call */
+	char *uri;	     /* owned copy of the raw request target */
+	struct buf body;     /* owned: the request body, capped */
+	struct timespec start;
+	int started;
+	int status;
+	size_t bytes;
+	char method[16];
+};
+
+static void exchange_free(struct exchange *x)
+{
+	if (x == NULL)
+		return;
+	model_unref(x->model);
+	free(x->uri);
+	buf_free(&x->body);
+	free(x);
+}
+
+/* MHD calls this with the raw target, before any parsing: the exchange
+ * starts here, so even requests MHD rejects itself are logged. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct exchange *x = calloc(1, sizeof(*x)); /* freed in on_done */
+
+	(void)c;
+	if (x == NULL)
+		return NULL;
+	x->http = cls;
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	x->uri = strdup(uri);
+	return x;
+}
+
+/* Copies s for the log: non-printable bytes as \xHH, at most max bytes. */
+static void log_safe(char *out, size_t outsz, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (n + 5 >= outsz)
+			break;
+		if (ch > 0x20 && ch < 0x7F && ch != '\\') {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, n, "-");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)n);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)n);
+}
+
+/* The access log: client, method, path (no query), status, bytes, us. */
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct exchange *x = *con_cls;
+	char client[INET6_ADDRSTRLEN], path[1100], method[80];
+	struct timespec now;
+	long long us;
+	char *q;
+
+	(void)cls;
+	if (x == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - x->start.tv_sec) * 1000000LL +
+	     (now.tv_nsec - x->start.tv_nsec) / 1000;
+	if (x->uri != NULL && (q = strchr(x->uri, '?')) != NULL)
+		*q = '\0';
+	client_address(c, client, sizeof(client));
+	log_safe(path, sizeof(path), x->uri, 256);
+	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
+	fprintf(stderr, "access: %s %s %s %d %zu %lldus%s\n", client, method,
+		path, x->status, x->bytes, us,
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+							   : " (aborted)");
+	exchange_free(x);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c,
+				  struct exchange *x, struct reply *r)
+{
+	struct MHD_Response *resp;
+	size_t len = r->body.len, i;
+	char *data = buf_steal(&r->body); /* handed to MHD with free() */
+	enum MHD_Result ret;
+
+	if (data == NULL)
+		resp = MHD_create_response_from_buffer(0, (void *)"",
+						       MHD_RESPMEM_PERSISTENT);
+	else
+		resp = MHD_create_response_from_buffer_with_free_callback(
+		    len, data, free);
+	if (resp == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	if (r->content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					r->content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(resp, r->headers[i].name,
+					r->headers[i].value);
+	x->status = r->status;
+	x->bytes = len;
+	ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, struct exchange *x,
+				 int status, const char *text)
+{
+	struct reply r = {0};
+	enum MHD_Result ret;
+
+	reply_text(&r, status, text);
+	ret = send_reply(c, x, &r);
+	reply_free(&r);
+	return ret;
+}
+
+/* Checks made once the headers are in, before any body is read. Returns
+ * 0 to go on, or the status of an early answer. */
+static int early_check(struct MHD_Connection *c, struct exchange *x)
+{
+	const struct limits *l = &x->model->limits;
+	const char *cl;
+	char *end = NULL;
+	unsigned long long n;
+
+	if (x->uri == NULL)
+		return 500;
+	if (strlen(x->uri) > (size_t)l->max_url_length)
+		return 414;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		n = strtoull(cl, &end, 10);
+		if (end == cl || n > (unsigned long long)l->max_body_bytes)
+			return 413;
+	}
+	return 0;
+}
+
+static const char *early_text(int status)
+{
+	switch (status) {
+	case 414:
+		return "Request target too long.";
+	case 413:
+		return "Request body too large.";
+	default:
+		return "Internal error.";
+	}
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
+{
+	struct request req;
+	struct reply r = {0};
+	enum MHD_Result ret;
+
+	request_parse(&req, x->method, x->uri,
+		      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						  MHD_HTTP_HEADER_HOST));
+	req.body = x->body.data;
+	req.body_len = x->body.len;
+	dispatch(&r, x->model, &req, time(NULL));
+	ret = send_reply(c, x, &r);
+	reply_free(&r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct exchange *x = *con_cls;
+	int early;
+
+	(void)url;
+	(void)version;
+	if (x == NULL) /* on_uri ran out of memory */
+		return MHD_NO;
+	if (!x->started) {
+		x->started = 1;
+		x->model = model_slot_acquire(h->slot);
+		snprintf(x->method, sizeof(x->method), "%s", method);
+		early = early_check(c, x);
+		return early ? send_text(c, x, early, early_text(early))
+			     : MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (x->body.len + *upload_size >
+		    (size_t)x->model->limits.max_body_bytes)
+			return send_text(c, x, 413, early_text(413));
+		buf_append(&x->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (x->body.failed)
+		return send_text(c, x, 500, early_text(500));
+	return answer(c, x);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn("http: %s", line);
+}
+
+/* Fills ss with the listen address; returns its length, 0 if invalid. */
+static socklen_t listen_addr(struct sockaddr_storage *ss, const char *addr,
+			     unsigned port, int *ipv6)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*ipv6 = 0;
+		return sizeof(*v4);
+	}
+	if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*ipv6 = 1;
+		return sizeof(*v6);
+	}
+	return 0;
+}
+
+static struct MHD_Daemon *daemon_start(struct http *h,
+				       const struct http_config *cfg,
+				       const struct sockaddr *sa, int ipv6)
+{
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	const struct limits *l = &cfg->limits;
+
+	if (ipv6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, h, MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)l->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)l->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)l->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)l->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
+}
+
+struct http *http_start(const struct http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct http *h = NULL; /* returned, or freed on error */
+	int ipv6 = 0;
+
+	if (listen_addr(&ss, cfg->listen, cfg->port, &ipv6) == 0) {
+		log_error("--listen %s: not a numeric IPv4 or IPv6 address",
+			  cfg->listen);
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->slot = cfg->slot;
+	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
+	if (h->daemon == NULL) {
+		log_error("cannot listen on %s port %u", cfg->listen,
+			  cfg->port);
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info ? info->port : cfg->port;
+	return h;
+}
+
+unsigned http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

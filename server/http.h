@@ -1,0 +1,31 @@
+/* http.h - the HTTP server: the only module that includes <microhttpd.h>.
+ *
+ * Routing, limits, request parsing and the access log; every answer comes
+ * from dispatch() on the model that was current when the request began. */
+#ifndef MAILCONFD_HTTP_H
+#define MAILCONFD_HTTP_H
+
+#include "limits.h"
+#include "model.h"
+
+struct http; /* opaque; owned by main() */
+
+struct http_config {
+	const char *listen; /* numeric IPv4 or IPv6 address */
+	unsigned port;	    /* 0: any free port */
+	unsigned threads;   /* size of the thread pool */
+	struct limits limits;
+	struct model_slot *slot; /* borrowed; must outlive the server */
+};
+
+/* Binds and starts serving. Returns the server, or NULL with the reason
+ * logged. */
+struct http *http_start(const struct http_config *cfg);
+
+/* The port actually bound (useful with port 0). */
+unsigned http_port(const struct http *h);
+
+/* Stops accepting, waits for the threads, frees h. NULL-safe. */
+void http_stop(struct http *h);
+
+#endif

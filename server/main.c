@@ -1,0 +1,291 @@
+/* main.c - options, startup, signals, reload. No protocol logic.
+ *
+ * All mutable state of the daemon lives in main()'s frame: the options,
+ * the model slot and the server. Signals are taken synchronously with
+ * sigwait() in the main thread (blocked everywhere else), so a reload runs
+ * in ordinary code, never in a signal handler. */
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "settings.h"
+
+#ifndef MAILCONFD_VERSION
+#define MAILCONFD_VERSION "0.0.0"
+#endif
+
+#define LIMIT_OPTIONS_MAX 16
+
+struct options {
+	const char *config;
+	const char *listen;
+	unsigned port;
+	unsigned threads;
+	int check;
+	const char *limit_opts[LIMIT_OPTIONS_MAX]; /* --limit NAME=VALUE */
+	size_t n_limit_opts;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mailconfd [options]\n"
+		"  -c, --config FILE     settings table (default: %s)\n"
+		"  -l, --listen ADDR     numeric address to bind (default "
+		"127.0.0.1)\n"
+		"  -p, --port N          port (default 8080; 0 = any free "
+		"port)\n"
+		"  -t, --threads N       worker threads (default: one per "
+		"core)\n"
+		"      --limit NAME=N    override a limit of the table's "
+		"server.limits\n"
+		"  -n, --check           validate the table and exit\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n"
+		"signals: HUP reloads the table, TERM and INT stop.\n",
+		MAILCONFD_SOURCE_CONFIG);
+}
+
+/* The shipped table: the source tree's copy for a binary run from the
+ * build tree, the installed copy otherwise. */
+static const char *default_config(void)
+{
+	static const char build_dir[] = MAILCONFD_BUILD_DIR "/";
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strncmp(exe, build_dir, sizeof(build_dir) - 1) == 0)
+			return MAILCONFD_SOURCE_CONFIG;
+	}
+	return MAILCONFD_INSTALLED_CONFIG;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end != '\0' || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_option(struct options *o, int ch)
+{
+	switch (ch) {
+	case 'c':
+		o->config = optarg;
+		return 0;
+	case 'l':
+		o->listen = optarg;
+		return 0;
+	case 'p':
+		return parse_uint(optarg, 65535, &o->port);
+	case 't':
+		return parse_uint(optarg, 1024, &o->threads) < 0 ||
+			       o->threads == 0
+			   ? -1
+			   : 0;
+	case 'n':
+		o->check = 1;
+		return 0;
+	case 'L':
+		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
+			return -1;
+		o->limit_opts[o->n_limit_opts++] = optarg;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case 'V':
+		printf("mailconfd %s\n", MAILCONFD_VERSION);
+		exit(0);
+	default:
+		return -1;
+	}
+}
+
+static void parse_options(struct options *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"limit", required_argument, NULL, 'L'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int ch;
+
+	o->config = default_config();
+	o->listen = "127.0.0.1";
+	o->port = 8080;
+	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
+	while ((ch = getopt_long(argc, argv, "c:l:p:t:nhV", longopts, NULL)) !=
+	       -1) {
+		if (parse_option(o, ch) < 0) {
+			if (ch != '?')
+				fprintf(stderr,
+					"mailconfd: bad value for -%c: %s\n",
+					ch == 'L' ? 'L' : ch, optarg);
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Applies the --limit options over the table's limits. */
+static int apply_limit_options(const struct options *o, struct limits *l)
+{
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < o->n_limit_opts; i++) {
+		if (limits_set_option(l, o->limit_opts[i], &why) < 0) {
+			log_error("--limit %s: %s", o->limit_opts[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Loads the table; on failure prints every problem and returns NULL. */
+static struct model *load(const struct options *o, FILE *errout)
+{
+	struct settings_errors errs = {BUF_INIT, 0};
+	struct model *m = NULL;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (settings_load(&m, o->config, &errs) < 0) {
+		fputs(errs.text.data ? errs.text.data : "", errout);
+		if (errs.count > SETTINGS_ERRORS_LISTED_MAX)
+			fprintf(errout, "%s: ... and %zu more problems\n",
+				o->config,
+				errs.count - SETTINGS_ERRORS_LISTED_MAX);
+		fprintf(errout, "%s: %zu problem%s\n", o->config, errs.count,
+			errs.count == 1 ? "" : "s");
+	} else if (apply_limit_options(o, &m->limits) < 0) {
+		model_unref(m);
+		m = NULL;
+	} else {
+		log_info("loaded %s: %zu domains, version %s, in %.3f s",
+			 o->config, m->n_domains, m->version,
+			 seconds_since(&t0));
+	}
+	settings_errors_free(&errs);
+	return m;
+}
+
+static void reload(const struct options *o, struct model_slot *slot)
+{
+	struct model *m;
+
+	log_info("reloading %s", o->config);
+	m = load(o, stderr);
+	if (m == NULL) {
+		log_error("reload failed: the table loaded before stays in "
+			  "service");
+		return;
+	}
+	model_slot_swap(slot, m);
+	log_info("reload done");
+}
+
+/* Serves until TERM or INT; HUP reloads. */
+static void serve(const struct options *o, struct model_slot *slot,
+		  const sigset_t *sigs)
+{
+	int sig = 0;
+
+	for (;;) {
+		if (sigwait(sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			reload(o, slot);
+		else
+			break;
+	}
+	log_info("signal %d: stopping", sig);
+}
+
+static void print_listening(const char *addr, unsigned port)
+{
+	if (strchr(addr, ':') != NULL)
+		printf("listening on [%s]:%u\n", addr, port);
+	else
+		printf("listening on %s:%u\n", addr, port);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct model_slot slot;
+	struct http_config cfg;
+	struct http *h;
+	struct model *m;
+	sigset_t sigs;
+
+	memset(&o, 0, sizeof(o));
+	parse_options(&o, argc, argv);
+	xmlInitParser();
+	m = load(&o, stderr);
+	if (o.check) {
+		if (m != NULL)
+			printf("configuration OK\n");
+		model_unref(m);
+		return m != NULL ? 0 : 1;
+	}
+	if (m == NULL)
+		return 1;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread */
+	signal(SIGPIPE, SIG_IGN);
+	model_slot_init(&slot, m);
+	cfg.listen = o.listen;
+	cfg.port = o.port;
+	cfg.threads = o.threads;
+	cfg.limits = m->limits;
+	cfg.slot = &slot;
+	h = http_start(&cfg);
+	if (h == NULL) {
+		model_slot_destroy(&slot);
+		return 1;
+	}
+	print_listening(o.listen, http_port(h));
+	serve(&o, &slot, &sigs);
+	http_stop(h);
+	model_slot_destroy(&slot);
+	xmlCleanupParser();
+	return 0;
+}

@@ -1,0 +1,262 @@
+/* model.c - the loaded settings table: domains, accounts, lifetime. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct model *model_new(void)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	atomic_init(&m->refs, 1);
+	limits_default(&m->limits);
+	return m;
+}
+
+/* FNV-1a, 32 bits: domain names are short and well spread. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static const char *entry_name(const struct model *m, uint32_t idx)
+{
+	return m->names.data + m->domains[idx].name_off;
+}
+
+/* Returns the slot holding name, or the empty slot where it would go. */
+static size_t slot_find(const struct model *m, const char *name)
+{
+	size_t mask = m->n_slots - 1, i = name_hash(name) & mask;
+
+	while (m->slots[i] != 0 &&
+	       strcmp(entry_name(m, m->slots[i] - 1), name) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int slots_grow(struct model *m)
+{
+	size_t n = m->n_slots ? m->n_slots * 2 : 1024, i;
+	uint32_t *old = m->slots; /* freed below */
+	size_t n_old = m->n_slots;
+
+	m->slots = calloc(n, sizeof(*m->slots));
+	if (m->slots == NULL) {
+		m->slots = old;
+		return -1;
+	}
+	m->n_slots = n;
+	for (i = 0; i < n_old; i++)
+		if (old[i] != 0)
+			m->slots[slot_find(m, entry_name(m, old[i] - 1))] =
+			    old[i];
+	free(old);
+	return 0;
+}
+
+static int domains_grow(struct model *m)
+{
+	size_t cap = m->cap_domains ? m->cap_domains * 2 : 256;
+	struct domain_entry *p = realloc(m->domains, cap * sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	m->domains = p;
+	m->cap_domains = cap;
+	return 0;
+}
+
+int model_add_domain(struct model *m, const char *name, uint32_t account)
+{
+	size_t slot, off;
+
+	if ((m->n_domains + 1) * 2 > m->n_slots && slots_grow(m) < 0)
+		return -1;
+	slot = slot_find(m, name);
+	if (m->slots[slot] != 0)
+		return 1;
+	if (m->n_domains == m->cap_domains && domains_grow(m) < 0)
+		return -1;
+	off = m->names.len;
+	if (off > UINT32_MAX || buf_append(&m->names, name, strlen(name) + 1) < 0)
+		return -1;
+	m->domains[m->n_domains].name_off = (uint32_t)off;
+	m->domains[m->n_domains].account = account;
+	m->n_domains++;
+	m->slots[slot] = (uint32_t)m->n_domains;
+	return 0;
+}
+
+const struct account *model_find_domain(const struct model *m,
+					const char *name)
+{
+	uint32_t idx, acc;
+
+	if (m->n_slots == 0)
+		return NULL;
+	idx = m->slots[slot_find(m, name)];
+	if (idx == 0)
+		return NULL;
+	acc = m->domains[idx - 1].account;
+	return acc == 0 ? &m->defaults : &m->overrides[acc - 1];
+}
+
+struct model *model_ref(struct model *m)
+{
+	atomic_fetch_add(&m->refs, 1);
+	return m;
+}
+
+static void endpoints_free(struct endpoint *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].host);
+	free(e);
+}
+
+void account_clear(struct account *a)
+{
+	if (a == NULL)
+		return;
+	free(a->login);
+	free(a->imap_path_prefix);
+	endpoints_free(a->incoming, a->n_incoming);
+	endpoints_free(a->outgoing, a->n_outgoing);
+	memset(a, 0, sizeof(*a));
+}
+
+static struct endpoint *endpoints_copy(const struct endpoint *src, size_t n)
+{
+	struct endpoint *e = calloc(n ? n : 1, sizeof(*e));
+	size_t i;
+
+	if (e == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		e[i] = src[i];
+		e[i].host = strdup(src[i].host);
+		if (e[i].host == NULL) {
+			endpoints_free(e, i);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+int account_copy(struct account *dst, const struct account *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->login = strdup(src->login);
+	dst->imap_path_prefix = strdup(src->imap_path_prefix);
+	dst->incoming = endpoints_copy(src->incoming, src->n_incoming);
+	if (dst->incoming != NULL)
+		dst->n_incoming = src->n_incoming;
+	dst->outgoing = endpoints_copy(src->outgoing, src->n_outgoing);
+	if (dst->outgoing != NULL)
+		dst->n_outgoing = src->n_outgoing;
+	if (dst->login == NULL || dst->imap_path_prefix == NULL ||
+	    dst->incoming == NULL || dst->outgoing == NULL) {
+		account_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+static void provider_clear(struct provider *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->short_name);
+	free(p->organization);
+	free(p->support_url);
+	free(p->profile_id_prefix);
+	free(p->setup_url);
+}
+
+static void model_free(struct model *m)
+{
+	size_t i;
+
+	free(m->source);
+	provider_clear(&m->provider);
+	account_clear(&m->defaults);
+	for (i = 0; i < m->n_overrides; i++)
+		account_clear(&m->overrides[i]);
+	free(m->overrides);
+	buf_free(&m->names);
+	free(m->domains);
+	free(m->slots);
+	free(m);
+}
+
+void model_unref(struct model *m)
+{
+	if (m == NULL)
+		return;
+	if (atomic_fetch_sub(&m->refs, 1) == 1)
+		model_free(m);
+}
+
+void model_slot_init(struct model_slot *s, struct model *m)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	s->current = m;
+}
+
+struct model *model_slot_acquire(struct model_slot *s)
+{
+	struct model *m;
+
+	pthread_mutex_lock(&s->lock);
+	m = model_ref(s->current);
+	pthread_mutex_unlock(&s->lock);
+	return m;
+}
+
+void model_slot_swap(struct model_slot *s, struct model *m)
+{
+	struct model *old;
+
+	pthread_mutex_lock(&s->lock);
+	old = s->current;
+	s->current = m;
+	pthread_mutex_unlock(&s->lock);
+	model_unref(old);
+}
+
+void model_slot_destroy(struct model_slot *s)
+{
+	model_unref(s->current);
+	s->current = NULL;
+	pthread_mutex_destroy(&s->lock);
+}
+
+const char *proto_name(enum proto p)
+{
+	static const char *const names[] = {"imap", "pop3", "smtp"};
+	return names[p];
+}
+
+const char *security_name(enum security s)
+{
+	static const char *const names[] = {"tls", "starttls", "none"};
+	return names[s];
+}
+
+const char *auth_name(enum auth a)
+{
+	static const char *const names[] = {"password", "password-encrypted",
+					    "oauth2"};
+	return names[a];
+}

@@ -1,0 +1,122 @@
+/* model.h - the loaded settings table as plain, immutable structs.
+ *
+ * settings_load() builds a struct model; after that nothing changes it.
+ * A model is shared by the requests that started on it through a reference
+ * count: the model slot holds one reference, every request one more. */
+#ifndef MAILCONFD_MODEL_H
+#define MAILCONFD_MODEL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "limits.h"
+
+enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
+enum security { SECURITY_TLS, SECURITY_STARTTLS, SECURITY_NONE };
+enum auth { AUTH_PASSWORD, AUTH_PASSWORD_ENCRYPTED, AUTH_OAUTH2 };
+
+#define AUTH_MAX 3
+
+struct endpoint {
+	enum proto proto;
+	char *host; /* owned; lower case, may hold %EMAILDOMAIN% */
+	unsigned port;
+	enum security security;
+	enum auth auth[AUTH_MAX]; /* in order of preference */
+	size_t n_auth;
+	int advertise; /* 0: documented for people, never offered to clients */
+};
+
+/* What a mail account on one domain needs: the table's "defaults", or a
+ * domain's entry merged over them field by field. */
+struct account {
+	char *login;		/* owned; may hold %EMAIL...% placeholders */
+	char *imap_path_prefix; /* owned; "" for none */
+	struct endpoint *incoming; /* owned array, preference order */
+	size_t n_incoming;
+	struct endpoint *outgoing; /* owned array, preference order */
+	size_t n_outgoing;
+};
+
+struct provider {
+	char *id;		 /* owned */
+	char *name;		 /* owned */
+	char *short_name;	 /* owned */
+	char *organization;	 /* owned */
+	char *support_url;	 /* owned; may be "" */
+	char *profile_id_prefix; /* owned */
+	char *setup_url;	 /* owned; may hold %EMAILDOMAIN% */
+};
+
+struct model {
+	atomic_int refs;
+	char *source; /* owned: the settings file's path */
+	char version[17]; /* hex digest of everything loaded */
+	struct provider provider;
+	struct limits limits;
+	struct account defaults;
+	struct account *overrides; /* owned array: per-domain accounts */
+	size_t n_overrides;
+	struct buf names; /* owned: every hosted domain, NUL-separated */
+	struct domain_entry {
+		uint32_t name_off; /* into names */
+		uint32_t account;  /* 0: defaults, i+1: overrides[i] */
+	} *domains;		   /* owned array */
+	size_t n_domains, cap_domains;
+	uint32_t *slots; /* owned hash table: index+1 into domains, 0 empty */
+	size_t n_slots;	 /* a power of two */
+};
+
+/* Returns a new empty model with one reference, or NULL (out of memory). */
+struct model *model_new(void);
+
+/* Adds a hosted domain (an already normalized A-label) served with
+ * account 0 (the defaults) or i+1 (overrides[i]).
+ * Returns 0 when added, 1 when it was already there (unchanged), -1 when
+ * out of memory. */
+int model_add_domain(struct model *m, const char *name, uint32_t account);
+
+/* Looks a normalized domain up. Returns its account, or NULL if the domain
+ * is not hosted. The pointer lives as long as the model. */
+const struct account *model_find_domain(const struct model *m,
+					const char *name);
+
+/* Takes one more reference. */
+struct model *model_ref(struct model *m);
+
+/* Drops a reference; the last one frees the model. NULL-safe. */
+void model_unref(struct model *m);
+
+/* Frees what an account owns (not the struct itself). NULL-safe. */
+void account_clear(struct account *a);
+
+/* Deep-copies src into dst (dst's old content is not freed).
+ * Returns 0 or -1 (out of memory; dst is then cleared). */
+int account_copy(struct account *dst, const struct account *src);
+
+/* The current model, swapped atomically on reload. Owned by main(). */
+struct model_slot {
+	pthread_mutex_t lock;
+	struct model *current; /* one reference held by the slot */
+};
+
+void model_slot_init(struct model_slot *s, struct model *m);
+
+/* Returns the current model with a reference the caller must drop with
+ * model_unref(). */
+struct model *model_slot_acquire(struct model_slot *s);
+
+/* Puts m (whose reference passes to the slot) in service; the old model
+ * is released when its last request finishes. */
+void model_slot_swap(struct model_slot *s, struct model *m);
+
+void model_slot_destroy(struct model_slot *s);
+
+const char *proto_name(enum proto p);
+const char *security_name(enum security s);
+const char *auth_name(enum auth a);
+
+#endif

@@ -1,0 +1,55 @@
+/* request.h - what a request asks, parsed from its raw parts.
+ *
+ * A pure function of the method, the raw request target and the Host
+ * header, so it can be unit-tested and fuzzed without a socket. */
+#ifndef MAILCONFD_REQUEST_H
+#define MAILCONFD_REQUEST_H
+
+#include <stddef.h>
+
+#include "address.h"
+
+#define REQUEST_PATH_MAX 1024
+#define REQUEST_VALUE_MAX 1024
+
+enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
+
+struct request {
+	enum method method;
+	char path[REQUEST_PATH_MAX + 1]; /* percent-decoded, case kept */
+	int path_ok;			 /* 0: undecodable or too long */
+	const char *query;		 /* raw, after '?'; "" if none */
+
+	int has_addr;	      /* an address parameter was present... */
+	int addr_ok;	      /* ...and valid: then addr is set */
+	const char *addr_why; /* static reason when !addr_ok */
+	struct address addr;
+
+	char host[DOMAIN_MAX + 1]; /* Host header, normalized, no port */
+	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
+
+	const char *body; /* request body (POST), not owned; may be NULL */
+	size_t body_len;
+};
+
+/* Parses the request. uri is the raw target ("/path?query"), host the
+ * Host header or NULL; both must outlive r (query points into uri).
+ * The domain comes from the address (query emailaddress, email; names
+ * matched ignoring case) if there is one, else from the Host header minus
+ * a leading "autoconfig." or "autodiscover." (SPEC §0). Never fails:
+ * problems are recorded in the fields for the router to answer. */
+void request_parse(struct request *r, const char *method, const char *uri,
+		   const char *host);
+
+/* Looks the query parameter name (compared ignoring case) up in query and
+ * percent-decodes its value into out ('+' stays '+': SPEC §1).
+ * Returns 1 if found and decoded, 0 if absent, -1 if the value is too
+ * long, holds a bad %-escape or a NUL byte. */
+int request_query_get(const char *query, const char *name, char *out,
+		      size_t outsz);
+
+/* Percent-decodes in[0..len) into out (NUL-terminated). Returns the
+ * decoded length, or -1 (bad escape, %00, or does not fit). */
+long request_unescape(char *out, size_t outsz, const char *in, size_t len);
+
+#endif

@@ -1,0 +1,32 @@
+/* settings.h - the settings table: a JSON file -> a validated model.
+ *
+ * The only file that reads the table with jansson. Every problem is
+ * reported, one line each, as "FILE: /json/pointer: problem" (syntax
+ * errors as "FILE:LINE:COL: message", domain list lines as
+ * "LISTFILE:LINE: problem"); the load then fails once. */
+#ifndef MAILCONFD_SETTINGS_H
+#define MAILCONFD_SETTINGS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "model.h"
+
+/* Problems found by a load. Owner: the caller; settings_errors_free(). */
+struct settings_errors {
+	struct buf text; /* one problem per line, each ending in '\n' */
+	size_t count;	 /* every problem, also those past the listing cap */
+};
+
+#define SETTINGS_ERRORS_LISTED_MAX 1000
+
+/* Loads the table in file (domain_files relative to its folder).
+ * On success returns 0 and *out is a new model (one reference, the
+ * caller's). On failure returns -1, *out is NULL and errs lists every
+ * problem. errs must be zeroed by the caller before the first use. */
+int settings_load(struct model **out, const char *file,
+		  struct settings_errors *errs);
+
+void settings_errors_free(struct settings_errors *errs);
+
+#endif
