@@ -7,13 +7,13 @@
 
 #include <stddef.h>
 
-#define DOMAIN_MAX 253	    /* RFC 1035 presentation form, no trailing dot */
-#define LOCALPART_MAX 64    /* RFC 5321 4.5.3.1.1 */
+#define DOMAIN_MAX	 253  /* RFC 1035 presentation form, no trailing dot */
+#define LOCALPART_MAX	 64   /* RFC 5321 4.5.3.1.1 */
 #define DOMAIN_INPUT_MAX 1024 /* U-label input before conversion */
 
 struct address {
-	char local[LOCALPART_MAX + 1];		    /* as given */
-	char domain[DOMAIN_MAX + 1];		    /* normalized A-label */
+	char local[LOCALPART_MAX + 1];		       /* as given */
+	char domain[DOMAIN_MAX + 1];		       /* normalized A-label */
 	char full[LOCALPART_MAX + 1 + DOMAIN_MAX + 1]; /* local@domain */
 };
 

@@ -16,8 +16,8 @@ static const char *socket_type(enum security s)
 
 static const char *auth_method(enum auth a)
 {
-	static const char *const names[] = {
-	    "password-cleartext", "password-encrypted", "OAuth2"};
+	static const char *const names[] = {"password-cleartext",
+					    "password-encrypted", "OAuth2"};
 	return names[a];
 }
 
@@ -25,8 +25,8 @@ static const char *auth_method(enum auth a)
 static int write_server(xmlTextWriterPtr w, const struct render_input *in,
 			const struct endpoint *e, struct buf *tmp)
 {
-	const char *elem = e->proto == PROTO_SMTP ? "outgoingServer"
-						   : "incomingServer";
+	const char *elem =
+	    e->proto == PROTO_SMTP ? "outgoingServer" : "incomingServer";
 	int rc = 0;
 	size_t i;
 
@@ -75,8 +75,8 @@ static int write_documentation(xmlTextWriterPtr w,
 	buf_reset(tmp);
 	rc |= expand(tmp, in->model->provider.setup_url, in->domain, NULL);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "documentation");
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "url",
-					  BAD_CAST tmp->data);
+	rc |=
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "url", BAD_CAST tmp->data);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "descr");
 	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "lang", BAD_CAST "en");
 	rc |= xmlTextWriterWriteString(w, BAD_CAST "Mail setup instructions");
@@ -97,8 +97,8 @@ static int write_provider(xmlTextWriterPtr w, const struct render_input *in,
 	int rc = 0;
 
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "emailProvider");
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "id",
-					  BAD_CAST in->domain);
+	rc |=
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "id", BAD_CAST in->domain);
 	rc |= xmlout_element(w, "domain", in->domain);
 	rc |= xmlout_element(w, "displayName", p->name);
 	rc |= xmlout_element(w, "displayShortName", p->short_name);
@@ -124,8 +124,8 @@ int autoconfig_render(struct buf *out, const struct render_input *in)
 	if (w == NULL)
 		goto out;
 	if (xmlTextWriterStartElement(w, BAD_CAST "clientConfig") < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "version",
-					BAD_CAST "1.1") < 0)
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "1.1") <
+		0)
 		goto out;
 	rc = write_provider(w, in, &tmp);
 out:

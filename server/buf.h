@@ -13,10 +13,14 @@ struct buf {
 	char *data; /* owned; NULL until the first append */
 	size_t len;
 	size_t cap;
-	int failed; /* set once an allocation failed; later appends are no-ops */
+	int failed; /* set once an allocation failed; later appends are no-ops
+		     */
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0, 0                                                  \
+	}
 
 /* Appends n bytes. Returns 0, or -1 when out of memory (then b->failed). */
 int buf_append(struct buf *b, const void *p, size_t n);

@@ -6,7 +6,7 @@
 #include "autoconfig.h"
 #include "log.h"
 
-#define M_GET (1u << METHOD_GET)
+#define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)
 #define M_POST (1u << METHOD_POST)
 
@@ -36,9 +36,8 @@ static const struct route *route_find(const char *path)
 }
 
 /* The hosted domain's account, or NULL with out set to the error. */
-static const struct account *find_account(struct reply *out,
-					  const struct model *m,
-					  const struct request *r)
+static const struct account *
+find_account(struct reply *out, const struct model *m, const struct request *r)
 {
 	const struct account *a;
 
@@ -62,9 +61,8 @@ static int render_route(struct reply *out, const struct route *rt,
 			const struct model *m, const struct request *r,
 			time_t now)
 {
-	struct render_input in = {m,	    NULL,		r->domain,
-				  NULL,	    r->host[0] ? r->host : NULL,
-				  now};
+	struct render_input in = {
+	    m, NULL, r->domain, NULL, r->host[0] ? r->host : NULL, now};
 
 	in.account = find_account(out, m, r);
 	if (in.account == NULL)
@@ -80,8 +78,8 @@ static int render_route(struct reply *out, const struct route *rt,
 	return 0;
 }
 
-int dispatch(struct reply *out, const struct model *m,
-	     const struct request *r, time_t now)
+int dispatch(struct reply *out, const struct model *m, const struct request *r,
+	     time_t now)
 {
 	const struct route *rt = r->path_ok ? route_find(r->path) : NULL;
 

@@ -14,7 +14,7 @@
 
 /* Fills out (zeroed by the caller) with the answer to r. Always sets a
  * status; returns 0, or -1 if rendering failed (out then holds a 500). */
-int dispatch(struct reply *out, const struct model *m,
-	     const struct request *r, time_t now);
+int dispatch(struct reply *out, const struct model *m, const struct request *r,
+	     time_t now);
 
 #endif

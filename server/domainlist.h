@@ -9,8 +9,8 @@
 #include "model.h"
 
 /* Called once per bad line: path, 1-based line number, reason. */
-typedef void (*domainlist_report_fn)(void *cls, const char *path,
-				     size_t line, const char *why);
+typedef void (*domainlist_report_fn)(void *cls, const char *path, size_t line,
+				     const char *why);
 
 /* Adds every domain of the text data[0..len) to m with the defaults
  * account; a domain already in m is left as it is. Bad lines are reported

@@ -121,14 +121,13 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
 	fprintf(stderr, "access: %s %s %s %d %zu %lldus%s\n", client, method,
 		path, x->status, x->bytes, us,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-							   : " (aborted)");
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	exchange_free(x);
 	*con_cls = NULL;
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *c,
-				  struct exchange *x, struct reply *r)
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct exchange *x,
+				  struct reply *r)
 {
 	struct MHD_Response *resp;
 	size_t len = r->body.len, i;

@@ -87,7 +87,8 @@ int model_add_domain(struct model *m, const char *name, uint32_t account)
 	if (m->n_domains == m->cap_domains && domains_grow(m) < 0)
 		return -1;
 	off = m->names.len;
-	if (off > UINT32_MAX || buf_append(&m->names, name, strlen(name) + 1) < 0)
+	if (off > UINT32_MAX ||
+	    buf_append(&m->names, name, strlen(name) + 1) < 0)
 		return -1;
 	m->domains[m->n_domains].name_off = (uint32_t)off;
 	m->domains[m->n_domains].account = account;
@@ -96,8 +97,7 @@ int model_add_domain(struct model *m, const char *name, uint32_t account)
 	return 0;
 }
 
-const struct account *model_find_domain(const struct model *m,
-					const char *name)
+const struct account *model_find_domain(const struct model *m, const char *name)
 {
 	uint32_t idx, acc;
 

@@ -33,8 +33,8 @@ struct endpoint {
 /* What a mail account on one domain needs: the table's "defaults", or a
  * domain's entry merged over them field by field. */
 struct account {
-	char *login;		/* owned; may hold %EMAIL...% placeholders */
-	char *imap_path_prefix; /* owned; "" for none */
+	char *login;		   /* owned; may hold %EMAIL...% placeholders */
+	char *imap_path_prefix;	   /* owned; "" for none */
 	struct endpoint *incoming; /* owned array, preference order */
 	size_t n_incoming;
 	struct endpoint *outgoing; /* owned array, preference order */
@@ -53,7 +53,7 @@ struct provider {
 
 struct model {
 	atomic_int refs;
-	char *source; /* owned: the settings file's path */
+	char *source;	  /* owned: the settings file's path */
 	char version[17]; /* hex digest of everything loaded */
 	struct provider provider;
 	struct limits limits;
@@ -64,7 +64,7 @@ struct model {
 	struct domain_entry {
 		uint32_t name_off; /* into names */
 		uint32_t account;  /* 0: defaults, i+1: overrides[i] */
-	} *domains;		   /* owned array */
+	} * domains;		   /* owned array */
 	size_t n_domains, cap_domains;
 	uint32_t *slots; /* owned hash table: index+1 into domains, 0 empty */
 	size_t n_slots;	 /* a power of two */

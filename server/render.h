@@ -12,10 +12,10 @@
 struct render_input {
 	const struct model *model;
 	const struct account *account; /* the domain's account */
-	const char *domain;		/* hosted domain, A-label */
-	const struct address *addr;	/* NULL when the request had none */
-	const char *host;		/* the name the client used, or NULL */
-	time_t now;			/* the request's clock */
+	const char *domain;	       /* hosted domain, A-label */
+	const struct address *addr;    /* NULL when the request had none */
+	const char *host;	       /* the name the client used, or NULL */
+	time_t now;		       /* the request's clock */
 };
 
 #endif

@@ -52,7 +52,8 @@ int request_query_get(const char *query, const char *name, char *out,
 		const char *eq = memchr(p, '=', (size_t)(end - p));
 		const char *kend = eq ? eq : end;
 
-		if ((size_t)(kend - p) == nlen && strncasecmp(p, name, nlen) == 0) {
+		if ((size_t)(kend - p) == nlen &&
+		    strncasecmp(p, name, nlen) == 0) {
 			const char *v = eq ? eq + 1 : end;
 			return request_unescape(out, outsz, v,
 						(size_t)(end - v)) < 0
@@ -127,8 +128,8 @@ static void parse_address(struct request *r)
 	int i, found = 0;
 
 	for (i = 0; names[i] != NULL && found == 0; i++)
-		found = request_query_get(r->query, names[i], value,
-					  sizeof(value));
+		found =
+		    request_query_get(r->query, names[i], value, sizeof(value));
 	if (found == 0)
 		return;
 	r->has_addr = 1;

@@ -9,7 +9,7 @@
 
 #include "address.h"
 
-#define REQUEST_PATH_MAX 1024
+#define REQUEST_PATH_MAX  1024
 #define REQUEST_VALUE_MAX 1024
 
 enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
@@ -25,7 +25,7 @@ struct request {
 	const char *addr_why; /* static reason when !addr_ok */
 	struct address addr;
 
-	char host[DOMAIN_MAX + 1]; /* Host header, normalized, no port */
+	char host[DOMAIN_MAX + 1];   /* Host header, normalized, no port */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
 	const char *body; /* request body (POST), not owned; may be NULL */

@@ -17,8 +17,8 @@
 #include "domainlist.h"
 
 #define SETTINGS_FILE_MAX (64u << 20)
-#define DOMAIN_FILE_MAX (1u << 30)
-#define PTR_MAX 2048
+#define DOMAIN_FILE_MAX	  (1u << 30)
+#define PTR_MAX		  2048
 
 struct ctx {
 	const char *file;
@@ -49,8 +49,8 @@ static void report_line(struct settings_errors *e, const char *fmt, ...)
 /* Reports a problem with the value at the current JSON pointer. */
 static void fail(struct ctx *c, const char *why)
 {
-	report_line(c->errs, "%s: %s: %s", c->file,
-		    c->ptr_len ? c->ptr : "/", why);
+	report_line(c->errs, "%s: %s: %s", c->file, c->ptr_len ? c->ptr : "/",
+		    why);
 }
 
 /* Appends /token (escaped per RFC 6901) to the pointer; returns the old
@@ -106,8 +106,7 @@ static void check_keys(struct ctx *c, json_t *obj, const char *const *allowed)
 	json_t *v;
 	size_t i, old;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;
@@ -122,8 +121,8 @@ static void check_keys(struct ctx *c, json_t *obj, const char *const *allowed)
 
 /* Reads the string obj[key] into *out (owned by the caller; untouched when
  * the key is absent). Returns 1 if read, 0 if absent, -1 on a problem. */
-static int get_string(struct ctx *c, json_t *obj, const char *key,
-		      int required, char **out)
+static int get_string(struct ctx *c, json_t *obj, const char *key, int required,
+		      char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	size_t old = ptr_push(c, key);
@@ -286,8 +285,7 @@ static int parse_auth(struct ctx *c, json_t *v, struct endpoint *e)
 		return -1;
 	}
 	e->n_auth = 0;
-	json_array_foreach(v, i, item)
-	{
+	json_array_foreach (v, i, item) {
 		old = ptr_push_index(c, i);
 		a = parse_enum(c, item, names, msg);
 		ptr_pop(c, old);
@@ -396,9 +394,8 @@ static int parse_flags(struct ctx *c, json_t *obj, struct endpoint *e)
 static int parse_endpoint(struct ctx *c, json_t *obj, int outgoing,
 			  struct endpoint *e)
 {
-	static const char *const keys[] = {"protocol", "host",	    "port",
-					   "security", "auth",	    "advertise",
-					   NULL};
+	static const char *const keys[] = {
+	    "protocol", "host", "port", "security", "auth", "advertise", NULL};
 	size_t old;
 	int rc = 0;
 
@@ -446,8 +443,7 @@ static int parse_endpoints(struct ctx *c, json_t *obj, const char *key,
 		rc = -1;
 		goto out;
 	}
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		o = ptr_push_index(c, i);
 		if (parse_endpoint(c, item, strcmp(key, "outgoing") == 0,
 				   &e[i]) < 0)
@@ -482,14 +478,16 @@ static int check_account(struct ctx *c, const struct account *a)
 	int rc = 0;
 
 	old = ptr_push(c, "incoming");
-	if (a->incoming != NULL && !has_advertised(a->incoming, a->n_incoming)) {
+	if (a->incoming != NULL &&
+	    !has_advertised(a->incoming, a->n_incoming)) {
 		fail(c, "no server is advertised (all have \"advertise\": "
 			"false)");
 		rc = -1;
 	}
 	ptr_pop(c, old);
 	old = ptr_push(c, "outgoing");
-	if (a->outgoing != NULL && !has_advertised(a->outgoing, a->n_outgoing)) {
+	if (a->outgoing != NULL &&
+	    !has_advertised(a->outgoing, a->n_outgoing)) {
 		fail(c, "no server is advertised (all have \"advertise\": "
 			"false)");
 		rc = -1;
@@ -532,8 +530,8 @@ static int parse_account(struct ctx *c, json_t *obj, struct account *a,
 		rc |= check_placeholders(c, a->login, login_placeholders);
 		ptr_pop(c, old);
 	}
-	rc |= get_string(c, obj, "imap_path_prefix", 0, &a->imap_path_prefix) <
-	      0;
+	rc |=
+	    get_string(c, obj, "imap_path_prefix", 0, &a->imap_path_prefix) < 0;
 	rc |= parse_list(c, obj, "incoming", &a->incoming, &a->n_incoming,
 			 is_defaults);
 	rc |= parse_list(c, obj, "outgoing", &a->outgoing, &a->n_outgoing,
@@ -586,8 +584,8 @@ static int parse_domain_entry(struct ctx *c, const char *key, json_t *v,
 		account_clear(&scratch);
 		return -1;
 	}
-	grown = realloc(c->m->overrides,
-			(c->m->n_overrides + 1) * sizeof(*grown));
+	grown =
+	    realloc(c->m->overrides, (c->m->n_overrides + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return -1;
 	c->m->overrides = grown;
@@ -611,8 +609,7 @@ static int parse_domains(struct ctx *c, json_t *root, int defaults_ok)
 	if (obj == NULL)
 		return json_object_get(root, "domains") ? -1 : 0;
 	top = ptr_push(c, "domains");
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		old = ptr_push(c, key);
 		r = parse_domain_entry(c, key, v, defaults_ok);
 		if (r == -2)
@@ -672,8 +669,7 @@ static int parse_domain_files(struct ctx *c, json_t *root)
 		fail(c, "must be a list of file names");
 		rc = -1;
 	}
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		old = ptr_push_index(c, i);
 		if (!json_is_string(item)) {
 			fail(c, "must be a file name");
@@ -718,9 +714,10 @@ static int provider_defaults(struct provider *p)
 
 static int parse_provider(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = {
-	    "id",	   "name",		"short_name", "organization",
-	    "support_url", "profile_id_prefix", "setup_url",  NULL};
+	static const char *const keys[] = {"id",	  "name",
+					   "short_name",  "organization",
+					   "support_url", "profile_id_prefix",
+					   "setup_url",	  NULL};
 	json_t *obj = get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
 	size_t top;
@@ -749,8 +746,7 @@ static int parse_limits(struct ctx *c, json_t *obj)
 	size_t old;
 	int rc = 0;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		old = ptr_push(c, key);
 		if (!json_is_integer(v)) {
 			fail(c, "must be a whole number");
@@ -790,9 +786,8 @@ static int parse_server(struct ctx *c, json_t *root)
 
 static int parse_root(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = {"provider",	   "defaults",
-					   "domains",	   "domain_files",
-					   "server",	   NULL};
+	static const char *const keys[] = {
+	    "provider", "defaults", "domains", "domain_files", "server", NULL};
 	int rc = 0, defaults_ok;
 
 	if (!json_is_object(root)) {
