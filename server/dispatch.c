@@ -42,7 +42,11 @@ find_account(struct reply *out, const struct model *m, const struct request *r)
 	const struct account *a;
 
 	if (r->has_addr && !r->addr_ok) {
-		reply_text(out, 400, "Bad email address.");
+		struct buf msg = BUF_INIT; /* freed below */
+		buf_printf(&msg, "Bad email address: %s.", r->addr_why);
+		reply_text(out, 400,
+			   msg.failed ? "Bad email address." : msg.data);
+		buf_free(&msg);
 		return NULL;
 	}
 	if (r->domain[0] == '\0') {

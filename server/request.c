@@ -89,6 +89,17 @@ static void parse_path(struct request *r, const char *uri)
 		r->path[0] = '\0';
 }
 
+/* RFC 7230 5.4 / RFC 3986 3.2.3: port = *DIGIT; we take 1..65535. */
+static int port_valid(const char *s)
+{
+	unsigned long v = 0;
+	size_t n = 0;
+
+	for (; s[n] >= '0' && s[n] <= '9' && n < 6; n++)
+		v = v * 10 + (unsigned long)(s[n] - '0');
+	return n > 0 && s[n] == '\0' && v >= 1 && v <= 65535;
+}
+
 /* Host header -> normalized name without port, or "" if unusable. */
 static void parse_host(struct request *r, const char *host)
 {
@@ -100,6 +111,8 @@ static void parse_host(struct request *r, const char *host)
 		return;
 	colon = strchr(host, ':');
 	len = colon ? (size_t)(colon - host) : strlen(host);
+	if (colon != NULL && !port_valid(colon + 1))
+		return;
 	if (domain_normalize(r->host, host, len, &why) < 0)
 		r->host[0] = '\0';
 }

@@ -53,6 +53,21 @@ static void fail(struct ctx *c, const char *why)
 		    why);
 }
 
+/* fail() with a formatted reason. */
+static void failf(struct ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void failf(struct ctx *c, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	fail(c, why);
+}
+
 /* Appends /token (escaped per RFC 6901) to the pointer; returns the old
  * length for ptr_pop(). A pointer longer than PTR_MAX is cut. */
 static size_t ptr_push(struct ctx *c, const char *token)
@@ -187,7 +202,8 @@ static int check_placeholders(struct ctx *c, const char *s,
 			    strncmp(allowed[i], p + 1, n) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			fail(c, "has an unknown placeholder");
+			failf(c, "has an unknown placeholder %.*s", (int)n + 2,
+			      p);
 			return -1;
 		}
 		p = q + 1;
@@ -308,7 +324,7 @@ static int parse_port(struct ctx *c, json_t *obj, struct endpoint *e)
 		rc = -1;
 	} else if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		   json_integer_value(v) > 65535) {
-		fail(c, "must be 1..65535");
+		fail(c, "must be a whole number 1..65535");
 		rc = -1;
 	} else {
 		e->port = (unsigned)json_integer_value(v);
@@ -480,16 +496,18 @@ static int check_account(struct ctx *c, const struct account *a)
 	old = ptr_push(c, "incoming");
 	if (a->incoming != NULL &&
 	    !has_advertised(a->incoming, a->n_incoming)) {
-		fail(c, "no server is advertised (all have \"advertise\": "
-			"false)");
+		fail(c, "no server is offered to clients (one needs "
+			"\"security\" tls or starttls, without "
+			"\"advertise\": false)");
 		rc = -1;
 	}
 	ptr_pop(c, old);
 	old = ptr_push(c, "outgoing");
 	if (a->outgoing != NULL &&
 	    !has_advertised(a->outgoing, a->n_outgoing)) {
-		fail(c, "no server is advertised (all have \"advertise\": "
-			"false)");
+		fail(c, "no server is offered to clients (one needs "
+			"\"security\" tls or starttls, without "
+			"\"advertise\": false)");
 		rc = -1;
 	}
 	ptr_pop(c, old);
@@ -536,8 +554,7 @@ static int parse_account(struct ctx *c, json_t *obj, struct account *a,
 			 is_defaults);
 	rc |= parse_list(c, obj, "outgoing", &a->outgoing, &a->n_outgoing,
 			 is_defaults);
-	if (rc == 0)
-		rc = check_account(c, a);
+	rc |= check_account(c, a);
 	return rc ? -1 : 0;
 }
 
@@ -638,7 +655,7 @@ static int load_domain_file(struct ctx *c, const char *name)
 	long bad;
 	int rc = -1;
 
-	if (name[0] == '/')
+	if (name[0] == '/' || strcmp(c->dir, ".") == 0)
 		buf_puts(&path, name);
 	else
 		buf_printf(&path, "%s/%s", c->dir, name);

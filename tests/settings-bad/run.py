@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Runs `mailconfd --check` on every broken table here and compares what it
+says with NAME.expected, line for line; the exit code must be 1. A missing
+file is checked too. UPDATE_GOLDEN=1 rewrites the .expected files.
+Prints "N passed, N failed"."""
+import glob
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(daemon, name):
+    r = subprocess.run([daemon, "--check", "--config", name], cwd=HERE,
+                       capture_output=True, text=True, timeout=30)
+    lines = [l for l in r.stderr.splitlines() if not l.startswith("info:")]
+    return r.returncode, r.stdout, "\n".join(lines) + "\n"
+
+
+def main(daemon):
+    passed = failed = 0
+    names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(HERE, "*.json")))
+    names.append("does-not-exist.json")
+    for name in names:
+        code, out, err = run(daemon, name)
+        expected_path = os.path.join(HERE, name[:-5] + ".expected")
+        if os.environ.get("UPDATE_GOLDEN"):
+            open(expected_path, "w").write(err)
+        want = open(expected_path).read()
+        if code == 1 and err == want and "configuration OK" not in out:
+            passed += 1
+        else:
+            failed += 1
+            print("%s: exit %d, said:\n%s\nexpected:\n%s" % (name, code, err, want),
+                  file=sys.stderr)
+    # and the shipped table is fine
+    r = subprocess.run([daemon, "--check", "--config",
+                        os.path.join(HERE, "..", "..", "profiles", "hosting-faq.json")],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode == 0 and r.stdout == "configuration OK\n":
+        passed += 1
+    else:
+        failed += 1
+        print("shipped table: exit %d: %s%s" % (r.returncode, r.stdout, r.stderr), file=sys.stderr)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

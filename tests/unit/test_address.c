@@ -1,0 +1,112 @@
+/* test_address.c - addresses and domain names from untrusted input. */
+#include "address.h"
+#include "check.h"
+
+static const char *norm(const char *in)
+{
+	static char out[DOMAIN_MAX + 1];
+	const char *why = NULL;
+
+	if (domain_normalize(out, in, strlen(in), &why) < 0)
+		return why;
+	return out;
+}
+
+static int bad_domain(const char *in)
+{
+	char out[DOMAIN_MAX + 1];
+	const char *why = NULL;
+
+	return domain_normalize(out, in, strlen(in), &why) < 0 && why != NULL;
+}
+
+static void test_domains(void)
+{
+	char label64[80], long_name[300];
+
+	CHECK_STR(norm("Example.ORG"), "example.org");
+	CHECK_STR(norm("example.org."), "example.org");
+	CHECK_STR(norm("müller.example"), "xn--mller-kva.example");
+	CHECK_STR(norm("MÜLLER.example"), "xn--mller-kva.example");
+	CHECK_STR(norm("xn--mller-kva.example"), "xn--mller-kva.example");
+	CHECK_STR(norm("bücher.de"), "xn--bcher-kva.de");
+	CHECK(bad_domain(""));
+	CHECK(bad_domain("."));
+	CHECK(bad_domain("a..b"));
+	CHECK(bad_domain("-a.example"));
+	CHECK(bad_domain("a-.example"));
+	CHECK(bad_domain("a_b.example"));
+	CHECK(bad_domain("exa mple.org"));
+	CHECK(bad_domain("exa\tmple.org"));
+	CHECK(bad_domain("example.org.."));
+	CHECK(bad_domain("ex\xff.org"));
+	CHECK(bad_domain("ex\xc0\x80.org")); /* overlong NUL */
+	memset(label64, 'a', 64);
+	memcpy(label64 + 64, ".org", 5);
+	CHECK(bad_domain(label64));
+	label64[1] = '.'; /* now labels of 1 and 62 */
+	CHECK(!bad_domain(label64));
+	memset(long_name, 'a', sizeof(long_name));
+	for (size_t i = 50; i < 260; i += 50)
+		long_name[i] = '.';
+	long_name[260] = '\0'; /* 260 bytes: too long */
+	CHECK(bad_domain(long_name));
+}
+
+static void test_addresses(void)
+{
+	struct address a;
+	const char *why = NULL;
+	char local[400];
+
+	CHECK(address_parse(&a, "Alice@Example.ORG", &why) == 0);
+	CHECK_STR(a.full, "Alice@example.org");
+	CHECK_STR(a.local, "Alice");
+	CHECK_STR(a.domain, "example.org");
+	CHECK(address_parse(&a, "jörg@müller.example", &why) == 0);
+	CHECK_STR(a.full, "jörg@xn--mller-kva.example");
+	CHECK(address_parse(&a, "<x>\"&'@example.org", &why) == 0);
+	CHECK_STR(a.local, "<x>\"&'");
+	CHECK(address_parse(&a, "a+tag@example.org", &why) == 0);
+	CHECK_STR(a.local, "a+tag");
+
+	CHECK(address_parse(&a, "a@", &why) < 0);
+	CHECK(address_parse(&a, "@b.example", &why) < 0);
+	CHECK_STR(why, "empty local part");
+	CHECK(address_parse(&a, "a@b@example.org", &why) < 0);
+	CHECK_STR(why, "address has more than one '@'");
+	CHECK(address_parse(&a, "no-at-sign", &why) < 0);
+	CHECK(address_parse(&a, "a b@example.org", &why) < 0);
+	CHECK(address_parse(&a, "a\x01@example.org", &why) < 0);
+	CHECK(address_parse(&a, "a\x7f@example.org", &why) < 0);
+	CHECK(address_parse(&a, "a\xff@example.org", &why) < 0);
+	CHECK_STR(why, "address is not valid UTF-8");
+	memset(local, 'x', 300);
+	memcpy(local + 300, "@example.org", 13);
+	CHECK(address_parse(&a, local, &why) < 0);
+	CHECK_STR(why, "local part longer than 64 bytes");
+	memcpy(local + 64, "@example.org", 13);
+	CHECK(address_parse(&a, local, &why) == 0);
+}
+
+static void test_utf8(void)
+{
+	CHECK(utf8_valid("plain", 5));
+	CHECK(utf8_valid("\xc3\xa4", 2));
+	CHECK(utf8_valid("\xf0\x9f\x98\x80", 4));
+	CHECK(!utf8_valid("\xc3", 1));		   /* truncated */
+	CHECK(!utf8_valid("\xe0\x80\x80", 3));	   /* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));	   /* surrogate */
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	CHECK(!utf8_valid("\xf5\x80\x80\x80", 4));
+}
+
+int main(void)
+{
+	test_domains();
+	test_addresses();
+	test_utf8();
+	CHECK(hostname_valid("imap.example.org"));
+	CHECK(!hostname_valid("Imap.example.org"));
+	return check_done();
+}
