@@ -1,48 +1,57 @@
-/* dispatch.c - the router: (model, request) -> reply. */
+/* dispatch.c - the router: (model, request) -> reply.
+ *
+ * One flat table of routes; each route's handler finds the hosted domain
+ * and calls its format's renderer. */
 #include "dispatch.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "autoconfig.h"
+#include "autodiscover.h"
+#include "autodiscover_json.h"
 #include "log.h"
 
 #define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)
 #define M_POST (1u << METHOD_POST)
 
+#define CT_XML	   "application/xml; charset=utf-8"
+#define CT_JSON	   "application/json; charset=utf-8"
+#define AD_JSON_V1 "/autodiscover/autodiscover.json/v1.0/"
+
+struct call {
+	const struct model *m;
+	const struct request *r;
+	time_t now;
+};
+
 struct route {
 	const char *path; /* compared ignoring case */
+	int prefix;	  /* path is a prefix of the request's path */
 	unsigned methods;
 	const char *allow; /* the Allow header of a 405 */
-	int (*render)(struct buf *out, const struct render_input *in);
-	const char *content_type;
+	int (*handle)(struct reply *out, const struct call *c);
 };
 
-static const struct route routes[] = {
-    {"/mail/config-v1.1.xml", M_GET | M_HEAD, "GET, HEAD", autoconfig_render,
-     "application/xml; charset=utf-8"},
-    {"/.well-known/autoconfig/mail/config-v1.1.xml", M_GET | M_HEAD,
-     "GET, HEAD", autoconfig_render, "application/xml; charset=utf-8"},
-};
-
-static const struct route *route_find(const char *path)
+static int render_failed(struct reply *out, const char *what,
+			 const char *domain)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcasecmp(routes[i].path, path) == 0)
-			return &routes[i];
-	return NULL;
+	log_error("rendering %s for %s failed", what, domain);
+	reply_text(out, 500, "Internal error.");
+	return -1;
 }
 
 /* The hosted domain's account, or NULL with out set to the error. */
-static const struct account *
-find_account(struct reply *out, const struct model *m, const struct request *r)
+static const struct account *find_account(struct reply *out,
+					  const struct call *c)
 {
+	const struct request *r = c->r;
 	const struct account *a;
+	struct buf msg = BUF_INIT; /* freed below */
 
 	if (r->has_addr && !r->addr_ok) {
-		struct buf msg = BUF_INIT; /* freed below */
 		buf_printf(&msg, "Bad email address: %s.", r->addr_why);
 		reply_text(out, 400,
 			   msg.failed ? "Bad email address." : msg.data);
@@ -55,37 +64,189 @@ find_account(struct reply *out, const struct model *m, const struct request *r)
 			   "the autoconfig.<domain> name.");
 		return NULL;
 	}
-	a = model_find_domain(m, r->domain);
+	a = model_find_domain(c->m, r->domain);
 	if (a == NULL)
 		reply_text(out, 404, "This domain is not hosted here.");
 	return a;
 }
 
-static int render_route(struct reply *out, const struct route *rt,
-			const struct model *m, const struct request *r,
-			time_t now)
+static int handle_autoconfig(struct reply *out, const struct call *c)
 {
-	struct render_input in = {
-	    m, NULL, r->domain, NULL, r->host[0] ? r->host : NULL, now};
+	struct render_input in = {c->m, NULL, c->r->domain, NULL, NULL, c->now};
 
-	in.account = find_account(out, m, r);
+	in.account = find_account(out, c);
 	if (in.account == NULL)
 		return 0;
-	in.addr = r->addr_ok ? &r->addr : NULL;
-	if (rt->render(&out->body, &in) < 0) {
-		log_error("render %s for %s failed", rt->path, r->domain);
-		reply_text(out, 500, "Internal error.");
-		return -1;
-	}
+	in.addr = c->r->addr_ok ? &c->r->addr : NULL;
+	if (autoconfig_render(&out->body, &in) < 0)
+		return render_failed(out, "autoconfig", in.domain);
 	out->status = 200;
-	out->content_type = rt->content_type;
+	out->content_type = CT_XML;
 	return 0;
+}
+
+/* Autodiscover errors are XML with HTTP 200 (SPEC §2). */
+static int autodiscover_error(struct reply *out, int code, time_t now)
+{
+	buf_reset(&out->body);
+	if (autodiscover_render_error(&out->body, code, now) < 0)
+		return render_failed(out, "autodiscover error", "-");
+	out->status = 200;
+	out->content_type = CT_XML;
+	return 0;
+}
+
+/* Outlook's third step: GET http://autodiscover.<domain>/... -> 302 to
+ * https, when the operator serves HTTPS in front (server.https_in_front). */
+static int autodiscover_redirect(struct reply *out, const struct call *c)
+{
+	struct buf url = BUF_INIT; /* freed below */
+	int rc;
+
+	buf_printf(&url,
+		   "https://autodiscover.%s/autodiscover/autodiscover.xml",
+		   c->r->domain);
+	reply_text(out, 302, "Found.");
+	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
+	buf_free(&url);
+	return rc;
+}
+
+static int handle_autodiscover(struct reply *out, const struct call *c)
+{
+	const struct request *r = c->r;
+	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now};
+	struct address addr;
+	int code;
+
+	if (r->method != METHOD_POST) {
+		if (c->m->https_in_front && !r->via_https &&
+		    model_find_domain(c->m, r->domain) != NULL)
+			return autodiscover_redirect(out, c);
+		return autodiscover_error(out, AUTODISCOVER_INVALID_REQUEST,
+					  c->now);
+	}
+	code = autodiscover_parse(&addr, r->body, r->body_len);
+	if (code != 0)
+		return autodiscover_error(out, code, c->now);
+	in.account = model_find_domain(c->m, addr.domain);
+	if (in.account == NULL)
+		return autodiscover_error(out, AUTODISCOVER_UNKNOWN_USER,
+					  c->now);
+	in.domain = addr.domain;
+	in.addr = &addr;
+	if (autodiscover_render(&out->body, &in) < 0)
+		return render_failed(out, "autodiscover", in.domain);
+	out->status = 200;
+	out->content_type = CT_XML;
+	return 0;
+}
+
+static int json_reply(struct reply *out, int status, const char *code,
+		      const char *message)
+{
+	buf_reset(&out->body);
+	if (autodiscover_json_error(&out->body, code, message) < 0)
+		return render_failed(out, "autodiscover.json", "-");
+	out->status = status;
+	out->content_type = CT_JSON;
+	return 0;
+}
+
+/* The address of a v1.0/<address> path or the Email parameter: 1 if
+ * found (into addr), 0 if none, -1 if malformed. */
+static int json_address(const struct request *r, struct address *addr)
+{
+	const char *why = NULL;
+	size_t n = strlen(AD_JSON_V1);
+
+	if (strncasecmp(r->path, AD_JSON_V1, n) == 0)
+		return address_parse(addr, r->path + n, &why) == 0 ? 1 : -1;
+	if (r->has_addr) {
+		if (!r->addr_ok)
+			return -1;
+		*addr = r->addr;
+		return 1;
+	}
+	return 0;
+}
+
+/* The name for the POX URL: the one the client used, when it belongs to
+ * the domain; else autodiscover.<domain>. Never an arbitrary Host. */
+static void json_url_host(char *out, size_t n, const struct request *r,
+			  const char *domain)
+{
+	if (strcmp(r->host, domain) == 0 ||
+	    (strncmp(r->host, "autodiscover.", 13) == 0 &&
+	     strcmp(r->host + 13, domain) == 0))
+		snprintf(out, n, "%s", r->host);
+	else
+		snprintf(out, n, "autodiscover.%s", domain);
+}
+
+static int handle_autodiscover_json(struct reply *out, const struct call *c)
+{
+	char proto[64], host[DOMAIN_MAX + 32];
+	struct address addr;
+	const char *domain = c->r->domain;
+	int found, st;
+
+	found =
+	    request_query_get(c->r->query, "Protocol", proto, sizeof(proto));
+	if (found <= 0 || strcasecmp(proto, "AutodiscoverV1") != 0) {
+		st = autodiscover_json_render(&out->body,
+					      found > 0 ? proto : NULL, "");
+		out->status = st;
+		out->content_type = CT_JSON;
+		return st < 0 ? render_failed(out, "autodiscover.json", "-")
+			      : 0;
+	}
+	found = json_address(c->r, &addr);
+	if (found < 0)
+		return json_reply(out, 400, "InvalidUser",
+				  "The email address is not valid.");
+	if (found > 0)
+		domain = addr.domain;
+	if (domain[0] == '\0' || model_find_domain(c->m, domain) == NULL)
+		return json_reply(out, 404, "NotFound",
+				  "This domain is not hosted here.");
+	json_url_host(host, sizeof(host), c->r, domain);
+	st = autodiscover_json_render(&out->body, proto, host);
+	out->status = st;
+	out->content_type = CT_JSON;
+	return st < 0 ? render_failed(out, "autodiscover.json", domain) : 0;
+}
+
+static const struct route routes[] = {
+    {"/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
+     handle_autoconfig},
+    {"/.well-known/autoconfig/mail/config-v1.1.xml", 0, M_GET | M_HEAD,
+     "GET, HEAD", handle_autoconfig},
+    {"/autodiscover/autodiscover.xml", 0, M_GET | M_HEAD | M_POST,
+     "GET, HEAD, POST", handle_autodiscover},
+    {"/autodiscover/autodiscover.json", 0, M_GET | M_HEAD, "GET, HEAD",
+     handle_autodiscover_json},
+    {AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD", handle_autodiscover_json},
+};
+
+static const struct route *route_find(const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		n = strlen(routes[i].path);
+		if (routes[i].prefix ? strncasecmp(routes[i].path, path, n) == 0
+				     : strcasecmp(routes[i].path, path) == 0)
+			return &routes[i];
+	}
+	return NULL;
 }
 
 int dispatch(struct reply *out, const struct model *m, const struct request *r,
 	     time_t now)
 {
 	const struct route *rt = r->path_ok ? route_find(r->path) : NULL;
+	struct call c = {m, r, now};
 
 	if (!r->path_ok)
 		return reply_text(out, 400, "Bad request path.");
@@ -95,5 +256,5 @@ int dispatch(struct reply *out, const struct model *m, const struct request *r,
 		reply_text(out, 405, "Method not allowed.");
 		return reply_header(out, "Allow", rt->allow);
 	}
-	return render_route(out, rt, m, r, now);
+	return rt->handle(out, &c);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dispatch.h"
@@ -210,10 +211,14 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	struct request req;
 	struct reply r = {0};
 	enum MHD_Result ret;
+	const char *proto;
 
 	request_parse(&req, x->method, x->uri,
 		      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						  MHD_HTTP_HEADER_HOST));
+	proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					    "X-Forwarded-Proto");
+	req.via_https = proto != NULL && strcasecmp(proto, "https") == 0;
 	req.body = x->body.data;
 	req.body_len = x->body.len;
 	dispatch(&r, x->model, &req, time(NULL));
@@ -245,8 +250,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	if (*upload_size > 0) {
 		if (x->body.len + *upload_size >
-		    (size_t)x->model->limits.max_body_bytes)
-			return send_text(c, x, 413, early_text(413));
+		    (size_t)x->model->limits.max_body_bytes) {
+			/* A chunked body past the cap: MHD cannot answer in
+			 * the middle of a body, so the connection is closed
+			 * (logged as 413, aborted). With Content-Length the
+			 * 413 went out before the body (early_check). */
+			x->status = 413;
+			return MHD_NO;
+		}
 		buf_append(&x->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;

@@ -57,6 +57,7 @@ struct model {
 	char version[17]; /* hex digest of everything loaded */
 	struct provider provider;
 	struct limits limits;
+	int https_in_front; /* server.https_in_front: TLS is served before us */
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;

@@ -28,6 +28,8 @@ struct request {
 	char host[DOMAIN_MAX + 1];   /* Host header, normalized, no port */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
+	int via_https;	  /* a proxy said the client used https (only decides
+			     between a redirect and an answer, never settings) */
 	const char *body; /* request body (POST), not owned; may be NULL */
 	size_t body_len;
 };

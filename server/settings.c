@@ -780,8 +780,8 @@ static int parse_limits(struct ctx *c, json_t *obj)
 
 static int parse_server(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = {"limits", NULL};
-	json_t *obj = get_object(c, root, "server", 0), *limits;
+	static const char *const keys[] = {"limits", "https_in_front", NULL};
+	json_t *obj = get_object(c, root, "server", 0), *limits, *v;
 	size_t top, old;
 	int rc = 0;
 
@@ -789,10 +789,19 @@ static int parse_server(struct ctx *c, json_t *root)
 		return json_object_get(root, "server") ? -1 : 0;
 	top = ptr_push(c, "server");
 	check_keys(c, obj, keys);
+	if ((v = json_object_get(obj, "https_in_front")) != NULL) {
+		old = ptr_push(c, "https_in_front");
+		if (!json_is_boolean(v)) {
+			fail(c, "must be true or false");
+			rc = -1;
+		}
+		c->m->https_in_front = json_is_true(v);
+		ptr_pop(c, old);
+	}
 	limits = get_object(c, obj, "limits", 0);
 	if (limits != NULL) {
 		old = ptr_push(c, "limits");
-		rc = parse_limits(c, limits);
+		rc |= parse_limits(c, limits);
 		ptr_pop(c, old);
 	} else if (json_object_get(obj, "limits") != NULL) {
 		rc = -1;

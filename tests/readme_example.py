@@ -25,8 +25,14 @@ def main(readme_path, golden_dir):
     else:
         failed += 1
         print("README curl command does not ask %s" % target, file=sys.stderr)
+    body = re.search(r"^readme-autodiscover POST \S+ \S+ (\S+)", req, re.M).group(1)
+    if "--data-binary @tests/golden/faq/%s " % body in text:
+        passed += 1
+    else:
+        failed += 1
+        print("README autodiscover curl does not post %s" % body, file=sys.stderr)
     print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or passed < 2 else 0
+    return 1 if failed or passed < 4 else 0
 
 
 if __name__ == "__main__":

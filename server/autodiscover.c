@@ -1,0 +1,249 @@
+/* autodiscover.c - Outlook / Windows Mail POX autodiscover (SPEC §2).
+ *
+ * Spec: [MS-OXDSCLI]; POX reference pages (protocol-pox, ssl-pox,
+ * spa-pox, encryption-pox). Readers checked: Outlook, Thunderbird's
+ * ExchangeAutoDiscover.sys.mjs, python3-exchangelib. */
+#include "autodiscover.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "expand.h"
+#include "xmlout.h"
+
+#define NS_RESPONSE                                                            \
+	"http://schemas.microsoft.com/exchange/autodiscover/responseschema/"   \
+	"2006"
+#define NS_OUTLOOK_2006A                                                       \
+	"http://schemas.microsoft.com/exchange/autodiscover/outlook/"          \
+	"responseschema/2006a"
+#define REQUEST_TEXT_MAX 1024
+
+/* The first child element of n with this local name, or NULL. */
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+/* The element's own text (text and CDATA children only: entity references
+ * are never expanded), trimmed, into out. Returns 0, or -1 if too long. */
+static int text_of(xmlNodePtr n, char *out, size_t outsz)
+{
+	size_t len = 0, k, start = 0;
+
+	out[0] = '\0';
+	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_TEXT_NODE &&
+		    n->type != XML_CDATA_SECTION_NODE)
+			continue;
+		k = strlen((const char *)n->content);
+		if (len + k >= outsz)
+			return -1;
+		memcpy(out + len, n->content, k + 1);
+		len += k;
+	}
+	while (len > 0 && strchr(" \t\r\n", out[len - 1]) != NULL)
+		out[--len] = '\0';
+	while (out[start] != '\0' && strchr(" \t\r\n", out[start]) != NULL)
+		start++;
+	memmove(out, out + start, len - start + 1);
+	return 0;
+}
+
+/* Is s the Outlook 2006a response schema, http:// or https:// spelling? */
+static int is_outlook_schema(const char *s)
+{
+	static const char tail[] = "://schemas.microsoft.com/exchange/"
+				   "autodiscover/outlook/responseschema/2006a";
+
+	if (strncmp(s, "https", 5) == 0)
+		s += 5;
+	else if (strncmp(s, "http", 4) == 0)
+		s += 4;
+	else
+		return 0;
+	return strcmp(s, tail) == 0;
+}
+
+static int parse_request(struct address *addr, xmlNodePtr req)
+{
+	char text[REQUEST_TEXT_MAX];
+	const char *why = NULL;
+	xmlNodePtr schema = child(req, "AcceptableResponseSchema");
+	xmlNodePtr email = child(req, "EMailAddress");
+
+	if (schema != NULL && (text_of(schema, text, sizeof(text)) < 0 ||
+			       !is_outlook_schema(text)))
+		return AUTODISCOVER_BAD_SCHEMA;
+	if (email == NULL)
+		email = child(req, "LegacyDN");
+	if (email == NULL || text_of(email, text, sizeof(text)) < 0)
+		return AUTODISCOVER_INVALID_REQUEST;
+	if (address_parse(addr, text, &why) < 0)
+		return AUTODISCOVER_INVALID_REQUEST;
+	return 0;
+}
+
+int autodiscover_parse(struct address *addr, const char *body, size_t len)
+{
+	xmlDocPtr doc = NULL; /* freed below */
+	xmlNodePtr root;
+	int rc = AUTODISCOVER_INVALID_REQUEST;
+
+	if (body == NULL || len == 0 || len > (size_t)1 << 30)
+		return rc;
+	/* No XML_PARSE_NOENT, no DTDLOAD: entities stay references. */
+	doc = xmlReadMemory(body, (int)len, "request.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR |
+				XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (doc == NULL || doc->intSubset != NULL) /* a DTD: refuse */
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name, "Autodiscover"))
+		goto out;
+	rc = parse_request(addr, child(root, "Request"));
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* SPEC §2: tls -> SSL on + Encryption SSL (implicit TLS as "TLS" made
+ * Outlook try STARTTLS on 993); starttls -> SSL on + Encryption TLS. */
+static int write_security(xmlTextWriterPtr w, enum security s)
+{
+	static const char *const ssl[] = {"on", "on", "off"};
+	static const char *const enc[] = {"SSL", "TLS", "None"};
+	int rc = 0;
+
+	rc |= xmlout_element(w, "SSL", ssl[s]);
+	rc |= xmlout_element(w, "Encryption", enc[s]);
+	return rc;
+}
+
+static int write_protocol(xmlTextWriterPtr w, const struct render_input *in,
+			  const struct endpoint *e, struct buf *tmp)
+{
+	static const char *const types[] = {"IMAP", "POP3", "SMTP"};
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Protocol");
+	rc |= xmlout_element(w, "Type", types[e->proto]);
+	rc |= xmlout_element(w, "TTL", "1");
+	buf_reset(tmp);
+	rc |= expand(tmp, e->host, in->domain, in->addr);
+	rc |= xmlout_element(w, "Server", tmp->data);
+	rc |= xmlout_element_uint(w, "Port", e->port);
+	buf_reset(tmp);
+	rc |= expand(tmp, in->account->login, in->domain, in->addr);
+	rc |= xmlout_element(w, "LoginName", tmp->data);
+	rc |= xmlout_element(w, "DomainRequired", "off");
+	rc |= xmlout_element(w, "SPA", "off"); /* absent means on (NTLM) */
+	rc |= write_security(w, e->security);
+	rc |= xmlout_element(w, "AuthRequired", "on");
+	if (e->proto == PROTO_SMTP) {
+		rc |= xmlout_element(w, "UsePOPAuth", "on");
+		rc |= xmlout_element(w, "SMTPLast", "off");
+	}
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The first advertised endpoint of protocol p, or NULL. */
+static const struct endpoint *first_of(const struct endpoint *e, size_t n,
+				       enum proto p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].proto == p && e[i].advertise)
+			return &e[i];
+	return NULL;
+}
+
+static int write_account(xmlTextWriterPtr w, const struct render_input *in,
+			 struct buf *tmp)
+{
+	const struct account *a = in->account;
+	const struct endpoint *e[3];
+	size_t i;
+	int rc = 0;
+
+	e[0] = first_of(a->incoming, a->n_incoming, PROTO_IMAP);
+	e[1] = first_of(a->incoming, a->n_incoming, PROTO_POP3);
+	e[2] = first_of(a->outgoing, a->n_outgoing, PROTO_SMTP);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Account");
+	rc |= xmlout_element(w, "AccountType", "email");
+	rc |= xmlout_element(w, "Action", "settings");
+	for (i = 0; i < 3 && rc >= 0; i++)
+		if (e[i] != NULL)
+			rc |= write_protocol(w, in, e[i], tmp);
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
+int autodiscover_render(struct buf *out, const struct render_input *in)
+{
+	struct buf tmp = BUF_INIT; /* scratch for filled templates; freed */
+	xmlTextWriterPtr w = xmlout_new(out);
+	int rc = 0;
+
+	if (w == NULL || in->addr == NULL) {
+		xmlout_finish(w, -1);
+		return -1;
+	}
+	rc |= xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Autodiscover",
+					  BAD_CAST NS_RESPONSE);
+	rc |= xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Response",
+					  BAD_CAST NS_OUTLOOK_2006A);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "User");
+	rc |= xmlout_element(w, "DisplayName", in->addr->full);
+	rc |= xmlTextWriterEndElement(w);
+	if (rc >= 0)
+		rc = write_account(w, in, &tmp);
+	rc = xmlout_finish(w, rc);
+	buf_free(&tmp);
+	return rc;
+}
+
+static const char *error_message(int code)
+{
+	switch (code) {
+	case AUTODISCOVER_BAD_SCHEMA:
+		return "Provider is not available";
+	case AUTODISCOVER_UNKNOWN_USER:
+		return "The e-mail address cannot be found.";
+	default:
+		return "Invalid Request";
+	}
+}
+
+int autodiscover_render_error(struct buf *out, int code, time_t now)
+{
+	xmlTextWriterPtr w = xmlout_new(out);
+	char hms[16], id[24];
+	struct tm tm;
+	int rc = 0;
+
+	if (w == NULL)
+		return -1;
+	gmtime_r(&now, &tm);
+	snprintf(hms, sizeof(hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
+	snprintf(id, sizeof(id), "%lu", (unsigned long)now % 4294967296ul);
+	rc |= xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Autodiscover",
+					  BAD_CAST NS_RESPONSE);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Response");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Error");
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "Time", BAD_CAST hms);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "Id", BAD_CAST id);
+	rc |= xmlout_element_uint(w, "ErrorCode", (unsigned)code);
+	rc |= xmlout_element(w, "Message", error_message(code));
+	rc |= xmlTextWriterWriteElement(w, BAD_CAST "DebugData", BAD_CAST "");
+	return xmlout_finish(w, rc);
+}

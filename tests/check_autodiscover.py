@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Checks rendered autodiscover answers with parsers we did not write:
+xmllint for well-formedness, then python3-exchangelib (a real autodiscover
+client, Debian's package) reads each POX answer the way it reads an
+Exchange server's: settings answers must give IMAP/POP3/SMTP protocols
+with SPA off, AuthRequired on and SSL on; error answers must raise the
+error exchangelib maps the code to. JSON answers are read by json.
+Prints "N passed, N failed"."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+from exchangelib.autodiscover.properties import Autodiscover
+from exchangelib.errors import AutoDiscoverFailed, ErrorNonExistentMailbox
+
+
+def check_xml(path):
+    problems = []
+    r = subprocess.run(["xmllint", "--noout", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        problems.append("xmllint: " + r.stderr.strip())
+    data = open(path, "rb").read()
+    ad = Autodiscover.from_bytes(data)
+    if ad.response is not None:
+        acc = ad.response.account
+        if acc.type != "email" or acc.action != "settings":
+            problems.append("account type/action %r %r" % (acc.type, acc.action))
+        types = [p.type for p in acc.protocols]
+        if types not in (["IMAP", "POP3", "SMTP"], ["IMAP", "SMTP"], ["POP3", "SMTP"]):
+            problems.append("protocol order %r" % types)
+        for p in acc.protocols:
+            if p.spa is not False or p.auth_required is not True or p.ssl is not True:
+                problems.append("%s: spa=%r auth_required=%r ssl=%r" % (p.type, p.spa, p.auth_required, p.ssl))
+            if not p.server or not p.port or not p.login_name:
+                problems.append("%s: server/port/login missing" % p.type)
+    else:
+        err = ad.error_response.error
+        try:
+            ad.raise_errors()
+            problems.append("error answer raised nothing")
+        except ErrorNonExistentMailbox:
+            if err.code != "500":
+                problems.append("non-existent mailbox for code %s" % err.code)
+        except AutoDiscoverFailed:
+            if err.code not in ("600", "601"):
+                problems.append("unexpected code %s" % err.code)
+        if not err.time or not err.id:
+            problems.append("Error without Time or Id")
+    return problems
+
+
+def main(dirs):
+    passed = failed = 0
+    for d in dirs:
+        answers = glob.glob(os.path.join(d, "*.xml")) + glob.glob(os.path.join(d, "*.json"))
+        for path in sorted(p for p in answers if not p.endswith("settings.json")):
+            try:
+                if path.endswith(".json"):
+                    obj = json.load(open(path))
+                    ok = ("Url" in obj and obj["Url"].startswith("https://")) or "ErrorCode" in obj
+                    problems = [] if ok else ["unexpected JSON %r" % obj]
+                else:
+                    problems = check_xml(path)
+            except Exception as e:  # a parse failure is a finding
+                problems = ["%s: %s" % (type(e).__name__, e)]
+            if problems:
+                failed += 1
+                for p in problems:
+                    print("%s: %s" % (path, p), file=sys.stderr)
+            else:
+                passed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
