@@ -12,6 +12,7 @@
 #include "autodiscover.h"
 #include "autodiscover_json.h"
 #include "log.h"
+#include "mobileconfig.h"
 
 #define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)
@@ -19,6 +20,8 @@
 
 #define CT_XML	   "application/xml; charset=utf-8"
 #define CT_JSON	   "application/json; charset=utf-8"
+#define CT_HTML	   "text/html; charset=utf-8"
+#define CT_PROFILE "application/x-apple-aspen-config"
 #define AD_JSON_V1 "/autodiscover/autodiscover.json/v1.0/"
 
 struct call {
@@ -217,6 +220,115 @@ static int handle_autodiscover_json(struct reply *out, const struct call *c)
 	return st < 0 ? render_failed(out, "autodiscover.json", domain) : 0;
 }
 
+/* A short page for a person whose browser asked for a profile. The texts
+ * are static: nothing from the request is echoed. */
+static int html_error(struct reply *out, int status, const char *en,
+		      const char *de)
+{
+	buf_reset(&out->body);
+	buf_printf(&out->body,
+		   "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		   "<meta name=\"viewport\" content=\"width=device-width\">"
+		   "<title>%d</title></head>\n<body>\n<p lang=\"en\">%s</p>\n"
+		   "<p lang=\"de\">%s</p>\n</body></html>\n",
+		   status, en, de);
+	out->status = status;
+	out->content_type = CT_HTML;
+	return out->body.failed ? -1 : 0;
+}
+
+/* ?type=imap|pop3 (or pop): -1 none, 0 IMAP, 1 POP3, -2 unknown. */
+static int profile_type(const struct request *r)
+{
+	char v[16];
+
+	if (request_query_get(r->query, "type", v, sizeof(v)) != 1 || !v[0])
+		return -1;
+	if (strcasecmp(v, "imap") == 0)
+		return 0;
+	if (strcasecmp(v, "pop3") == 0 || strcasecmp(v, "pop") == 0)
+		return 1;
+	return -2;
+}
+
+/* ?name=: the sender name, if it is short printable UTF-8. */
+static const char *profile_name(const struct request *r, char *v, size_t n)
+{
+	size_t i;
+
+	if (request_query_get(r->query, "name", v, n) != 1 || !v[0] ||
+	    !utf8_valid(v, strlen(v)))
+		return NULL;
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
+			return NULL;
+	return v;
+}
+
+static int profile_headers(struct reply *out, const char *domain)
+{
+	struct buf cd = BUF_INIT; /* freed below */
+	int rc;
+
+	buf_printf(&cd, "attachment; filename=\"%s.mobileconfig\"", domain);
+	rc = cd.failed ? -1 : reply_header(out, "Content-Disposition", cd.data);
+	buf_free(&cd);
+	out->status = 200;
+	out->content_type = CT_PROFILE;
+	return rc;
+}
+
+/* Replaces the plist in out->body by its CMS SignedData. */
+static int profile_sign(struct reply *out, struct signer *s)
+{
+	struct buf der = BUF_INIT; /* swapped into out->body */
+	struct buf plist = out->body;
+
+	if (signer_sign(s, &der, plist.data, plist.len) < 0) {
+		buf_free(&der);
+		return -1;
+	}
+	out->body = der;
+	buf_free(&plist);
+	return 0;
+}
+
+static int handle_profile(struct reply *out, const struct call *c)
+{
+	const struct request *r = c->r;
+	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now};
+	struct profile_options opt = {profile_type(r), r->lang, NULL};
+	char name[256];
+	int rc;
+
+	if (!r->has_addr)
+		return html_error(out, 400,
+				  "Give your e-mail address: "
+				  "?email=you@your-domain.",
+				  "Bitte geben Sie Ihre E-Mail-Adresse an: "
+				  "?email=sie@ihre-domain.");
+	if (!r->addr_ok || opt.want_pop == -2)
+		return html_error(out, 400, "This e-mail address is not valid.",
+				  "Diese E-Mail-Adresse ist ungültig.");
+	in.account = model_find_domain(c->m, r->addr.domain);
+	if (in.account == NULL)
+		return html_error(out, 404, "This domain is not hosted here.",
+				  "Diese Domain wird hier nicht betreut.");
+	in.domain = r->addr.domain;
+	in.addr = &r->addr;
+	opt.account_name = profile_name(r, name, sizeof(name));
+	rc = mobileconfig_render(&out->body, &in, &opt);
+	if (rc == 1)
+		return html_error(out, 404,
+				  "This domain offers no server of "
+				  "that type.",
+				  "Diese Domain bietet keinen Server dieser "
+				  "Art an.");
+	if (rc < 0 || (c->m->signer && profile_sign(out, c->m->signer) < 0))
+		return render_failed(out, "profile", in.domain);
+	return profile_headers(out, in.domain);
+}
+
 static const struct route routes[] = {
     {"/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
@@ -227,6 +339,8 @@ static const struct route routes[] = {
     {"/autodiscover/autodiscover.json", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autodiscover_json},
     {AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD", handle_autodiscover_json},
+    {"/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
+     handle_profile},
 };
 
 static const struct route *route_find(const char *path)

@@ -216,6 +216,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	request_parse(&req, x->method, x->uri,
 		      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						  MHD_HTTP_HEADER_HOST));
+	request_set_language(
+	    &req, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					      MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					    "X-Forwarded-Proto");
 	req.via_https = proto != NULL && strcasecmp(proto, "https") == 0;

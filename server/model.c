@@ -189,6 +189,7 @@ static void model_free(struct model *m)
 	size_t i;
 
 	free(m->source);
+	signer_free(m->signer);
 	provider_clear(&m->provider);
 	account_clear(&m->defaults);
 	for (i = 0; i < m->n_overrides; i++)

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "limits.h"
+#include "signer.h"
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
 enum security { SECURITY_TLS, SECURITY_STARTTLS, SECURITY_NONE };
@@ -58,6 +59,7 @@ struct model {
 	struct provider provider;
 	struct limits limits;
 	int https_in_front; /* server.https_in_front: TLS is served before us */
+	struct signer *signer; /* owned; NULL: profiles are not signed */
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;

@@ -1,6 +1,7 @@
 /* request.c - what a request asks, parsed from its raw parts. */
 #include "request.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -165,8 +166,71 @@ void request_parse(struct request *r, const char *method, const char *uri,
 	parse_path(r, uri);
 	parse_host(r, host);
 	parse_address(r);
+	request_set_language(r, NULL);
 	if (r->addr_ok)
 		memcpy(r->domain, r->addr.domain, strlen(r->addr.domain) + 1);
 	else
 		domain_from_host(r);
+}
+
+static int lang_supported(const char *s, size_t n, char out[3])
+{
+	if (n < 2 || (n > 2 && s[2] != '-' && s[2] != '_'))
+		return 0;
+	if (strncasecmp(s, "de", 2) != 0 && strncasecmp(s, "en", 2) != 0)
+		return 0;
+	out[0] = (char)(s[0] | 0x20);
+	out[1] = (char)(s[1] | 0x20);
+	out[2] = '\0';
+	return 1;
+}
+
+/* q-value of an Accept-Language item's parameters (RFC 9110 12.4.2). */
+static double item_q(const char *params, const char *end)
+{
+	const char *q = params;
+
+	while (q != NULL && q < end) {
+		while (q < end && (*q == ';' || *q == ' '))
+			q++;
+		if (end - q > 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
+			return strtod(q + 2, NULL);
+		q = memchr(q, ';', (size_t)(end - q));
+	}
+	return 1.0;
+}
+
+static void language_from_header(struct request *r, const char *h)
+{
+	double best = 0.0, q;
+	const char *p = h, *end, *semi;
+	char tag[3];
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		semi = memchr(p, ';', (size_t)(end - p));
+		q = item_q(semi, end);
+		if (lang_supported(p, (size_t)((semi ? semi : end) - p), tag) &&
+		    q > best) {
+			best = q;
+			memcpy(r->lang, tag, 3);
+		}
+		p = *end ? end + 1 : NULL;
+	}
+}
+
+void request_set_language(struct request *r, const char *accept_language)
+{
+	char v[16];
+
+	memcpy(r->lang, "en", 3);
+	if (request_query_get(r->query, "lang", v, sizeof(v)) == 1 &&
+	    lang_supported(v, strlen(v), r->lang))
+		return;
+	if (accept_language != NULL)
+		language_from_header(r, accept_language);
 }

@@ -25,7 +25,8 @@ struct request {
 	const char *addr_why; /* static reason when !addr_ok */
 	struct address addr;
 
-	char host[DOMAIN_MAX + 1];   /* Host header, normalized, no port */
+	char host[DOMAIN_MAX + 1]; /* Host header, normalized, no port */
+	char lang[3]; /* "en" or "de": ?lang=, else Accept-Language */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
 	int via_https;	  /* a proxy said the client used https (only decides
@@ -42,6 +43,10 @@ struct request {
  * problems are recorded in the fields for the router to answer. */
 void request_parse(struct request *r, const char *method, const char *uri,
 		   const char *host);
+
+/* Sets r->lang: the query's lang=de|en if present, else the first of
+ * de/en in the Accept-Language header (by its q-values), else "en". */
+void request_set_language(struct request *r, const char *accept_language);
 
 /* Looks the query parameter name (compared ignoring case) up in query and
  * percent-decodes its value into out ('+' stays '+': SPEC §1).

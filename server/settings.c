@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "address.h"
 #include "domainlist.h"
@@ -210,6 +211,8 @@ static int check_placeholders(struct ctx *c, const char *s,
 	}
 	return 0;
 }
+
+static char *table_path(const struct ctx *c, const char *name);
 
 static const char *const host_placeholders[] = {"EMAILDOMAIN", NULL};
 static const char *const login_placeholders[] = {
@@ -651,27 +654,24 @@ static void report_list_line(void *cls, const char *path, size_t line,
 /* Loads one domain list; path relative to the settings file's folder. */
 static int load_domain_file(struct ctx *c, const char *name)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT; /* both freed below */
+	struct buf data = BUF_INIT;	  /* freed below */
+	char *path = table_path(c, name); /* freed below */
 	long bad;
 	int rc = -1;
 
-	if (name[0] == '/' || strcmp(c->dir, ".") == 0)
-		buf_puts(&path, name);
-	else
-		buf_printf(&path, "%s/%s", c->dir, name);
-	if (path.failed)
+	if (path == NULL)
 		goto out;
-	if (buf_read_file(&data, path.data, DOMAIN_FILE_MAX) < 0) {
+	if (buf_read_file(&data, path, DOMAIN_FILE_MAX) < 0) {
 		report_line(c->errs, "%s: %s: cannot read %s: %s", c->file,
-			    c->ptr, path.data, strerror(errno));
+			    c->ptr, path, strerror(errno));
 		goto out;
 	}
 	digest_add(c, data.data, data.len);
-	bad = domainlist_parse(c->m, path.data, data.data, data.len,
+	bad = domainlist_parse(c->m, path, data.data, data.len,
 			       report_list_line, c);
 	rc = bad == 0 ? 0 : -1;
 out:
-	buf_free(&path);
+	free(path);
 	buf_free(&data);
 	return rc;
 }
@@ -778,9 +778,59 @@ static int parse_limits(struct ctx *c, json_t *obj)
 	return rc;
 }
 
+/* A path from the table: absolute, or relative to the table's folder.
+ * Returns a new string (the caller frees it) or NULL. */
+static char *table_path(const struct ctx *c, const char *name)
+{
+	struct buf path = BUF_INIT; /* handed to the caller */
+
+	if (name[0] == '/' || strcmp(c->dir, ".") == 0)
+		buf_puts(&path, name);
+	else
+		buf_printf(&path, "%s/%s", c->dir, name);
+	return buf_steal(&path);
+}
+
+/* server.signing: {"certificate": PEM chain, "key": PEM key}, read now,
+ * so a reload picks renewed certificates up (SPEC §3). */
+static int parse_signing(struct ctx *c, json_t *server)
+{
+	static const char *const keys[] = {"certificate", "key", NULL};
+	json_t *obj = get_object(c, server, "signing", 0);
+	char *cert = NULL, *key = NULL, *cpath = NULL, *kpath = NULL;
+	char why[512];
+	size_t top;
+	int rc = -1;
+
+	if (obj == NULL)
+		return -1;
+	top = ptr_push(c, "signing");
+	check_keys(c, obj, keys);
+	if (get_string(c, obj, "certificate", 1, &cert) < 0 ||
+	    get_string(c, obj, "key", 1, &key) < 0)
+		goto out;
+	cpath = table_path(c, cert);
+	kpath = table_path(c, key);
+	if (cpath == NULL || kpath == NULL)
+		goto out;
+	c->m->signer = signer_load(cpath, kpath, time(NULL), why, sizeof(why));
+	if (c->m->signer == NULL)
+		fail(c, why);
+	else
+		rc = 0;
+out:
+	ptr_pop(c, top);
+	free(cert);
+	free(key);
+	free(cpath);
+	free(kpath);
+	return rc;
+}
+
 static int parse_server(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = {"limits", "https_in_front", NULL};
+	static const char *const keys[] = {"limits", "https_in_front",
+					   "signing", NULL};
 	json_t *obj = get_object(c, root, "server", 0), *limits, *v;
 	size_t top, old;
 	int rc = 0;
@@ -798,6 +848,8 @@ static int parse_server(struct ctx *c, json_t *root)
 		c->m->https_in_front = json_is_true(v);
 		ptr_pop(c, old);
 	}
+	if (json_object_get(obj, "signing") != NULL)
+		rc |= parse_signing(c, obj);
 	limits = get_object(c, obj, "limits", 0);
 	if (limits != NULL) {
 		old = ptr_push(c, "limits");

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Cross-format consistency: for several tables and addresses, the
-Thunderbird autoconfig and the Outlook autodiscover answers (read by
-xml.etree and by exchangelib) name the same hosts, ports, security and
-login, in the same order: the first entry of each protocol in autoconfig
-is the one autodiscover offers."""
+Thunderbird autoconfig, the Outlook autodiscover answer (read by xml.etree
+and by exchangelib) and the Apple profile (read by plistlib) name the same
+hosts, ports, security and login, in the same order: the first entry of
+each protocol in autoconfig is the one autodiscover offers; the profile
+offers the table's preferred protocol with its implicit-TLS server first
+(a profile has only a UseSSL flag), else its first."""
 import json
 import os
+import plistlib
 import sys
 import tempfile
 import urllib.parse
@@ -17,7 +20,8 @@ from daemon import ROOT, SHIPPED, Checks, Daemon
 
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 TABLES = [SHIPPED, os.path.join(GOLDEN, "overrides", "settings.json"),
-          os.path.join(GOLDEN, "autodiscover", "settings.json")]
+          os.path.join(GOLDEN, "autodiscover", "settings.json"),
+          os.path.join(GOLDEN, "mobileconfig", "settings.json")]
 LOCALS = ["alice", "Bob.Smith", "a+tag"]
 
 
@@ -52,6 +56,37 @@ def from_autodiscover(body):
     return [(t, h, p, mode[e], l) for (t, h, p, _, l), e in zip(out, encs)]
 
 
+def all_autoconfig(body):
+    prov = ET.fromstring(body).find("emailProvider")
+    return [(s.get("type").upper(), s.findtext("hostname"), int(s.findtext("port")),
+             s.findtext("socketType"), s.findtext("username"))
+            for s in prov if s.tag in ("incomingServer", "outgoingServer")]
+
+
+def expected_profile(entries, table, dom):
+    """What the profile must hold, from the autoconfig entries."""
+    t = json.load(open(table))
+    incoming = t["domains"][dom].get("incoming", t["defaults"]["incoming"])
+    first = next(e["protocol"] for e in incoming if e.get("advertise", e["security"] != "none"))
+
+    def pick(kind):
+        cands = [e for e in entries if e[0] == kind]
+        tls = [e for e in cands if e[3] == "SSL"]
+        e = (tls or cands)[0]
+        return (e[1], e[2], True, e[4])
+    return {"type": "EmailTypePOP" if first == "pop3" else "EmailTypeIMAP",
+            "in": pick(first.upper()), "out": pick("SMTP")}
+
+
+def from_profile(body):
+    m = plistlib.loads(body)["PayloadContent"][0]
+    return {"type": m["EmailAccountType"],
+            "in": (m["IncomingMailServerHostName"], m["IncomingMailServerPortNumber"],
+                   m["IncomingMailServerUseSSL"], m["IncomingMailServerUsername"]),
+            "out": (m["OutgoingMailServerHostName"], m["OutgoingMailServerPortNumber"],
+                    m["OutgoingMailServerUseSSL"], m["OutgoingMailServerUsername"])}
+
+
 def main(binary):
     t = Checks()
     compared = 0
@@ -71,6 +106,11 @@ def main(binary):
                         continue
                     a, b = from_autoconfig(ac), from_autodiscover(ad)
                     t.check(a == b and len(a) >= 2, "%s:\n autoconfig   %r\n autodiscover %r" % (addr, a, b))
+                    st3, _, pr = d.request("GET", "/apple/mail.mobileconfig?email=" + q)
+                    if t.check(st3 == 200, "%s: profile %d" % (addr, st3)):
+                        want, got = expected_profile(all_autoconfig(ac), table, dom), from_profile(pr)
+                        t.check(want == got, "%s:\n from autoconfig %r\n profile         %r"
+                                % (addr, want, got))
                     compared += 1
         finally:
             t.check(d.stop() == 0, "clean exit")

@@ -1,0 +1,265 @@
+/* mobileconfig.c - Apple configuration profiles (SPEC §3).
+ *
+ * An XML plist written with libxml2 (DOCTYPE as Apple writes it), one
+ * com.apple.mail.managed payload inside a Configuration. */
+#include "mobileconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "expand.h"
+#include "uuid.h"
+#include "xmlout.h"
+
+struct texts {
+	const char *display; /* PayloadDisplayName: display + address */
+	const char *before;  /* PayloadDescription: before, address, */
+	const char *after;   /* " (IMAP)", after */
+};
+
+static const struct texts texts_en = {
+    "E-mail account", "Sets up the e-mail account ",
+    " on this device. The profile holds no password: you enter it while "
+    "installing."};
+static const struct texts texts_de = {
+    "E-Mail-Konto", "Richtet das E-Mail-Konto ",
+    " auf diesem Gerät ein. Das Profil enthält kein Passwort: Sie geben es "
+    "bei der Installation ein."};
+
+static const char *apple_auth(const struct endpoint *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_auth; i++) {
+		if (e->auth[i] == AUTH_PASSWORD)
+			return "EmailAuthPassword";
+		if (e->auth[i] == AUTH_PASSWORD_ENCRYPTED)
+			return "EmailAuthCRAMMD5";
+	}
+	return "EmailAuthPassword"; /* OAuth2 has no profile key */
+}
+
+/* The advertised endpoint of protocol p, implicit TLS preferred. */
+static const struct endpoint *pick(const struct endpoint *e, size_t n,
+				   enum proto p)
+{
+	const struct endpoint *first = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].proto != p || !e[i].advertise)
+			continue;
+		if (e[i].security == SECURITY_TLS)
+			return &e[i];
+		if (first == NULL)
+			first = &e[i];
+	}
+	return first;
+}
+
+static const struct endpoint *pick_incoming(const struct account *a,
+					    int want_pop)
+{
+	size_t i;
+
+	if (want_pop < 0) /* the table's preference: the first offered */
+		for (i = 0; i < a->n_incoming && want_pop < 0; i++)
+			if (a->incoming[i].advertise)
+				want_pop = a->incoming[i].proto == PROTO_POP3;
+	return pick(a->incoming, a->n_incoming,
+		    want_pop ? PROTO_POP3 : PROTO_IMAP);
+}
+
+static int key_string(xmlTextWriterPtr w, const char *key, const char *val)
+{
+	int rc = xmlout_element(w, "key", key);
+
+	return rc < 0 ? -1 : xmlout_element(w, "string", val);
+}
+
+static int key_int(xmlTextWriterPtr w, const char *key, unsigned val)
+{
+	int rc = xmlout_element(w, "key", key);
+
+	return rc < 0 ? -1 : xmlout_element_uint(w, "integer", val);
+}
+
+static int key_bool(xmlTextWriterPtr w, const char *key, int val)
+{
+	int rc = xmlout_element(w, "key", key);
+
+	if (rc < 0)
+		return -1;
+	rc = xmlTextWriterStartElement(w, BAD_CAST(val ? "true" : "false"));
+	return rc < 0 ? -1 : xmlTextWriterEndElement(w);
+}
+
+/* Writes the Incoming* or Outgoing* keys of one server. */
+static int write_server(xmlTextWriterPtr w, const struct render_input *in,
+			const char *side, const struct endpoint *e,
+			struct buf *tmp)
+{
+	char key[64];
+	int rc = 0;
+
+	buf_reset(tmp);
+	rc |= expand(tmp, e->host, in->domain, in->addr);
+	snprintf(key, sizeof(key), "%sMailServerHostName", side);
+	rc |= key_string(w, key, tmp->data);
+	snprintf(key, sizeof(key), "%sMailServerPortNumber", side);
+	rc |= key_int(w, key, e->port);
+	snprintf(key, sizeof(key), "%sMailServerUseSSL", side);
+	rc |= key_bool(w, key, e->security != SECURITY_NONE);
+	buf_reset(tmp);
+	rc |= expand(tmp, in->account->login, in->domain, in->addr);
+	snprintf(key, sizeof(key), "%sMailServerUsername", side);
+	rc |= key_string(w, key, tmp->data);
+	snprintf(key, sizeof(key), "%sMailServerAuthentication", side);
+	rc |= key_string(w, key, apple_auth(e));
+	return rc < 0 ? -1 : 0;
+}
+
+struct ids {
+	char top_id[1024], mail_id[1040];
+	char top_uuid[UUID_STR_LEN + 1], mail_uuid[UUID_STR_LEN + 1];
+};
+
+/* PayloadIdentifier <prefix>.<address>; UUIDv5 in a name space of the
+ * provider's own, of "<address>" and "<address>/mail". */
+static int make_ids(struct ids *ids, const struct render_input *in)
+{
+	const struct provider *p = &in->model->provider;
+	const char *prefix =
+	    p->profile_id_prefix[0] ? p->profile_id_prefix : p->id;
+	const char *addr = in->addr->full;
+	uint8_t ns[16], u[16];
+	char name[sizeof(in->addr->full) + 8];
+
+	snprintf(ids->top_id, sizeof(ids->top_id), "%s.%s", prefix, addr);
+	snprintf(ids->mail_id, sizeof(ids->mail_id), "%s.mail", ids->top_id);
+	if (uuid_v5(ns, uuid_namespace_dns, p->id, strlen(p->id)) < 0 ||
+	    uuid_v5(u, ns, addr, strlen(addr)) < 0)
+		return -1;
+	uuid_format(ids->top_uuid, u);
+	snprintf(name, sizeof(name), "%s/mail", addr);
+	if (uuid_v5(u, ns, name, strlen(name)) < 0)
+		return -1;
+	uuid_format(ids->mail_uuid, u);
+	return 0;
+}
+
+static int write_mail_payload(xmlTextWriterPtr w, const struct render_input *in,
+			      const struct profile_options *opt,
+			      const struct endpoint *inc,
+			      const struct endpoint *out, const struct ids *ids,
+			      struct buf *tmp)
+{
+	const struct provider *p = &in->model->provider;
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "dict");
+	buf_reset(tmp);
+	buf_printf(tmp, "%s (%s)", p->short_name, in->addr->full);
+	rc |= key_string(w, "EmailAccountDescription", tmp->data);
+	if (opt->account_name != NULL)
+		rc |= key_string(w, "EmailAccountName", opt->account_name);
+	rc |= key_string(w, "EmailAccountType",
+			 inc->proto == PROTO_POP3 ? "EmailTypePOP"
+						  : "EmailTypeIMAP");
+	rc |= key_string(w, "EmailAddress", in->addr->full);
+	rc |= write_server(w, in, "Incoming", inc, tmp);
+	if (inc->proto == PROTO_IMAP && in->account->imap_path_prefix[0])
+		rc |= key_string(w, "IncomingMailServerIMAPPathPrefix",
+				 in->account->imap_path_prefix);
+	rc |= write_server(w, in, "Outgoing", out, tmp);
+	rc |= key_bool(w, "OutgoingPasswordSameAsIncomingPassword", 1);
+	rc |= key_string(w, "PayloadDisplayName", p->name);
+	rc |= key_string(w, "PayloadIdentifier", ids->mail_id);
+	rc |= key_string(w, "PayloadType", "com.apple.mail.managed");
+	rc |= key_string(w, "PayloadUUID", ids->mail_uuid);
+	rc |= key_int(w, "PayloadVersion", 1);
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_top(xmlTextWriterPtr w, const struct render_input *in,
+		     const struct profile_options *opt,
+		     const struct endpoint *inc, const struct ids *ids,
+		     struct buf *tmp)
+{
+	const struct provider *p = &in->model->provider;
+	const struct texts *t =
+	    strcmp(opt->lang, "de") == 0 ? &texts_de : &texts_en;
+	int rc = 0;
+
+	buf_reset(tmp);
+	buf_printf(tmp, "%s%s (%s)%s", t->before, in->addr->full,
+		   inc->proto == PROTO_POP3 ? "POP3" : "IMAP", t->after);
+	rc |= key_string(w, "PayloadDescription", tmp->data);
+	buf_reset(tmp);
+	buf_printf(tmp, "%s: %s", t->display, in->addr->full);
+	rc |= key_string(w, "PayloadDisplayName", tmp->data);
+	rc |= key_string(w, "PayloadIdentifier", ids->top_id);
+	rc |= key_string(w, "PayloadOrganization",
+			 p->organization[0] ? p->organization : p->name);
+	rc |= key_bool(w, "PayloadRemovalDisallowed", 0);
+	rc |= key_string(w, "PayloadType", "Configuration");
+	rc |= key_string(w, "PayloadUUID", ids->top_uuid);
+	rc |= key_int(w, "PayloadVersion", 1);
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_profile(xmlTextWriterPtr w, const struct render_input *in,
+			 const struct profile_options *opt,
+			 const struct endpoint *inc, const struct endpoint *out,
+			 struct buf *tmp)
+{
+	struct ids ids;
+	int rc = 0;
+
+	if (make_ids(&ids, in) < 0)
+		return -1;
+	/* On one line, as Apple writes it: libxml2 breaks it when indenting */
+	rc |= xmlTextWriterSetIndent(w, 0);
+	rc |= xmlTextWriterWriteDTD(
+	    w, BAD_CAST "plist", BAD_CAST "-//Apple//DTD PLIST 1.0//EN",
+	    BAD_CAST "http://www.apple.com/DTDs/PropertyList-1.0.dtd", NULL);
+	rc |= xmlTextWriterWriteRaw(w, BAD_CAST "\n");
+	rc |= xmlTextWriterSetIndent(w, 1);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "plist");
+	rc |=
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "1.0");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "dict");
+	rc |= xmlout_element(w, "key", "PayloadContent");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "array");
+	if (rc < 0 || write_mail_payload(w, in, opt, inc, out, &ids, tmp) < 0)
+		return -1;
+	rc |= xmlTextWriterEndElement(w);
+	if (rc < 0 || write_top(w, in, opt, inc, &ids, tmp) < 0)
+		return -1;
+	return 0;
+}
+
+int mobileconfig_render(struct buf *out, const struct render_input *in,
+			const struct profile_options *opt)
+{
+	const struct account *a = in->account;
+	const struct endpoint *inc = pick_incoming(a, opt->want_pop);
+	const struct endpoint *smtp =
+	    pick(a->outgoing, a->n_outgoing, PROTO_SMTP);
+	struct buf tmp = BUF_INIT; /* scratch for filled templates; freed */
+	xmlTextWriterPtr w;
+	int rc;
+
+	if (inc == NULL || smtp == NULL)
+		return 1;
+	if (in->addr == NULL)
+		return -1;
+	w = xmlout_new(out);
+	if (w == NULL)
+		return -1;
+	rc = write_profile(w, in, opt, inc, smtp, &tmp);
+	rc = xmlout_finish(w, rc);
+	buf_free(&tmp);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* mobileconfig.h - Apple configuration profiles for iPhone, iPad and Mac
+ * (SPEC §3; schema: shared/reference/apple/com.apple.mail.managed.yaml). */
+#ifndef MAILCONFD_MOBILECONFIG_H
+#define MAILCONFD_MOBILECONFIG_H
+
+#include "buf.h"
+#include "render.h"
+
+struct profile_options {
+	int want_pop;	  /* -1: as the table prefers, 0: IMAP, 1: POP3 */
+	const char *lang; /* "en" or "de" */
+	const char *account_name; /* the sender name, or NULL (omitted) */
+};
+
+/* Appends the XML plist profile for in->addr (required) to out: the
+ * preferred advertised incoming server of the chosen protocol (implicit
+ * TLS first: the profile has only a UseSSL flag), the preferred outgoing
+ * server, the IMAP path prefix, no password. PayloadIdentifier and every
+ * PayloadUUID derive from the address, so a second download replaces the
+ * account. Returns 0, 1 if the domain offers no server of the asked
+ * protocol, or -1 on error. */
+int mobileconfig_render(struct buf *out, const struct render_input *in,
+			const struct profile_options *opt);
+
+#endif
