@@ -13,6 +13,7 @@
 #include "autodiscover_json.h"
 #include "log.h"
 #include "mobileconfig.h"
+#include "setup_page.h"
 
 #define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)
@@ -329,6 +330,41 @@ static int handle_profile(struct reply *out, const struct call *c)
 	return profile_headers(out, in.domain);
 }
 
+static int page_headers(struct reply *out, int status)
+{
+	out->status = status;
+	out->content_type = CT_HTML;
+	/* No script, no outside resource: the page needs neither. */
+	return reply_header(out, "Content-Security-Policy",
+			    "default-src 'none'; style-src 'unsafe-inline'; "
+			    "img-src data:; form-action 'self'; "
+			    "frame-ancestors 'none'");
+}
+
+static int handle_setup(struct reply *out, const struct call *c)
+{
+	const struct request *r = c->r;
+	struct render_input in = {c->m, NULL, r->domain, NULL, NULL, c->now};
+	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
+	char name[256];
+
+	if (c->m->pages == NULL) {
+		log_error("setup page requested but no templates are loaded");
+		return reply_text(out, 503, "No setup page here.");
+	}
+	in.account = r->domain[0] ? model_find_domain(c->m, r->domain) : NULL;
+	if (in.account == NULL)
+		return html_error(out, opt.bad_address ? 400 : 404,
+				  "This domain is not hosted here.",
+				  "Diese Domain wird hier nicht betreut.");
+	in.addr = r->addr_ok ? &r->addr : NULL;
+	if (profile_name(r, name, sizeof(name)) != NULL)
+		opt.display_name = name;
+	if (setup_page_render(&out->body, &in, &opt) < 0)
+		return render_failed(out, "setup page", in.domain);
+	return page_headers(out, opt.bad_address ? 400 : 200);
+}
+
 static const struct route routes[] = {
     {"/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
@@ -341,6 +377,8 @@ static const struct route routes[] = {
     {AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD", handle_autodiscover_json},
     {"/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_profile},
+    {"/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {"/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
 };
 
 static const struct route *route_find(const char *path)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
+#include "dns.h"
 #include "http.h"
 #include "log.h"
 #include "settings.h"
@@ -25,6 +27,8 @@
 
 struct options {
 	const char *config;
+	const char *templates;
+	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
 	const char *listen;
 	unsigned port;
 	unsigned threads;
@@ -38,6 +42,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mailconfd [options]\n"
 		"  -c, --config FILE     settings table (default: %s)\n"
+		"      --templates DIR   the setup page's templates (default: "
+		"%s)\n"
+		"      --dns DOMAIN      print the DNS records for DOMAIN and "
+		"exit\n"
 		"  -l, --listen ADDR     numeric address to bind (default "
 		"127.0.0.1)\n"
 		"  -p, --port N          port (default 8080; 0 = any free "
@@ -49,24 +57,22 @@ static void usage(FILE *f)
 		"  -n, --check           validate the table and exit\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
-		"signals: HUP reloads the table, TERM and INT stop.\n",
-		MAILCONFD_SOURCE_CONFIG);
+		"signals: HUP reloads the table and templates, TERM and INT "
+		"stop.\n",
+		MAILCONFD_SOURCE_CONFIG, MAILCONFD_SOURCE_TEMPLATES);
 }
 
-/* The shipped table: the source tree's copy for a binary run from the
- * build tree, the installed copy otherwise. */
-static const char *default_config(void)
+/* Is this binary the one in the build tree (not an installed copy)? */
+static int running_from_build_tree(void)
 {
 	static const char build_dir[] = MAILCONFD_BUILD_DIR "/";
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (n > 0) {
-		exe[n] = '\0';
-		if (strncmp(exe, build_dir, sizeof(build_dir) - 1) == 0)
-			return MAILCONFD_SOURCE_CONFIG;
-	}
-	return MAILCONFD_INSTALLED_CONFIG;
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	return strncmp(exe, build_dir, sizeof(build_dir) - 1) == 0;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -99,6 +105,12 @@ static int parse_option(struct options *o, int ch)
 	case 'n':
 		o->check = 1;
 		return 0;
+	case 'T':
+		o->templates = optarg;
+		return 0;
+	case 'D':
+		o->dns_domain = optarg;
+		return 0;
 	case 'L':
 		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
 			return -1;
@@ -124,13 +136,20 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"threads", required_argument, NULL, 't'},
 	    {"limit", required_argument, NULL, 'L'},
 	    {"check", no_argument, NULL, 'n'},
+	    {"templates", required_argument, NULL, 'T'},
+	    {"dns", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int ch;
 
-	o->config = default_config();
+	int built = running_from_build_tree();
+
+	o->config =
+	    built ? MAILCONFD_SOURCE_CONFIG : MAILCONFD_INSTALLED_CONFIG;
+	o->templates =
+	    built ? MAILCONFD_SOURCE_TEMPLATES : MAILCONFD_INSTALLED_TEMPLATES;
 	o->listen = "127.0.0.1";
 	o->port = 8080;
 	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
@@ -166,6 +185,49 @@ static int apply_limit_options(const struct options *o, struct limits *l)
 	return 0;
 }
 
+/* The setup page's templates, loaded with the table: a reload re-reads
+ * them, and a broken one fails the reload like a broken table. */
+static int load_pages(const struct options *o, struct model *m, FILE *errout)
+{
+	char err[1024];
+
+	m->pages = pages_load(o->templates, err, sizeof(err));
+	if (m->pages != NULL)
+		return 0;
+	fprintf(errout, "%s\n", err);
+	return -1;
+}
+
+/* --dns DOMAIN: the zone lines for a hosted domain. */
+static int print_dns(const struct model *m, const char *domain)
+{
+	char name[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	const struct account *a;
+	struct buf out = BUF_INIT; /* freed below */
+	int rc = 1;
+
+	if (domain_normalize(name, domain, strlen(domain), &why) < 0) {
+		fprintf(stderr, "mailconfd: --dns %s: %s\n", domain, why);
+		return 1;
+	}
+	a = model_find_domain(m, name);
+	if (a == NULL)
+		fprintf(stderr, "mailconfd: --dns %s: not hosted by %s\n",
+			domain, m->source);
+	else if (m->provider.service_host[0] == '\0')
+		fprintf(stderr,
+			"mailconfd: --dns: set provider.service_host "
+			"in %s (the name mailconfd answers on)\n",
+			m->source);
+	else if (dns_records(&out, name, a, m->provider.service_host) == 0) {
+		fputs(out.data, stdout);
+		rc = 0;
+	}
+	buf_free(&out);
+	return rc;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -191,7 +253,8 @@ static struct model *load(const struct options *o, FILE *errout)
 				errs.count - SETTINGS_ERRORS_LISTED_MAX);
 		fprintf(errout, "%s: %zu problem%s\n", o->config, errs.count,
 			errs.count == 1 ? "" : "s");
-	} else if (apply_limit_options(o, &m->limits) < 0) {
+	} else if (apply_limit_options(o, &m->limits) < 0 ||
+		   load_pages(o, m, errout) < 0) {
 		model_unref(m);
 		m = NULL;
 	} else {
@@ -257,6 +320,11 @@ int main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 	xmlInitParser();
 	m = load(&o, stderr);
+	if (o.dns_domain != NULL && m != NULL) {
+		int rc = print_dns(m, o.dns_domain);
+		model_unref(m);
+		return rc;
+	}
 	if (o.check) {
 		if (m != NULL)
 			printf("configuration OK\n");

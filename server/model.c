@@ -182,6 +182,7 @@ static void provider_clear(struct provider *p)
 	free(p->support_url);
 	free(p->profile_id_prefix);
 	free(p->setup_url);
+	free(p->service_host);
 }
 
 static void model_free(struct model *m)
@@ -190,6 +191,7 @@ static void model_free(struct model *m)
 
 	free(m->source);
 	signer_free(m->signer);
+	pages_free(m->pages);
 	provider_clear(&m->provider);
 	account_clear(&m->defaults);
 	for (i = 0; i < m->n_overrides; i++)

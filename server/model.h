@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "limits.h"
+#include "pages.h"
 #include "signer.h"
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
@@ -50,6 +51,7 @@ struct provider {
 	char *support_url;	 /* owned; may be "" */
 	char *profile_id_prefix; /* owned */
 	char *setup_url;	 /* owned; may hold %EMAILDOMAIN% */
+	char *service_host;	 /* owned; mailconfd's own name, or "" */
 };
 
 struct model {
@@ -60,6 +62,7 @@ struct model {
 	struct limits limits;
 	int https_in_front; /* server.https_in_front: TLS is served before us */
 	struct signer *signer; /* owned; NULL: profiles are not signed */
+	struct pages *pages;   /* owned; NULL: no setup page (not loaded) */
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;

@@ -717,6 +717,34 @@ static int check_url(struct ctx *c, json_t *obj, const char *key, char **url)
 	return check_placeholders(c, *url, host_placeholders);
 }
 
+/* provider.service_host: the name mailconfd itself answers on (the
+ * target of the autoconfig./autodiscover. CNAMEs and SRV records). */
+static int check_service_host(struct ctx *c, json_t *obj, char **host)
+{
+	char norm[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	size_t old;
+	int rc = 0;
+
+	if (get_string(c, obj, "service_host", 0, host) <= 0)
+		return 0;
+	old = ptr_push(c, "service_host");
+	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
+		fail(c, why);
+		rc = -1;
+	} else {
+		char *s = strdup(norm); /* an A-label may be longer */
+		if (s == NULL) {
+			rc = -1;
+		} else {
+			free(*host);
+			*host = s;
+		}
+	}
+	ptr_pop(c, old);
+	return rc;
+}
+
 static int provider_defaults(struct provider *p)
 {
 	p->organization = strdup("");
@@ -731,10 +759,10 @@ static int provider_defaults(struct provider *p)
 
 static int parse_provider(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = {"id",	  "name",
-					   "short_name",  "organization",
-					   "support_url", "profile_id_prefix",
-					   "setup_url",	  NULL};
+	static const char *const keys[] = {
+	    "id",	    "name",	    "short_name",
+	    "organization", "support_url",  "profile_id_prefix",
+	    "setup_url",    "service_host", NULL};
 	json_t *obj = get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
 	size_t top;
@@ -752,6 +780,7 @@ static int parse_provider(struct ctx *c, json_t *root)
 			 &p->profile_id_prefix) < 0;
 	rc |= check_url(c, obj, "support_url", &p->support_url) < 0;
 	rc |= check_url(c, obj, "setup_url", &p->setup_url) < 0;
+	rc |= check_service_host(c, obj, &p->service_host) < 0;
 	ptr_pop(c, top);
 	return rc ? -1 : 0;
 }

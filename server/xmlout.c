@@ -12,7 +12,19 @@ static int xmlout_write(void *ctx, const char *p, int len)
 	return len;
 }
 
+static xmlTextWriterPtr writer_new(struct buf *out, int declaration);
+
 xmlTextWriterPtr xmlout_new(struct buf *out)
+{
+	return writer_new(out, 1);
+}
+
+xmlTextWriterPtr xmlout_new_fragment(struct buf *out)
+{
+	return writer_new(out, 0);
+}
+
+static xmlTextWriterPtr writer_new(struct buf *out, int declaration)
 {
 	xmlOutputBufferPtr ob; /* owned by the writer once created */
 	xmlTextWriterPtr w;
@@ -27,7 +39,8 @@ xmlTextWriterPtr xmlout_new(struct buf *out)
 	}
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
 	    xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
-	    xmlTextWriterStartDocument(w, "1.0", "utf-8", NULL) < 0) {
+	    (declaration &&
+	     xmlTextWriterStartDocument(w, "1.0", "utf-8", NULL) < 0)) {
 		xmlFreeTextWriter(w);
 		return NULL;
 	}

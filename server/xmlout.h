@@ -14,6 +14,10 @@
  * NULL when out of memory. Free it with xmlout_finish(). */
 xmlTextWriterPtr xmlout_new(struct buf *out);
 
+/* Like xmlout_new() but without the XML declaration: for a fragment such
+ * as inline SVG in an HTML page. */
+xmlTextWriterPtr xmlout_new_fragment(struct buf *out);
+
 /* Closes every open element, flushes into the buffer and frees w.
  * rc is the caller's status so far; returns 0 if it and the writer
  * succeeded, else -1. NULL-safe. */

@@ -1,7 +1,7 @@
 /* golden_run.c - renders every request of a case file through the real
  * router and compares the answers with the expected files beside it.
  *
- * usage: golden_run SETTINGS CASEDIR
+ * usage: golden_run SETTINGS CASEDIR [TEMPLATES]
  * CASEDIR/requests.txt: one request per line, "NAME METHOD TARGET HOST
  * [BODYFILE]" (HOST "-" for none), '#' comments. Expected answers:
  * CASEDIR/NAME.head (status and headers) and CASEDIR/NAME.EXT (the body;
@@ -120,10 +120,15 @@ int main(int argc, char **argv)
 	char path[1024], line[4096];
 	FILE *f;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
 	if (settings_load(&m, argv[1], &errs) < 0) {
 		fputs(errs.text.data, stderr);
+		return 1;
+	}
+	if (argc == 4 &&
+	    (m->pages = pages_load(argv[3], line, sizeof(line))) == NULL) {
+		fprintf(stderr, "%s\n", line);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/requests.txt", argv[2]);

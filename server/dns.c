@@ -1,0 +1,75 @@
+/* dns.c - the DNS records that make clients find the service (SPEC §5). */
+#include "dns.h"
+
+#include <string.h>
+
+#include "expand.h"
+
+struct service {
+	const char *label; /* RFC 6186 / RFC 8314 service label */
+	enum proto proto;
+	enum security security;
+};
+
+/* Implicit TLS (RFC 8314) and STARTTLS (RFC 6186) services. */
+static const struct service services[] = {
+    {"_imaps", PROTO_IMAP, SECURITY_TLS},
+    {"_imap", PROTO_IMAP, SECURITY_STARTTLS},
+    {"_pop3s", PROTO_POP3, SECURITY_TLS},
+    {"_pop3", PROTO_POP3, SECURITY_STARTTLS},
+    {"_submissions", PROTO_SMTP, SECURITY_TLS},
+    {"_submission", PROTO_SMTP, SECURITY_STARTTLS},
+};
+
+/* Appends the SRV records of one service: one per offered endpoint, in
+ * the table's order as priority, or the "not provided" record. */
+static void service_records(struct buf *out, const char *domain,
+			    const struct service *s, const struct endpoint *e,
+			    size_t n)
+{
+	struct buf host = BUF_INIT; /* freed below */
+	unsigned prio = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].proto != s->proto || e[i].security != s->security ||
+		    !e[i].advertise)
+			continue;
+		buf_reset(&host);
+		expand(&host, e[i].host, domain, NULL);
+		buf_printf(out, "%s._tcp.%s.\t3600\tIN\tSRV\t%u 1 %u %s.\n",
+			   s->label, domain, prio++, e[i].port,
+			   host.data ? host.data : "");
+	}
+	if (prio == 0)
+		buf_printf(out, "%s._tcp.%s.\t3600\tIN\tSRV\t0 0 0 .\n",
+			   s->label, domain);
+	buf_free(&host);
+}
+
+int dns_records(struct buf *out, const char *domain, const struct account *a,
+		const char *service_host)
+{
+	size_t i;
+
+	buf_printf(out, "; mailconfd: client autoconfiguration for %s\n",
+		   domain);
+	buf_printf(out, "autoconfig.%s.\t3600\tIN\tCNAME\t%s.\n", domain,
+		   service_host);
+	buf_printf(out, "autodiscover.%s.\t3600\tIN\tCNAME\t%s.\n", domain,
+		   service_host);
+	buf_printf(out, "_autodiscover._tcp.%s.\t3600\tIN\tSRV\t0 0 443 %s.\n",
+		   domain, service_host);
+	buf_puts(out, "; mail services (RFC 6186, RFC 8314); \"0 0 0 .\": "
+		      "not offered\n");
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+		const struct service *s = &services[i];
+		if (s->proto == PROTO_SMTP)
+			service_records(out, domain, s, a->outgoing,
+					a->n_outgoing);
+		else
+			service_records(out, domain, s, a->incoming,
+					a->n_incoming);
+	}
+	return out->failed ? -1 : 0;
+}

@@ -1,0 +1,86 @@
+/* pages.c - the human-facing templates, loaded from a folder. */
+#include "pages.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEMPLATE_FILE_MAX (1u << 20)
+
+static const char *const lang_codes[LANG_COUNT] = {"en", "de"};
+
+enum lang lang_of(const char *code)
+{
+	return code != NULL && strcmp(code, "de") == 0 ? LANG_DE : LANG_EN;
+}
+
+static int read_text(struct buf *b, const char *dir, const char *name,
+		     char *err, size_t errsz)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (buf_read_file(b, path, TEMPLATE_FILE_MAX) < 0) {
+		snprintf(err, errsz, "%s: cannot read: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_one(struct pages *p, enum lang l, const char *dir, char *err,
+		    size_t errsz)
+{
+	struct buf text = BUF_INIT; /* freed below */
+	char name[64], why[256];
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "setup.%s.html", lang_codes[l]);
+	if (read_text(&text, dir, name, err, errsz) < 0)
+		goto out;
+	p->setup[l] = template_compile(text.data, text.len, why, sizeof(why));
+	if (p->setup[l] == NULL) {
+		snprintf(err, errsz, "%s/%s:%s", dir, name, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&text);
+	return rc;
+}
+
+struct pages *pages_load(const char *dir, char *err, size_t errsz)
+{
+	struct pages *p = calloc(1, sizeof(*p)); /* returned or freed */
+	struct buf css = BUF_INIT;		 /* handed to p */
+	int l;
+
+	if (p == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	for (l = 0; l < LANG_COUNT; l++)
+		if (load_one(p, (enum lang)l, dir, err, errsz) < 0)
+			goto fail;
+	if (read_text(&css, dir, "setup.css", err, errsz) < 0)
+		goto fail;
+	p->css = buf_steal(&css);
+	return p;
+fail:
+	buf_free(&css);
+	pages_free(p);
+	return NULL;
+}
+
+void pages_free(struct pages *p)
+{
+	int l;
+
+	if (p == NULL)
+		return;
+	for (l = 0; l < LANG_COUNT; l++)
+		template_free(p->setup[l]);
+	free(p->css);
+	free(p);
+}

@@ -1,0 +1,26 @@
+/* pages.h - the human-facing templates (templates/setup.LANG.html and
+ * setup.css), loaded with the table and swapped with it on reload. */
+#ifndef MAILCONFD_PAGES_H
+#define MAILCONFD_PAGES_H
+
+#include <stddef.h>
+
+#include "template.h"
+
+enum lang { LANG_EN, LANG_DE, LANG_COUNT };
+
+struct pages {
+	struct template *setup[LANG_COUNT]; /* owned */
+	char *css;			    /* owned: inlined into the page */
+};
+
+/* Loads and compiles the templates in dir. Returns the pages, or NULL
+ * with "FILE:LINE: problem" in err[0..errsz). */
+struct pages *pages_load(const char *dir, char *err, size_t errsz);
+
+/* "de" -> LANG_DE; anything else LANG_EN. */
+enum lang lang_of(const char *code);
+
+void pages_free(struct pages *p);
+
+#endif

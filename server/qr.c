@@ -1,0 +1,181 @@
+/* qr.c - QR codes as inline SVG, and the Thunderbird for Android payload. */
+#include "qr.h"
+
+#include <jansson.h>
+#include <qrencode.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expand.h"
+#include "xmlout.h"
+
+#define QUIET 4
+
+/* One <path> for all dark modules: a run per row segment. */
+static int write_modules(xmlTextWriterPtr w, const QRcode *q)
+{
+	struct buf d = BUF_INIT; /* path data; freed below */
+	int x, y, run, rc;
+
+	for (y = 0; y < q->width; y++) {
+		for (x = 0; x<q->width; x += run> 0 ? run : 1) {
+			run = 0;
+			while (x + run < q->width &&
+			       (q->data[y * q->width + x + run] & 1))
+				run++;
+			if (run > 0)
+				buf_printf(&d, "M%d %dh%dv1h-%dz", x + QUIET,
+					   y + QUIET, run, run);
+		}
+	}
+	rc = d.failed ? -1 : 0;
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "path");
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "d",
+					  BAD_CAST(d.data ? d.data : ""));
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "fill", BAD_CAST "#000");
+	rc |= xmlTextWriterEndElement(w);
+	buf_free(&d);
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_svg(xmlTextWriterPtr w, const QRcode *q, unsigned scale)
+{
+	char box[32], size[16];
+	int n = q->width + 2 * QUIET, rc = 0;
+
+	snprintf(box, sizeof(box), "0 0 %d %d", n, n);
+	snprintf(size, sizeof(size), "%u", (unsigned)n * scale);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "svg");
+	rc |= xmlTextWriterWriteAttribute(
+	    w, BAD_CAST "xmlns", BAD_CAST "http://www.w3.org/2000/svg");
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "viewBox", BAD_CAST box);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "width", BAD_CAST size);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "height", BAD_CAST size);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "shape-rendering",
+					  BAD_CAST "crispEdges");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "rect");
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "width", BAD_CAST "100%");
+	rc |=
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "height", BAD_CAST "100%");
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "fill", BAD_CAST "#fff");
+	rc |= xmlTextWriterEndElement(w);
+	if (rc < 0 || write_modules(w, q) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+}
+
+int qr_svg(struct buf *out, const char *data, size_t len, unsigned scale)
+{
+	QRcode *q; /* from libqrencode; freed below */
+	xmlTextWriterPtr w;
+	int rc;
+
+	if (len == 0 || len > 2900)
+		return -1;
+	q = QRcode_encodeData((int)len, (const unsigned char *)data, 0,
+			      QR_ECLEVEL_L);
+	if (q == NULL)
+		return -1;
+	w = xmlout_new_fragment(out);
+	rc = w == NULL ? -1 : write_svg(w, q, scale);
+	rc = xmlout_finish(w, rc);
+	QRcode_free(q);
+	return rc;
+}
+
+/* The format's numbers (qr-code-format.md). */
+static int tb_security(enum security s)
+{
+	static const int v[] = {3 /* Tls */, 2 /* AlwaysStartTls */,
+				0 /* Plain */};
+	return v[s];
+}
+
+static int tb_auth(const struct endpoint *e)
+{
+	static const int v[] = {1 /* PasswordCleartext */,
+				2 /* PasswordEncrypted */, 6 /* OAuth2 */};
+	return v[e->auth[0]];
+}
+
+/* The first offered endpoint of the table's preferred protocol. */
+static const struct endpoint *first_offered(const struct endpoint *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].advertise)
+			return &e[i];
+	return NULL;
+}
+
+static json_t *server(const struct render_input *in, const struct endpoint *e,
+		      int proto, struct buf *tmp)
+{
+	json_t *a;
+
+	buf_reset(tmp);
+	expand(tmp, e->host, in->domain, in->addr);
+	a = json_pack("[i, s, i, i, i]", proto, tmp->data ? tmp->data : "",
+		      (int)e->port, tb_security(e->security), tb_auth(e));
+	buf_reset(tmp);
+	expand(tmp, in->account->login, in->domain, in->addr);
+	if (a == NULL || tmp->failed ||
+	    json_array_append_new(a, json_string(tmp->data)) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* RFC 5322 3.2.3 dot-atom of ASCII atext: what the format's reader
+ * (Thunderbird for Android's address parser) takes as a local part. */
+static int dot_atom(const char *s)
+{
+	static const char specials[] = "!#$%&'*+/=?^_`{|}~-";
+	int prev_dot = 1;
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '.') {
+			if (prev_dot)
+				return 0;
+			prev_dot = 1;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr(specials, ch)))
+			return 0;
+		prev_dot = 0;
+	}
+	return !prev_dot;
+}
+
+int qr_thunderbird_payload(struct buf *out, const struct render_input *in,
+			   const char *display_name)
+{
+	const struct account *a = in->account;
+	const struct endpoint *inc = first_offered(a->incoming, a->n_incoming);
+	const struct endpoint *smtp = first_offered(a->outgoing, a->n_outgoing);
+	struct buf tmp = BUF_INIT;		   /* scratch; freed below */
+	json_t *root = NULL, *incoming, *outgoing; /* root owns the others */
+	char *text = NULL; /* from jansson; freed below */
+	int rc = -1;
+
+	if (inc == NULL || smtp == NULL || in->addr == NULL ||
+	    !dot_atom(in->addr->local))
+		return 1;
+	incoming = server(in, inc, inc->proto == PROTO_POP3 ? 1 : 0, &tmp);
+	outgoing = server(in, smtp, 0, &tmp);
+	root = json_pack("[i, [i, i], o, [[o, [s, s]]]]", 1, 1, 1, incoming,
+			 outgoing, in->addr->full, display_name);
+	if (root != NULL)
+		text = json_dumps(root, JSON_COMPACT);
+	if (text != NULL)
+		rc = buf_puts(out, text);
+	free(text);
+	json_decref(root);
+	buf_free(&tmp);
+	return rc;
+}

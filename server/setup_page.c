@@ -1,0 +1,273 @@
+/* setup_page.c - the human setup page: builds the values (a jansson tree)
+ * and renders the language's template with them. The page text lives in
+ * templates/; everything from the request or the table is escaped by the
+ * template step. */
+#include "setup_page.h"
+
+#include <idn2.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "expand.h"
+#include "pages.h"
+#include "qr.h"
+
+#define QR_SCALE 4
+
+int url_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL)
+			buf_append(out, p, 1);
+		else
+			buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+	return out->failed ? -1 : 0;
+}
+
+/* Sets obj[key] to a string that is taken over (json_string copies). */
+static void set_str(json_t *obj, const char *key, const char *s)
+{
+	json_object_set_new(obj, key, json_string(s ? s : ""));
+}
+
+static json_t *endpoint_json(const struct render_input *in,
+			     const struct endpoint *e)
+{
+	struct buf host = BUF_INIT; /* freed below */
+	json_t *o;
+
+	expand(&host, e->host, in->domain, NULL);
+	o = json_pack("{s:s, s:i, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "host",
+		      host.data ? host.data : "", "port", (int)e->port, "tls",
+		      e->security == SECURITY_TLS, "starttls",
+		      e->security == SECURITY_STARTTLS, "plain",
+		      e->security == SECURITY_NONE, "recommended", e->advertise,
+		      "is_imap", e->proto == PROTO_IMAP, "is_pop3",
+		      e->proto == PROTO_POP3, "is_smtp",
+		      e->proto == PROTO_SMTP);
+	buf_free(&host);
+	return o;
+}
+
+/* Offered servers in table order, then the legacy ones. */
+static json_t *endpoint_list(const struct render_input *in,
+			     const struct endpoint *e, size_t n)
+{
+	json_t *list = json_array();
+	int pass;
+	size_t i;
+
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; i < n; i++)
+			if (e[i].advertise == pass)
+				json_array_append_new(list,
+						      endpoint_json(in, &e[i]));
+	return list;
+}
+
+/* The first offered server of protocol p; implicit TLS first if tls_first;
+ * skip: one not to pick (for "or port 587"). */
+static const struct endpoint *offered(const struct endpoint *e, size_t n,
+				      enum proto p, const struct endpoint *skip)
+{
+	size_t i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (e[i].proto == p && e[i].advertise &&
+			    &e[i] != skip &&
+			    (pass == 1 || e[i].security == SECURITY_TLS))
+				return &e[i];
+	return NULL;
+}
+
+static void set_endpoint(json_t *ctx, const char *key,
+			 const struct render_input *in,
+			 const struct endpoint *e)
+{
+	if (e != NULL)
+		json_object_set_new(ctx, key, endpoint_json(in, e));
+}
+
+static int has_legacy(const struct endpoint *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!e[i].advertise)
+			return 1;
+	return 0;
+}
+
+static void add_servers(json_t *ctx, const struct render_input *in)
+{
+	const struct account *a = in->account;
+	const struct endpoint *smtp;
+
+	json_object_set_new(ctx, "incoming",
+			    endpoint_list(in, a->incoming, a->n_incoming));
+	json_object_set_new(ctx, "outgoing",
+			    endpoint_list(in, a->outgoing, a->n_outgoing));
+	set_endpoint(ctx, "imap", in,
+		     offered(a->incoming, a->n_incoming, PROTO_IMAP, NULL));
+	set_endpoint(ctx, "pop3", in,
+		     offered(a->incoming, a->n_incoming, PROTO_POP3, NULL));
+	smtp = offered(a->outgoing, a->n_outgoing, PROTO_SMTP, NULL);
+	set_endpoint(ctx, "smtp", in, smtp);
+	set_endpoint(ctx, "smtp_alt", in,
+		     offered(a->outgoing, a->n_outgoing, PROTO_SMTP, smtp));
+	set_str(ctx, "imap_path_prefix", a->imap_path_prefix);
+	json_object_set_new(
+	    ctx, "has_legacy",
+	    json_boolean(has_legacy(a->incoming, a->n_incoming) ||
+			 has_legacy(a->outgoing, a->n_outgoing)));
+}
+
+static void add_login(json_t *ctx, const struct render_input *in)
+{
+	const char *login = in->account->login;
+	struct buf v = BUF_INIT; /* freed below */
+
+	expand(&v, login, in->domain, in->addr);
+	set_str(ctx, "login", v.data);
+	json_object_set_new(ctx, "login_is_address",
+			    json_boolean(strcmp(login, "%EMAILADDRESS%") == 0));
+	json_object_set_new(
+	    ctx, "login_is_localpart",
+	    json_boolean(strcmp(login, "%EMAILLOCALPART%") == 0));
+	buf_free(&v);
+}
+
+/* https://autoconfig.example.org from the setup_url template. */
+static void base_url(struct buf *out, const struct render_input *in)
+{
+	const char *p;
+	size_t n;
+
+	expand(out, in->model->provider.setup_url, in->domain, NULL);
+	p = out->data ? strstr(out->data, "://") : NULL;
+	if (p != NULL && (p = strchr(p + 3, '/')) != NULL) {
+		n = (size_t)(p - out->data);
+		out->len = n;
+		out->data[n] = '\0';
+	}
+}
+
+static void add_links(json_t *ctx, const struct render_input *in,
+		      const char *lang)
+{
+	struct buf base = BUF_INIT, u = BUF_INIT, q = BUF_INIT; /* freed */
+
+	base_url(&base, in);
+	if (in->addr != NULL) {
+		url_encode(&q, in->addr->full);
+		buf_printf(&u, "/apple/mail.mobileconfig?email=%s&lang=%s",
+			   q.data, lang);
+		set_str(ctx, "profile_url", u.data);
+		buf_reset(&u);
+		buf_printf(&u, "%s/apple/mail.mobileconfig?email=%s&lang=%s",
+			   base.data, q.data, lang);
+		set_str(ctx, "profile_url_abs", u.data);
+		buf_reset(&u);
+		buf_printf(&u, "%s/setup?email=%s", base.data, q.data);
+		set_str(ctx, "setup_link", u.data);
+		buf_reset(&u);
+		buf_printf(&u, "?email=%s&lang=%s", q.data,
+			   strcmp(lang, "de") ? "de" : "en");
+	} else {
+		buf_printf(&u, "?lang=%s", strcmp(lang, "de") ? "de" : "en");
+	}
+	set_str(ctx, "switch_url", u.data);
+	buf_free(&base);
+	buf_free(&u);
+	buf_free(&q);
+}
+
+static void add_qr_codes(json_t *ctx, const struct render_input *in,
+			 const char *display_name)
+{
+	struct buf svg = BUF_INIT, payload = BUF_INIT; /* freed below */
+	const char *url =
+	    json_string_value(json_object_get(ctx, "profile_url_abs"));
+	int rc;
+
+	if (url != NULL && qr_svg(&svg, url, strlen(url), QR_SCALE) == 0)
+		set_str(ctx, "qr_iphone", svg.data);
+	buf_reset(&svg);
+	rc = qr_thunderbird_payload(&payload, in, display_name);
+	if (rc == 0 && qr_svg(&svg, payload.data, payload.len, QR_SCALE) == 0) {
+		set_str(ctx, "qr_android", svg.data);
+		set_str(ctx, "qr_android_payload", payload.data);
+	}
+	buf_free(&svg);
+	buf_free(&payload);
+}
+
+static void add_identity(json_t *ctx, const struct render_input *in)
+{
+	const struct provider *p = &in->model->provider;
+	char *u = NULL;		   /* from libidn2; freed below */
+	struct buf dns = BUF_INIT; /* freed below */
+
+	set_str(ctx, "domain", in->domain);
+	if (idn2_to_unicode_8z8z(in->domain, &u, 0) == IDN2_OK)
+		set_str(ctx, "domain_display", u);
+	else
+		set_str(ctx, "domain_display", in->domain);
+	idn2_free(u);
+	json_object_set_new(ctx, "provider",
+			    json_pack("{s:s, s:s, s:s, s:s}", "name", p->name,
+				      "short_name", p->short_name,
+				      "organization", p->organization,
+				      "support_url", p->support_url));
+	if (p->service_host[0] &&
+	    dns_records(&dns, in->domain, in->account, p->service_host) == 0)
+		set_str(ctx, "dns", dns.data);
+	buf_free(&dns);
+}
+
+static json_t *context(const struct render_input *in,
+		       const struct setup_options *opt)
+{
+	json_t *ctx = json_object();
+
+	if (ctx == NULL)
+		return NULL;
+	set_str(ctx, "lang", opt->lang);
+	set_str(ctx, "css", in->model->pages->css);
+	json_object_set_new(ctx, "bad_address", json_boolean(opt->bad_address));
+	add_identity(ctx, in);
+	add_servers(ctx, in);
+	add_login(ctx, in);
+	add_links(ctx, in, opt->lang);
+	if (in->addr != NULL) {
+		set_str(ctx, "email", in->addr->full);
+		json_object_set_new(ctx, "personal", json_true());
+		add_qr_codes(ctx, in, opt->display_name);
+	}
+	return ctx;
+}
+
+int setup_page_render(struct buf *out, const struct render_input *in,
+		      const struct setup_options *opt)
+{
+	const struct pages *p = in->model->pages;
+	json_t *ctx; /* owned; freed below */
+	int rc;
+
+	if (p == NULL)
+		return -1;
+	ctx = context(in, opt);
+	if (ctx == NULL)
+		return -1;
+	rc = template_render(p->setup[lang_of(opt->lang)], ctx, out);
+	json_decref(ctx);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* setup_page.h - the human setup page (SPEC §4): the hosting FAQ with the
+ * domain's real values, rendered from templates/ and the table. */
+#ifndef MAILCONFD_SETUP_PAGE_H
+#define MAILCONFD_SETUP_PAGE_H
+
+#include "buf.h"
+#include "render.h"
+
+struct setup_options {
+	const char *lang;	  /* "en" or "de" */
+	int bad_address;	  /* the form was sent with a bad address */
+	const char *display_name; /* ?name=, or "" */
+};
+
+/* Appends the page for in->domain (personalised when in->addr is set:
+ * login name filled in, profile download, QR codes) to out.
+ * in->model->pages must be loaded. Returns 0 or -1. */
+int setup_page_render(struct buf *out, const struct render_input *in,
+		      const struct setup_options *opt);
+
+/* Appends s percent-encoded for a URL query value (RFC 3986 unreserved
+ * characters and '@' stay). */
+int url_encode(struct buf *out, const char *s);
+
+#endif

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The setup page on the real daemon: language by Accept-Language and by
+?lang=, personalised by ?email=, the profile link it offers works, and
+headless Chromium (Debian's chromium) renders it at phone and desktop
+widths; the screenshots are kept in ARTIFACTS for a person to look at."""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+from daemon import Checks, Daemon
+
+WIDTHS = {"phone": (390, 2600), "desktop": (1280, 2000)}
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    return struct.unpack(">II", head[16:24]) if head[:8] == b"\x89PNG\r\n\x1a\n" else (0, 0)
+
+
+def screenshot(url, path, size):
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + profile,
+                        # the customer's name, resolved to the test daemon only
+                        "--host-resolver-rules=MAP autoconfig.example.org 127.0.0.1",
+                        "--window-size=%d,%d" % size, "--screenshot=" + path, url],
+                       capture_output=True, timeout=90)
+
+
+def main(binary, artifacts):
+    t = Checks()
+    os.makedirs(artifacts, exist_ok=True)
+    d = Daemon(binary)
+    try:
+        st, h, body = d.request("GET", "/setup", host="autoconfig.example.org",
+                                headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
+        t.check(st == 200 and h.get("content-type") == "text/html; charset=utf-8" and
+                b'<html lang="de">' in body, "German by Accept-Language")
+        t.check("default-src 'none'" in h.get("content-security-policy", ""), "CSP header")
+        st, _, body = d.request("GET", "/?lang=en", host="example.org",
+                                headers={"Accept-Language": "de"})
+        t.check(st == 200 and b'<html lang="en">' in body, "?lang= overrides Accept-Language")
+        q = urllib.parse.quote("alice@example.org")
+        st, _, body = d.request("GET", "/setup?email=" + q, host="autoconfig.example.org",
+                                headers={"Accept-Language": "en"})
+        t.check(st == 200 and b'value="alice@example.org"' in body and b"<svg" in body,
+                "personalised page with QR codes")
+        href = body.split(b'class="button" href="')[1].split(b'"')[0].decode().replace("&amp;", "&")
+        st, h, prof = d.request("GET", href, host="autoconfig.example.org")
+        t.check(st == 200 and h.get("content-type") == "application/x-apple-aspen-config",
+                "the page's profile link downloads the profile: %s %d" % (href, st))
+        st, _, _ = d.request("GET", "/setup", host="www.example.net")
+        t.check(st == 404, "not hosted: %d" % st)
+        for name, url in [("de-personal", "/setup?email=alice%40example.org&lang=de"),
+                          ("en-generic", "/?lang=en")]:
+            for kind, size in WIDTHS.items():
+                path = os.path.join(artifacts, "setup-%s-%s.png" % (name, kind))
+                if os.path.exists(path):
+                    os.unlink(path)
+                screenshot("http://autoconfig.example.org:%d%s" % (d.port, url), path, size)
+                w, hgt = png_size(path) if os.path.exists(path) else (0, 0)
+                t.check(w == size[0] and hgt == size[1], "%s screenshot %dx%d" % (path, w, hgt))
+                print("screenshot:", path)
+        lines = [l for l in d.log_text().splitlines() if l.startswith("access:")]
+        t.check(sum(1 for l in lines[-4:] if " 200 " in l and ("GET / " in l or "GET /setup " in l)) == 4,
+                "Chromium got the pages (200): %r" % lines[-4:])
+    finally:
+        t.check(d.stop() == 0, "clean exit")
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
