@@ -176,6 +176,19 @@ int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 	return 0;
 }
 
+/* U+E000..U+E0FF: mailconfd's sentinels (skeleton.h); no address has
+ * them. */
+static int private_use(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if ((unsigned char)s[i] == 0xEE &&
+		    (unsigned char)s[i + 1] == 0x80)
+			return 1;
+	return 0;
+}
+
 static int local_part_check(const char *s, size_t n, const char **why)
 {
 	if (n == 0) {
@@ -192,6 +205,10 @@ static int local_part_check(const char *s, size_t n, const char **why)
 	}
 	if (has_control_or_space(s, n)) {
 		*why = "address contains white space or control characters";
+		return -1;
+	}
+	if (private_use(s, n)) {
+		*why = "address contains private-use characters";
 		return -1;
 	}
 	return 0;

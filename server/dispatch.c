@@ -13,6 +13,7 @@
 #include "autodiscover_json.h"
 #include "log.h"
 #include "mobileconfig.h"
+#include "precompiled.h"
 #include "setup_page.h"
 
 #define M_GET  (1u << METHOD_GET)
@@ -82,7 +83,7 @@ static int handle_autoconfig(struct reply *out, const struct call *c)
 	if (in.account == NULL)
 		return 0;
 	in.addr = c->r->addr_ok ? &c->r->addr : NULL;
-	if (autoconfig_render(&out->body, &in) < 0)
+	if (precompiled_autoconfig(&out->body, &in) < 0)
 		return render_failed(out, "autoconfig", in.domain);
 	out->status = 200;
 	out->content_type = CT_XML;
@@ -139,7 +140,7 @@ static int handle_autodiscover(struct reply *out, const struct call *c)
 					  c->now);
 	in.domain = addr.domain;
 	in.addr = &addr;
-	if (autodiscover_render(&out->body, &in) < 0)
+	if (precompiled_autodiscover(&out->body, &in) < 0)
 		return render_failed(out, "autodiscover", in.domain);
 	out->status = 200;
 	out->content_type = CT_XML;
@@ -298,7 +299,8 @@ static int handle_profile(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
 	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now};
-	struct profile_options opt = {profile_type(r), r->lang, NULL};
+	struct profile_options opt = {
+	    profile_type(r), r->lang, NULL, {NULL, NULL}};
 	char name[256];
 	int rc;
 
@@ -318,7 +320,7 @@ static int handle_profile(struct reply *out, const struct call *c)
 	in.domain = r->addr.domain;
 	in.addr = &r->addr;
 	opt.account_name = profile_name(r, name, sizeof(name));
-	rc = mobileconfig_render(&out->body, &in, &opt);
+	rc = precompiled_profile(&out->body, &in, &opt);
 	if (rc == 1)
 		return html_error(out, 404,
 				  "This domain offers no server of "

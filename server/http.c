@@ -21,6 +21,7 @@ struct http {
 	struct MHD_Daemon *daemon; /* owned */
 	struct model_slot *slot;   /* borrowed from main() */
 	unsigned port;
+	int access_log;
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -109,9 +110,15 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	long long us;
 	char *q;
 
-	(void)cls;
+	struct http *h = cls;
+
 	if (x == NULL)
 		return;
+	if (!h->access_log) {
+		exchange_free(x);
+		*con_cls = NULL;
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	us = (now.tv_sec - x->start.tv_sec) * 1000000LL +
 	     (now.tv_nsec - x->start.tv_nsec) / 1000;
@@ -344,6 +351,7 @@ struct http *http_start(const struct http_config *cfg)
 	if (h == NULL)
 		return NULL;
 	h->slot = cfg->slot;
+	h->access_log = cfg->access_log;
 	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
 	if (h->daemon == NULL) {
 		log_error("cannot listen on %s port %u", cfg->listen,

@@ -15,6 +15,7 @@ struct http_config {
 	unsigned port;	    /* 0: any free port */
 	unsigned threads;   /* size of the thread pool */
 	struct limits limits;
+	int access_log;		 /* 0: off, 1: one line per request */
 	struct model_slot *slot; /* borrowed; must outlive the server */
 };
 

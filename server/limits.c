@@ -16,7 +16,7 @@ struct limit_def {
 #define L(field) offsetof(struct limits, field)
 static const struct limit_def limit_defs[] = {
     {"max_url_length", L(max_url_length), 64, 65536, 2048, "must be 64..65536"},
-    {"max_header_bytes", L(max_header_bytes), 2048, 1048576, 16384,
+    {"max_header_bytes", L(max_header_bytes), 2048, 1048576, 8192,
      "must be 2048..1048576"},
     {"max_body_bytes", L(max_body_bytes), 1024, 16777216, 65536,
      "must be 1024..16777216"},

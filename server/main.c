@@ -33,6 +33,7 @@ struct options {
 	unsigned port;
 	unsigned threads;
 	int check;
+	int access_log;				   /* --access-log stderr|off */
 	const char *limit_opts[LIMIT_OPTIONS_MAX]; /* --limit NAME=VALUE */
 	size_t n_limit_opts;
 };
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 		"core)\n"
 		"      --limit NAME=N    override a limit of the table's "
 		"server.limits\n"
+		"      --access-log MODE stderr (default) or off\n"
 		"  -n, --check           validate the table and exit\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
@@ -111,6 +113,11 @@ static int parse_option(struct options *o, int ch)
 	case 'D':
 		o->dns_domain = optarg;
 		return 0;
+	case 'A':
+		if (strcmp(optarg, "off") != 0 && strcmp(optarg, "stderr") != 0)
+			return -1;
+		o->access_log = strcmp(optarg, "stderr") == 0;
+		return 0;
 	case 'L':
 		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
 			return -1;
@@ -138,6 +145,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"check", no_argument, NULL, 'n'},
 	    {"templates", required_argument, NULL, 'T'},
 	    {"dns", required_argument, NULL, 'D'},
+	    {"access-log", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -151,6 +159,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->templates =
 	    built ? MAILCONFD_SOURCE_TEMPLATES : MAILCONFD_INSTALLED_TEMPLATES;
 	o->listen = "127.0.0.1";
+	o->access_log = 1;
 	o->port = 8080;
 	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
 	while ((ch = getopt_long(argc, argv, "c:l:p:t:nhV", longopts, NULL)) !=
@@ -344,6 +353,7 @@ int main(int argc, char **argv)
 	cfg.port = o.port;
 	cfg.threads = o.threads;
 	cfg.limits = m->limits;
+	cfg.access_log = o.access_log;
 	cfg.slot = &slot;
 	h = http_start(&cfg);
 	if (h == NULL) {

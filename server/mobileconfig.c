@@ -57,8 +57,7 @@ static const struct endpoint *pick(const struct endpoint *e, size_t n,
 	return first;
 }
 
-static const struct endpoint *pick_incoming(const struct account *a,
-					    int want_pop)
+int mobileconfig_protocol(const struct account *a, int want_pop)
 {
 	size_t i;
 
@@ -66,8 +65,20 @@ static const struct endpoint *pick_incoming(const struct account *a,
 		for (i = 0; i < a->n_incoming && want_pop < 0; i++)
 			if (a->incoming[i].advertise)
 				want_pop = a->incoming[i].proto == PROTO_POP3;
-	return pick(a->incoming, a->n_incoming,
-		    want_pop ? PROTO_POP3 : PROTO_IMAP);
+	if (want_pop < 0 || pick(a->incoming, a->n_incoming,
+				 want_pop ? PROTO_POP3 : PROTO_IMAP) == NULL)
+		return -1;
+	return want_pop;
+}
+
+static const struct endpoint *pick_incoming(const struct account *a,
+					    int want_pop)
+{
+	int p = mobileconfig_protocol(a, want_pop);
+
+	if (p < 0)
+		return NULL;
+	return pick(a->incoming, a->n_incoming, p ? PROTO_POP3 : PROTO_IMAP);
 }
 
 static int key_string(xmlTextWriterPtr w, const char *key, const char *val)
@@ -124,27 +135,47 @@ struct ids {
 	char top_uuid[UUID_STR_LEN + 1], mail_uuid[UUID_STR_LEN + 1];
 };
 
-/* PayloadIdentifier <prefix>.<address>; UUIDv5 in a name space of the
- * provider's own, of "<address>" and "<address>/mail". */
-static int make_ids(struct ids *ids, const struct render_input *in)
+int mobileconfig_uuids(const struct model *m, const char *address,
+		       char out[2][UUID_STR_LEN + 1])
+{
+	const char *id = m->provider.id;
+	uint8_t ns[16], u[16];
+	char name[LOCALPART_MAX + DOMAIN_MAX + 16];
+
+	if (uuid_v5(ns, uuid_namespace_dns, id, strlen(id)) < 0 ||
+	    uuid_v5(u, ns, address, strlen(address)) < 0)
+		return -1;
+	uuid_format(out[0], u);
+	snprintf(name, sizeof(name), "%s/mail", address);
+	if (uuid_v5(u, ns, name, strlen(name)) < 0)
+		return -1;
+	uuid_format(out[1], u);
+	return 0;
+}
+
+/* PayloadIdentifier <prefix>.<address>; the UUIDs from the address. */
+static int make_ids(struct ids *ids, const struct render_input *in,
+		    const struct profile_options *opt)
 {
 	const struct provider *p = &in->model->provider;
 	const char *prefix =
 	    p->profile_id_prefix[0] ? p->profile_id_prefix : p->id;
-	const char *addr = in->addr->full;
-	uint8_t ns[16], u[16];
-	char name[sizeof(in->addr->full) + 8];
+	char u[2][UUID_STR_LEN + 1];
 
-	snprintf(ids->top_id, sizeof(ids->top_id), "%s.%s", prefix, addr);
+	snprintf(ids->top_id, sizeof(ids->top_id), "%s.%s", prefix,
+		 in->addr->full);
 	snprintf(ids->mail_id, sizeof(ids->mail_id), "%s.mail", ids->top_id);
-	if (uuid_v5(ns, uuid_namespace_dns, p->id, strlen(p->id)) < 0 ||
-	    uuid_v5(u, ns, addr, strlen(addr)) < 0)
+	if (opt->uuids[0] != NULL) {
+		snprintf(ids->top_uuid, sizeof(ids->top_uuid), "%s",
+			 opt->uuids[0]);
+		snprintf(ids->mail_uuid, sizeof(ids->mail_uuid), "%s",
+			 opt->uuids[1]);
+		return 0;
+	}
+	if (mobileconfig_uuids(in->model, in->addr->full, u) < 0)
 		return -1;
-	uuid_format(ids->top_uuid, u);
-	snprintf(name, sizeof(name), "%s/mail", addr);
-	if (uuid_v5(u, ns, name, strlen(name)) < 0)
-		return -1;
-	uuid_format(ids->mail_uuid, u);
+	memcpy(ids->top_uuid, u[0], sizeof(u[0]));
+	memcpy(ids->mail_uuid, u[1], sizeof(u[1]));
 	return 0;
 }
 
@@ -217,7 +248,7 @@ static int write_profile(xmlTextWriterPtr w, const struct render_input *in,
 	struct ids ids;
 	int rc = 0;
 
-	if (make_ids(&ids, in) < 0)
+	if (make_ids(&ids, in, opt) < 0)
 		return -1;
 	/* On one line, as Apple writes it: libxml2 breaks it when indenting */
 	rc |= xmlTextWriterSetIndent(w, 0);

@@ -5,12 +5,25 @@
 
 #include "buf.h"
 #include "render.h"
+#include "uuid.h"
 
 struct profile_options {
 	int want_pop;	  /* -1: as the table prefers, 0: IMAP, 1: POP3 */
 	const char *lang; /* "en" or "de" */
 	const char *account_name; /* the sender name, or NULL (omitted) */
+	const char *uuids[2];	  /* NULL: derived from the address (else given:
+				     for precompiling with sentinels) */
 };
+
+/* The two PayloadUUIDs of addr's profile (the Configuration's, the mail
+ * payload's): UUIDv5 of "<address>" and "<address>/mail" in a name space
+ * derived from provider.id. Returns 0 or -1. */
+int mobileconfig_uuids(const struct model *m, const char *address,
+		       char out[2][UUID_STR_LEN + 1]);
+
+/* The protocol a profile for account a offers: 0 IMAP, 1 POP3 (want_pop
+ * as in struct profile_options), or -1 if the table offers none. */
+int mobileconfig_protocol(const struct account *a, int want_pop);
 
 /* Appends the XML plist profile for in->addr (required) to out: the
  * preferred advertised incoming server of the chosen protocol (implicit

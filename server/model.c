@@ -127,8 +127,15 @@ static void endpoints_free(struct endpoint *e, size_t n)
 
 void account_clear(struct account *a)
 {
+	int l, p;
+
 	if (a == NULL)
 		return;
+	skeleton_free(a->sk_autoconfig);
+	skeleton_free(a->sk_autodiscover);
+	for (l = 0; l < 2; l++)
+		for (p = 0; p < 2; p++)
+			skeleton_free(a->sk_profile[l][p]);
 	free(a->login);
 	free(a->imap_path_prefix);
 	endpoints_free(a->incoming, a->n_incoming);

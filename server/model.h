@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "pages.h"
 #include "signer.h"
+#include "skeleton.h"
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
 enum security { SECURITY_TLS, SECURITY_STARTTLS, SECURITY_NONE };
@@ -41,6 +42,10 @@ struct account {
 	size_t n_incoming;
 	struct endpoint *outgoing; /* owned array, preference order */
 	size_t n_outgoing;
+	/* Precompiled answers (skeleton.h), owned; built after loading. */
+	struct skeleton *sk_autoconfig;
+	struct skeleton *sk_autodiscover;
+	struct skeleton *sk_profile[2][2]; /* [LANG_EN/DE][IMAP/POP3] */
 };
 
 struct provider {

@@ -12,6 +12,34 @@
 
 #define QUIET 4
 
+/* Appends a small non-negative number: the path has thousands of them,
+ * and printf was half the page's cost (measured with callgrind). */
+static void put_uint(struct buf *b, unsigned v)
+{
+	char tmp[12];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_append(b, tmp + n, sizeof(tmp) - n);
+}
+
+/* "M<x> <y>h<run>v1h-<run>z": one dark run of a row. */
+static void put_run(struct buf *d, int x, int y, int run)
+{
+	buf_append(d, "M", 1);
+	put_uint(d, (unsigned)x);
+	buf_append(d, " ", 1);
+	put_uint(d, (unsigned)y);
+	buf_append(d, "h", 1);
+	put_uint(d, (unsigned)run);
+	buf_append(d, "v1h-", 4);
+	put_uint(d, (unsigned)run);
+	buf_append(d, "z", 1);
+}
+
 /* One <path> for all dark modules: a run per row segment. */
 static int write_modules(xmlTextWriterPtr w, const QRcode *q)
 {
@@ -25,8 +53,7 @@ static int write_modules(xmlTextWriterPtr w, const QRcode *q)
 			       (q->data[y * q->width + x + run] & 1))
 				run++;
 			if (run > 0)
-				buf_printf(&d, "M%d %dh%dv1h-%dz", x + QUIET,
-					   y + QUIET, run, run);
+				put_run(&d, x + QUIET, y + QUIET, run);
 		}
 	}
 	rc = d.failed ? -1 : 0;

@@ -16,6 +16,7 @@
 
 #include "address.h"
 #include "domainlist.h"
+#include "precompiled.h"
 
 #define SETTINGS_FILE_MAX (64u << 20)
 #define DOMAIN_FILE_MAX	  (1u << 30)
@@ -135,6 +136,14 @@ static void check_keys(struct ctx *c, json_t *obj, const char *const *allowed)
 	(void)v;
 }
 
+static int has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return 1;
+	return 0;
+}
+
 /* Reads the string obj[key] into *out (owned by the caller; untouched when
  * the key is absent). Returns 1 if read, 0 if absent, -1 on a problem. */
 static int get_string(struct ctx *c, json_t *obj, const char *key, int required,
@@ -150,6 +159,10 @@ static int get_string(struct ctx *c, json_t *obj, const char *key, int required,
 		rc = required ? -1 : 0;
 	} else if (!json_is_string(v)) {
 		fail(c, "must be a string");
+		rc = -1;
+	} else if (!skeleton_value_ok(json_string_value(v)) ||
+		   has_control(json_string_value(v))) {
+		fail(c, "must not hold control or private-use characters");
 		rc = -1;
 	} else {
 		char *s = strdup(json_string_value(v));
@@ -972,6 +985,11 @@ int settings_load(struct model **out, const char *file,
 	root = read_json(&c);
 	if (root == NULL || parse_root(&c, root) < 0)
 		goto out;
+	if (precompiled_build(c.m) < 0) {
+		report_line(
+		    errs, "%s: out of memory while precompiling answers", file);
+		goto out;
+	}
 	snprintf(c.m->version, sizeof(c.m->version), "%016llx",
 		 (unsigned long long)c.digest);
 	*out = c.m;

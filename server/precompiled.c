@@ -1,0 +1,151 @@
+/* precompiled.c - skeletons per account, and filling them per request. */
+#include "precompiled.h"
+
+#include <string.h>
+
+#include "autoconfig.h"
+#include "autodiscover.h"
+#include "expand.h"
+#include "pages.h"
+
+/* The render input that writes sentinels where request values go. */
+struct sentinel_input {
+	struct account acc; /* a shallow copy with login = LOGIN sentinel */
+	struct address addr;
+	struct render_input in;
+};
+
+static void sentinel_input(struct sentinel_input *s, const struct model *m,
+			   const struct account *a)
+{
+	s->acc = *a;
+	s->acc.login = (char *)(uintptr_t)skeleton_sentinel(SLOT_LOGIN);
+	memset(&s->addr, 0, sizeof(s->addr));
+	memcpy(s->addr.full, skeleton_sentinel(SLOT_ADDRESS), 4);
+	memcpy(s->addr.domain, skeleton_sentinel(SLOT_DOMAIN), 4);
+	s->in.model = m;
+	s->in.account = &s->acc;
+	s->in.domain = skeleton_sentinel(SLOT_DOMAIN);
+	s->in.addr = &s->addr;
+	s->in.host = NULL;
+	s->in.now = 0;
+}
+
+/* Renders with render() and keeps the result as a skeleton. */
+static struct skeleton *build(int (*render)(struct buf *,
+					    const struct render_input *),
+			      const struct render_input *in)
+{
+	struct buf b = BUF_INIT; /* freed below */
+	struct skeleton *s = NULL;
+
+	if (render(&b, in) == 0 && !b.failed)
+		s = skeleton_build(b.data, b.len);
+	buf_free(&b);
+	return s;
+}
+
+static struct skeleton *build_profile(const struct render_input *in, int lang,
+				      int pop)
+{
+	struct profile_options opt = {
+	    pop,
+	    lang == LANG_DE ? "de" : "en",
+	    NULL,
+	    {skeleton_sentinel(SLOT_UUID1), skeleton_sentinel(SLOT_UUID2)}};
+	struct buf b = BUF_INIT; /* freed below */
+	struct skeleton *s = NULL;
+
+	if (mobileconfig_render(&b, in, &opt) == 0 && !b.failed)
+		s = skeleton_build(b.data, b.len);
+	buf_free(&b);
+	return s;
+}
+
+static int build_account(const struct model *m, struct account *a)
+{
+	struct sentinel_input s;
+	int lang, pop;
+
+	sentinel_input(&s, m, a);
+	s.in.addr = NULL; /* autoconfig: the login is all it takes */
+	a->sk_autoconfig = build(autoconfig_render, &s.in);
+	s.in.addr = &s.addr;
+	a->sk_autodiscover = build(autodiscover_render, &s.in);
+	if (a->sk_autoconfig == NULL || a->sk_autodiscover == NULL)
+		return -1;
+	for (lang = 0; lang < 2; lang++)
+		for (pop = 0; pop < 2; pop++) {
+			if (mobileconfig_protocol(a, pop) != pop)
+				continue;
+			a->sk_profile[lang][pop] =
+			    build_profile(&s.in, lang, pop);
+			if (a->sk_profile[lang][pop] == NULL)
+				return -1;
+		}
+	return 0;
+}
+
+int precompiled_build(struct model *m)
+{
+	size_t i;
+
+	if (build_account(m, &m->defaults) < 0)
+		return -1;
+	for (i = 0; i < m->n_overrides; i++)
+		if (build_account(m, &m->overrides[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Fills sk with the request's values. */
+static int fill(const struct skeleton *sk, struct buf *out,
+		const struct render_input *in, const char *uuid1,
+		const char *uuid2)
+{
+	struct buf login = BUF_INIT; /* freed below */
+	const char *values[SLOT_COUNT];
+	int rc;
+
+	if (expand(&login, in->account->login, in->domain, in->addr) < 0)
+		return -1;
+	values[SLOT_DOMAIN] = in->domain;
+	values[SLOT_LOGIN] = login.data;
+	values[SLOT_ADDRESS] = in->addr ? in->addr->full : "";
+	values[SLOT_UUID1] = uuid1;
+	values[SLOT_UUID2] = uuid2;
+	rc = skeleton_fill(sk, out, values);
+	buf_free(&login);
+	return rc;
+}
+
+int precompiled_autoconfig(struct buf *out, const struct render_input *in)
+{
+	if (in->account->sk_autoconfig == NULL)
+		return autoconfig_render(out, in);
+	return fill(in->account->sk_autoconfig, out, in, "", "");
+}
+
+int precompiled_autodiscover(struct buf *out, const struct render_input *in)
+{
+	if (in->account->sk_autodiscover == NULL || in->addr == NULL)
+		return autodiscover_render(out, in);
+	return fill(in->account->sk_autodiscover, out, in, "", "");
+}
+
+int precompiled_profile(struct buf *out, const struct render_input *in,
+			const struct profile_options *opt)
+{
+	int pop = mobileconfig_protocol(in->account, opt->want_pop);
+	const struct skeleton *sk;
+	char u[2][UUID_STR_LEN + 1];
+
+	if (pop < 0)
+		return 1;
+	sk = in->account->sk_profile[lang_of(opt->lang)][pop];
+	if (sk == NULL || opt->account_name != NULL || in->addr == NULL)
+		return mobileconfig_render(out, in, opt);
+	if (mobileconfig_uuids(in->model, in->addr->full, u) < 0)
+		return -1;
+	return fill(sk, out, in, u[0], u[1]);
+}

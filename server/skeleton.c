@@ -1,0 +1,144 @@
+/* skeleton.c - precompiled answers: literal pieces and slots. */
+#include "skeleton.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct piece {
+	size_t off, len; /* literal text before the slot */
+	int slot;	 /* -1 for the last piece */
+};
+
+struct skeleton {
+	char *text;	      /* owned: the literal pieces, back to back */
+	struct piece *pieces; /* owned */
+	size_t n;
+};
+
+static const char sentinels[SLOT_COUNT][4] = {"\xEE\x80\x80", "\xEE\x80\x81",
+					      "\xEE\x80\x82", "\xEE\x80\x83",
+					      "\xEE\x80\x84"};
+
+const char *skeleton_sentinel(enum slot s)
+{
+	return sentinels[s];
+}
+
+/* The slot of a sentinel at p (3 bytes available), or -1. */
+static int sentinel_at(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (u[0] != 0xEE || u[1] != 0x80 || u[2] < 0x80 ||
+	    u[2] >= 0x80 + SLOT_COUNT)
+		return -1;
+	return u[2] - 0x80;
+}
+
+int skeleton_value_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (; *u != '\0'; u++)
+		if (u[0] == 0xEE && u[1] == 0x80)
+			return 0;
+	return 1;
+}
+
+struct skeleton *skeleton_build(const char *text, size_t len)
+{
+	struct skeleton *s = calloc(1, sizeof(*s)); /* returned or freed */
+	size_t i, start = 0, cap = 8;
+	int slot;
+
+	if (s == NULL || (s->text = malloc(len + 1)) == NULL ||
+	    (s->pieces = malloc(cap * sizeof(*s->pieces))) == NULL)
+		goto fail;
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
+	for (i = 0; i <= len; i++) {
+		slot = i + 3 <= len ? sentinel_at(text + i) : -1;
+		if (slot < 0 && i < len)
+			continue;
+		if (s->n == cap) {
+			struct piece *p =
+			    realloc(s->pieces, 2 * cap * sizeof(*p));
+			if (p == NULL)
+				goto fail;
+			s->pieces = p;
+			cap *= 2;
+		}
+		s->pieces[s->n].off = start;
+		s->pieces[s->n].len = i - start;
+		s->pieces[s->n].slot = slot;
+		s->n++;
+		if (slot < 0)
+			break;
+		i += 2;
+		start = i + 1;
+	}
+	return s;
+fail:
+	skeleton_free(s);
+	return NULL;
+}
+
+/* libxml2's escaping of text and attribute values (xmlEscapeEntities,
+ * xmlBufAttrSerializeTxtContent): & < > " and CR. */
+static void xml_escape(struct buf *out, const char *v)
+{
+	const char *p = v, *rep;
+	size_t run = 0;
+
+	for (;; p++) {
+		switch (*p) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\r':
+			rep = "&#13;";
+			break;
+		case '\0':
+			buf_append(out, p - run, run);
+			return;
+		default:
+			run++;
+			continue;
+		}
+		buf_append(out, p - run, run);
+		buf_puts(out, rep);
+		run = 0;
+	}
+}
+
+int skeleton_fill(const struct skeleton *s, struct buf *out,
+		  const char *const values[SLOT_COUNT])
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct piece *p = &s->pieces[i];
+		buf_append(out, s->text + p->off, p->len);
+		if (p->slot >= 0)
+			xml_escape(out, values[p->slot] ? values[p->slot] : "");
+	}
+	return out->failed ? -1 : 0;
+}
+
+void skeleton_free(struct skeleton *s)
+{
+	if (s == NULL)
+		return;
+	free(s->text);
+	free(s->pieces);
+	free(s);
+}

@@ -1,0 +1,45 @@
+/* skeleton.h - a precompiled answer: a document rendered once at load
+ * time (by the format's libxml2 renderer, with sentinel values), split at
+ * the places where request values go. Filling it in is the whole
+ * per-request work: copy the literal pieces, escape the values.
+ *
+ * Sentinels are the private-use characters U+E000 + slot, which no table
+ * value or request value can contain (settings and addresses are checked
+ * for them: see skeleton_value_ok()). */
+#ifndef MAILCONFD_SKELETON_H
+#define MAILCONFD_SKELETON_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum slot {
+	SLOT_DOMAIN,  /* the hosted domain (A-label) */
+	SLOT_LOGIN,   /* the filled-in login name */
+	SLOT_ADDRESS, /* the address */
+	SLOT_UUID1,   /* a profile's PayloadUUID */
+	SLOT_UUID2,   /* its mail payload's PayloadUUID */
+	SLOT_COUNT
+};
+
+/* The sentinel for slot s, as UTF-8 (3 bytes and a NUL). */
+const char *skeleton_sentinel(enum slot s);
+
+struct skeleton; /* immutable once built; owned by the account */
+
+/* Splits the rendered document text[0..len) at its sentinels.
+ * Returns the skeleton or NULL (out of memory). */
+struct skeleton *skeleton_build(const char *text, size_t len);
+
+/* Appends the document with every slot filled: values[s] (NUL-terminated)
+ * escaped for XML text and attributes as libxml2 escapes them, so the
+ * bytes equal a direct render. Returns 0 or -1. */
+int skeleton_fill(const struct skeleton *s, struct buf *out,
+		  const char *const values[SLOT_COUNT]);
+
+/* 1 if s holds no sentinel character (U+E000..U+E0FF), else 0. */
+int skeleton_value_ok(const char *s);
+
+void skeleton_free(struct skeleton *s);
+
+#endif

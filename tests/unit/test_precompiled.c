@@ -1,0 +1,92 @@
+/* test_precompiled.c - the precompiled answers are byte for byte what the
+ * libxml2 renderers write, for every domain of a table with overrides and
+ * for addresses full of characters that need escaping. */
+#include <stdlib.h>
+
+#include "autoconfig.h"
+#include "autodiscover.h"
+#include "check.h"
+#include "precompiled.h"
+#include "settings.h"
+
+static const char *const locals[] = {
+    "alice", "Bob.Smith", "a+tag", "<x>\"&'", "j\xc3\xb6rg",
+    "&amp;", "a\"b",	  "x>y",   "o'neil",  "\xe2\x82\xac"};
+
+static int same(const struct buf *a, const struct buf *b)
+{
+	return a->len == b->len && a->len > 0 &&
+	       memcmp(a->data, b->data, a->len) == 0;
+}
+
+static int compare(const struct model *m, const char *domain,
+		   const struct address *addr)
+{
+	struct render_input in = {
+	    m, model_find_domain(m, domain), domain, addr, NULL, 0};
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	int ok = 1, lang, pop;
+
+	ok &= precompiled_autoconfig(&a, &in) == 0 &&
+	      autoconfig_render(&b, &in) == 0 && same(&a, &b);
+	buf_reset(&a);
+	buf_reset(&b);
+	in.addr = NULL; /* autoconfig without an address */
+	ok &= precompiled_autoconfig(&a, &in) == 0 &&
+	      autoconfig_render(&b, &in) == 0 && same(&a, &b);
+	in.addr = addr;
+	buf_reset(&a);
+	buf_reset(&b);
+	ok &= precompiled_autodiscover(&a, &in) == 0 &&
+	      autodiscover_render(&b, &in) == 0 && same(&a, &b);
+	for (lang = 0; lang < 2; lang++)
+		for (pop = -1; pop < 2; pop++) {
+			struct profile_options o = {
+			    pop, lang ? "de" : "en", NULL, {NULL, NULL}};
+			int r1, r2;
+			buf_reset(&a);
+			buf_reset(&b);
+			r1 = precompiled_profile(&a, &in, &o);
+			r2 = mobileconfig_render(&b, &in, &o);
+			ok &= r1 == r2 && (r1 != 0 || same(&a, &b));
+		}
+	buf_free(&a);
+	buf_free(&b);
+	return ok;
+}
+
+int main(void)
+{
+	struct settings_errors errs = {BUF_INIT, 0};
+	struct model *m = NULL;
+	const char *why = NULL;
+	struct address addr;
+	char text[400];
+	size_t d, l;
+	int compared = 0, equal = 0;
+
+	CHECK(settings_load(&m, GOLDEN_DIR "/mobileconfig/settings.json",
+			    &errs) == 0);
+	if (m == NULL) {
+		fputs(errs.text.data, stderr);
+		return 1;
+	}
+	CHECK(m->defaults.sk_autoconfig != NULL &&
+	      m->defaults.sk_profile[1][1] != NULL);
+	for (d = 0; d < m->n_domains; d++) {
+		const char *dom = m->names.data + m->domains[d].name_off;
+		for (l = 0; l < sizeof(locals) / sizeof(locals[0]); l++) {
+			snprintf(text, sizeof(text), "%s@%s", locals[l], dom);
+			if (address_parse(&addr, text, &why) < 0)
+				continue;
+			compared++;
+			equal += compare(m, dom, &addr);
+		}
+	}
+	printf("%d addresses compared, %d identical in every format\n",
+	       compared, equal);
+	CHECK(compared >= 50 && equal == compared);
+	model_unref(m);
+	settings_errors_free(&errs);
+	return check_done();
+}
