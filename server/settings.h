@@ -27,6 +27,11 @@ struct settings_errors {
 int settings_load(struct model **out, const char *file,
 		  struct settings_errors *errs);
 
+/* settings_load() on the text[0..len) of a table named file (for the
+ * messages and relative paths); the fuzzer's entry. */
+int settings_load_text(struct model **out, const char *file, const char *text,
+		       size_t len, struct settings_errors *errs);
+
 void settings_errors_free(struct settings_errors *errs);
 
 #endif

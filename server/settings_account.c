@@ -1,0 +1,362 @@
+/* settings_account.c - the account part of the settings table: login,
+ * IMAP path prefix, and the incoming and outgoing server lists, as used
+ * by "defaults" and by each domain's override (SPEC §0). */
+#include "settings_account.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+
+static const char *const login_placeholders[] = {
+    "EMAILADDRESS", "EMAILLOCALPART", "EMAILDOMAIN", NULL};
+
+/* Lower-cases the host template in place and checks it names a valid host
+ * once %EMAILDOMAIN% is filled in; a literal IDN host becomes an A-label. */
+static int check_host(struct sjson *c, char **host)
+{
+	char norm[DOMAIN_MAX + 1], probe[DOMAIN_INPUT_MAX + 1];
+	const char *why = NULL, *p;
+	size_t n = 0;
+	char *s;
+
+	int inside = 0; /* within %...% */
+
+	for (s = *host; *s != '\0'; s++) {
+		if (*s == '%')
+			inside = !inside;
+		else if (!inside && *s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+	if (sjson_check_placeholders(c, *host, sjson_host_placeholders) < 0)
+		return -1;
+	if (strchr(*host, '%') == NULL) {
+		if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
+			sjson_fail(c, why);
+			return -1;
+		}
+		s = strdup(norm);
+		if (s == NULL)
+			return -1;
+		free(*host);
+		*host = s;
+		return 0;
+	}
+	/* A template: try it with a sample domain. */
+	for (p = *host; *p != '\0' && n + 12 < sizeof(probe);) {
+		if (strncmp(p, "%EMAILDOMAIN%", 13) == 0) {
+			memcpy(probe + n, "example.org", 11);
+			n += 11;
+			p += 13;
+		} else {
+			probe[n++] = *p++;
+		}
+	}
+	probe[n] = '\0';
+	if (!hostname_valid(probe)) {
+		sjson_fail(
+		    c, "is not a valid host name (lower case letters, digits, "
+		       "'-', '.')");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)
+{
+	static const char *const names[] = {"password", "password-encrypted",
+					    "oauth2", NULL};
+	static const char *msg =
+	    "must be \"password\", \"password-encrypted\" or \"oauth2\"";
+	size_t i, old;
+	json_t *item;
+	int a, rc = 0;
+
+	if (json_is_string(v)) {
+		if ((a = sjson_enum(c, v, names, msg)) < 0)
+			return -1;
+		e->auth[0] = (enum auth)a;
+		e->n_auth = 1;
+		return 0;
+	}
+	if (!json_is_array(v) || json_array_size(v) == 0 ||
+	    json_array_size(v) > AUTH_MAX) {
+		sjson_fail(c, "must be a method or a list of 1..3 methods");
+		return -1;
+	}
+	e->n_auth = 0;
+	json_array_foreach (v, i, item) {
+		old = sjson_push_index(c, i);
+		a = sjson_enum(c, item, names, msg);
+		sjson_pop(c, old);
+		if (a < 0)
+			rc = -1;
+		else
+			e->auth[e->n_auth++] = (enum auth)a;
+	}
+	return rc;
+}
+
+static int parse_port(struct sjson *c, json_t *obj, struct endpoint *e)
+{
+	json_t *v = json_object_get(obj, "port");
+	size_t old = sjson_push(c, "port");
+	int rc = 0;
+
+	if (v == NULL) {
+		sjson_fail(c, "is required");
+		rc = -1;
+	} else if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		   json_integer_value(v) > 65535) {
+		sjson_fail(c, "must be a whole number 1..65535");
+		rc = -1;
+	} else {
+		e->port = (unsigned)json_integer_value(v);
+	}
+	sjson_pop(c, old);
+	return rc;
+}
+
+/* Reads the protocol; outgoing lists take smtp, incoming imap or pop3. */
+static int parse_proto(struct sjson *c, json_t *obj, int outgoing,
+		       struct endpoint *e)
+{
+	static const char *const in_names[] = {"imap", "pop3", NULL};
+	static const char *const out_names[] = {"", "", "smtp", NULL};
+	json_t *v = json_object_get(obj, "protocol");
+	size_t old = sjson_push(c, "protocol");
+	int p = -1;
+
+	if (v == NULL)
+		sjson_fail(c, "is required");
+	else if (outgoing)
+		p = sjson_enum(c, v, out_names, "must be \"smtp\"");
+	else
+		p = sjson_enum(c, v, in_names, "must be \"imap\" or \"pop3\"");
+	sjson_pop(c, old);
+	if (p < 0)
+		return -1;
+	e->proto = (enum proto)p;
+	return 0;
+}
+
+static int parse_security(struct sjson *c, json_t *obj, struct endpoint *e)
+{
+	static const char *const names[] = {"tls", "starttls", "none", NULL};
+	json_t *v = json_object_get(obj, "security");
+	size_t old = sjson_push(c, "security");
+	int s = -1;
+
+	if (v == NULL)
+		sjson_fail(c, "is required");
+	else
+		s = sjson_enum(c, v, names,
+			       "must be \"tls\", \"starttls\" or \"none\"");
+	sjson_pop(c, old);
+	if (s < 0)
+		return -1;
+	e->security = (enum security)s;
+	return 0;
+}
+
+static int parse_flags(struct sjson *c, json_t *obj, struct endpoint *e)
+{
+	json_t *v;
+	size_t old;
+	int rc = 0;
+
+	e->auth[0] = AUTH_PASSWORD;
+	e->n_auth = 1;
+	/* RFC 8314: cleartext is documented for people, never offered. */
+	e->advertise = e->security != SECURITY_NONE;
+	if ((v = json_object_get(obj, "auth")) != NULL) {
+		old = sjson_push(c, "auth");
+		rc |= parse_auth(c, v, e);
+		sjson_pop(c, old);
+	}
+	if ((v = json_object_get(obj, "advertise")) != NULL) {
+		old = sjson_push(c, "advertise");
+		if (!json_is_boolean(v)) {
+			sjson_fail(c, "must be true or false");
+			rc = -1;
+		}
+		e->advertise = json_is_true(v);
+		if (e->advertise && e->security == SECURITY_NONE) {
+			sjson_fail(c, "a server with \"security\": \"none\" is "
+				      "never offered to clients (RFC 8314)");
+			rc = -1;
+		}
+		sjson_pop(c, old);
+	}
+	return rc;
+}
+
+static int parse_endpoint(struct sjson *c, json_t *obj, int outgoing,
+			  struct endpoint *e)
+{
+	static const char *const keys[] = {
+	    "protocol", "host", "port", "security", "auth", "advertise", NULL};
+	size_t old;
+	int rc = 0;
+
+	if (!json_is_object(obj)) {
+		sjson_fail(c, "must be an object");
+		return -1;
+	}
+	sjson_check_keys(c, obj, keys);
+	rc |= parse_proto(c, obj, outgoing, e);
+	if (sjson_get_string(c, obj, "host", 1, &e->host) < 0) {
+		rc = -1;
+	} else {
+		old = sjson_push(c, "host");
+		rc |= check_host(c, &e->host);
+		sjson_pop(c, old);
+	}
+	rc |= parse_port(c, obj, e);
+	rc |= parse_security(c, obj, e);
+	rc |= parse_flags(c, obj, e);
+	return rc;
+}
+
+/* Reads the endpoint list obj[key] into *out and *n (replacing what was
+ * there). Returns 1 if read, 0 if absent, -1 on a problem. */
+static int parse_endpoints(struct sjson *c, json_t *obj, const char *key,
+			   struct endpoint **out, size_t *n)
+{
+	json_t *list = json_object_get(obj, key), *item;
+	size_t old = sjson_push(c, key), i, o;
+	struct endpoint *e = NULL; /* owned until handed to *out */
+	int rc = 1;
+
+	if (list == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		sjson_fail(c, "must be a non-empty list of servers");
+		rc = -1;
+		goto out;
+	}
+	e = calloc(json_array_size(list), sizeof(*e));
+	if (e == NULL) {
+		sjson_fail(c, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	json_array_foreach (list, i, item) {
+		o = sjson_push_index(c, i);
+		if (parse_endpoint(c, item, strcmp(key, "outgoing") == 0,
+				   &e[i]) < 0)
+			rc = -1;
+		sjson_pop(c, o);
+	}
+	for (i = 0; i < *n; i++)
+		free((*out)[i].host);
+	free(*out);
+	*out = e;
+	*n = json_array_size(list);
+	e = NULL;
+out:
+	sjson_pop(c, old);
+	return rc;
+}
+
+static int has_advertised(const struct endpoint *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].advertise)
+			return 1;
+	return 0;
+}
+
+/* A client can be set up only if something is offered both ways. */
+static int check_account(struct sjson *c, const struct account *a)
+{
+	size_t old;
+	int rc = 0;
+
+	old = sjson_push(c, "incoming");
+	if (a->incoming != NULL &&
+	    !has_advertised(a->incoming, a->n_incoming)) {
+		sjson_fail(c, "no server is offered to clients (one needs "
+			      "\"security\" tls or starttls, without "
+			      "\"advertise\": false)");
+		rc = -1;
+	}
+	sjson_pop(c, old);
+	old = sjson_push(c, "outgoing");
+	if (a->outgoing != NULL &&
+	    !has_advertised(a->outgoing, a->n_outgoing)) {
+		sjson_fail(c, "no server is offered to clients (one needs "
+			      "\"security\" tls or starttls, without "
+			      "\"advertise\": false)");
+		rc = -1;
+	}
+	sjson_pop(c, old);
+	return rc;
+}
+
+/* parse_endpoints(), where required lists must be present. */
+static int parse_list(struct sjson *c, json_t *obj, const char *key,
+		      struct endpoint **out, size_t *n, int required)
+{
+	int r = parse_endpoints(c, obj, key, out, n);
+	size_t old;
+
+	if (r < 0)
+		return -1;
+	if (r == 0 && required) {
+		old = sjson_push(c, key);
+		sjson_fail(c, "is required");
+		sjson_pop(c, old);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads an account object: the defaults (required set) or a domain's
+ * override, which starts as a copy of the defaults in *a. */
+int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
+			   int is_defaults)
+{
+	static const char *const keys[] = {"login", "imap_path_prefix",
+					   "incoming", "outgoing", NULL};
+	size_t old;
+	int rc = 0;
+
+	sjson_check_keys(c, obj, keys);
+	if (sjson_get_string(c, obj, "login", 0, &a->login) > 0) {
+		old = sjson_push(c, "login");
+		rc |= sjson_check_placeholders(c, a->login, login_placeholders);
+		sjson_pop(c, old);
+	}
+	rc |= sjson_get_string(c, obj, "imap_path_prefix", 0,
+			       &a->imap_path_prefix) < 0;
+	rc |= parse_list(c, obj, "incoming", &a->incoming, &a->n_incoming,
+			 is_defaults);
+	rc |= parse_list(c, obj, "outgoing", &a->outgoing, &a->n_outgoing,
+			 is_defaults);
+	rc |= check_account(c, a);
+	return rc ? -1 : 0;
+}
+
+int settings_account_defaults(struct sjson *c, json_t *root)
+{
+	json_t *obj = sjson_get_object(c, root, "defaults", 1);
+	struct account *a = &c->m->defaults;
+	size_t old;
+	int rc;
+
+	a->login = strdup("%EMAILADDRESS%");
+	a->imap_path_prefix = strdup("");
+	if (a->login == NULL || a->imap_path_prefix == NULL)
+		return -1;
+	if (obj == NULL)
+		return -1;
+	old = sjson_push(c, "defaults");
+	rc = settings_account_parse(c, obj, a, 1);
+	sjson_pop(c, old);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/* sjson.c - the JSON-reading helpers of the settings loader. */
+#include "sjson.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skeleton.h"
+
+const char *const sjson_host_placeholders[] = {"EMAILDOMAIN", NULL};
+
+void sjson_report(struct settings_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->count++;
+	if (e->count > SETTINGS_ERRORS_LISTED_MAX)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&e->text, fmt, ap);
+	va_end(ap);
+	buf_puts(&e->text, "\n");
+}
+
+/* Reports a problem with the value at the current JSON pointer. */
+void sjson_fail(struct sjson *c, const char *why)
+{
+	sjson_report(c->errs, "%s: %s: %s", c->file, c->ptr_len ? c->ptr : "/",
+		     why);
+}
+
+/* sjson_fail() with a formatted reason. */
+void sjson_failf(struct sjson *c, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	sjson_fail(c, why);
+}
+
+/* Appends /token (escaped per RFC 6901) to the pointer; returns the old
+ * length for sjson_pop(). A pointer longer than SJSON_PTR_MAX is cut. */
+size_t sjson_push(struct sjson *c, const char *token)
+{
+	size_t old = c->ptr_len, n = c->ptr_len;
+	const char *t;
+
+	if (n + 1 < SJSON_PTR_MAX)
+		c->ptr[n++] = '/';
+	for (t = token; *t != '\0' && n + 2 < SJSON_PTR_MAX; t++) {
+		if (*t == '~' || *t == '/') {
+			c->ptr[n++] = '~';
+			c->ptr[n++] = *t == '~' ? '0' : '1';
+		} else {
+			c->ptr[n++] = *t;
+		}
+	}
+	c->ptr[n] = '\0';
+	c->ptr_len = n;
+	return old;
+}
+
+size_t sjson_push_index(struct sjson *c, size_t i)
+{
+	char token[32];
+
+	snprintf(token, sizeof(token), "%zu", i);
+	return sjson_push(c, token);
+}
+
+void sjson_pop(struct sjson *c, size_t old)
+{
+	c->ptr_len = old;
+	c->ptr[old] = '\0';
+}
+
+void sjson_digest(struct sjson *c, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c->digest ^= (unsigned char)p[i];
+		c->digest *= 1099511628211ull;
+	}
+}
+
+/* Reports every key of obj not in the NULL-terminated list allowed. */
+void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	size_t i, old;
+
+	json_object_foreach (obj, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] != NULL)
+			continue;
+		old = sjson_push(c, key);
+		sjson_fail(c, "unknown key");
+		sjson_pop(c, old);
+	}
+	(void)v;
+}
+
+static int has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return 1;
+	return 0;
+}
+
+/* Reads the string obj[key] into *out (owned by the caller; untouched when
+ * the key is absent). Returns 1 if read, 0 if absent, -1 on a problem. */
+int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
+		     int required, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t old = sjson_push(c, key);
+	int rc = 1;
+
+	if (v == NULL) {
+		if (required)
+			sjson_fail(c, "is required");
+		rc = required ? -1 : 0;
+	} else if (!json_is_string(v)) {
+		sjson_fail(c, "must be a string");
+		rc = -1;
+	} else if (!skeleton_value_ok(json_string_value(v)) ||
+		   has_control(json_string_value(v))) {
+		sjson_fail(c,
+			   "must not hold control or private-use characters");
+		rc = -1;
+	} else {
+		char *s = strdup(json_string_value(v));
+		if (s == NULL) {
+			sjson_fail(c, "out of memory");
+			rc = -1;
+		} else {
+			free(*out);
+			*out = s;
+		}
+	}
+	sjson_pop(c, old);
+	return rc;
+}
+
+/* Returns the object obj[key], NULL if absent or (reported) not an
+ * object. */
+json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,
+			 int required)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t old = sjson_push(c, key);
+
+	if (v == NULL && required)
+		sjson_fail(c, "is required");
+	else if (v != NULL && !json_is_object(v)) {
+		sjson_fail(c, "must be an object");
+		v = NULL;
+	}
+	sjson_pop(c, old);
+	return v;
+}
+
+/* Checks the placeholders of a template: only those in allowed (a
+ * NULL-terminated list of names without the %). */
+int sjson_check_placeholders(struct sjson *c, const char *s,
+			     const char *const *allowed)
+{
+	const char *p = s, *q;
+	size_t i, n;
+
+	while ((p = strchr(p, '%')) != NULL) {
+		q = strchr(p + 1, '%');
+		if (q == NULL) {
+			sjson_fail(c, "has an unmatched '%'");
+			return -1;
+		}
+		n = (size_t)(q - p - 1);
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strlen(allowed[i]) == n &&
+			    strncmp(allowed[i], p + 1, n) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			sjson_failf(c, "has an unknown placeholder %.*s",
+				    (int)n + 2, p);
+			return -1;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
+int sjson_enum(struct sjson *c, json_t *v, const char *const *names,
+	       const char *msg)
+{
+	int i;
+
+	if (json_is_string(v))
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], json_string_value(v)) == 0)
+				return i;
+	sjson_fail(c, msg);
+	return -1;
+}
+
+/* A path from the table: absolute, or relative to the table's folder.
+ * Returns a new string (the caller frees it) or NULL. */
+char *sjson_path(const struct sjson *c, const char *name)
+{
+	struct buf path = BUF_INIT; /* handed to the caller */
+
+	if (name[0] == '/' || strcmp(c->dir, ".") == 0)
+		buf_puts(&path, name);
+	else
+		buf_printf(&path, "%s/%s", c->dir, name);
+	return buf_steal(&path);
+}

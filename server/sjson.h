@@ -1,0 +1,70 @@
+/* sjson.h - the JSON-reading helpers of the settings loader (settings.c,
+ * settings_account.c): the problem list with JSON pointers (RFC 6901),
+ * typed getters that report what is wrong, where. Internal to the
+ * settings module. */
+#ifndef MAILCONFD_SJSON_H
+#define MAILCONFD_SJSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "settings.h"
+
+#define SJSON_PTR_MAX 2048
+
+struct sjson {
+	const char *file;
+	char *dir; /* owned: the settings file's folder */
+	struct settings_errors *errs;
+	char ptr[SJSON_PTR_MAX]; /* the JSON pointer of the value being read */
+	size_t ptr_len;
+	struct model *m;
+	uint64_t digest; /* FNV-1a over every byte loaded */
+};
+
+extern const char *const sjson_host_placeholders[];
+
+/* Adds one problem line (counted; listed up to the cap). */
+void sjson_report(struct settings_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Reports a problem with the value at the current JSON pointer. */
+void sjson_fail(struct sjson *c, const char *why);
+void sjson_failf(struct sjson *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends /token (escaped) to the pointer; returns the old length for
+ * sjson_pop(). */
+size_t sjson_push(struct sjson *c, const char *token);
+size_t sjson_push_index(struct sjson *c, size_t i);
+void sjson_pop(struct sjson *c, size_t old);
+
+/* Adds bytes to the table's version digest. */
+void sjson_digest(struct sjson *c, const char *p, size_t n);
+
+/* Reports every key of obj not in the NULL-terminated list allowed. */
+void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed);
+
+/* Reads the string obj[key] into *out (the caller's; replaced). Returns 1
+ * if read, 0 if absent, -1 on a problem (reported). */
+int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
+		     int required, char **out);
+
+/* The object obj[key], or NULL if absent or (reported) not an object. */
+json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,
+			 int required);
+
+/* Checks a template uses only the placeholders in allowed. */
+int sjson_check_placeholders(struct sjson *c, const char *s,
+			     const char *const *allowed);
+
+/* The index of v's string in names (NULL-terminated), or -1 (reported
+ * with msg). */
+int sjson_enum(struct sjson *c, json_t *v, const char *const *names,
+	       const char *msg);
+
+/* A path from the table, relative to its folder: a new string or NULL. */
+char *sjson_path(const struct sjson *c, const char *name);
+
+#endif

@@ -1,0 +1,36 @@
+/* fuzz_address.c - domain names, addresses and query strings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "fuzz.h"
+#include "request.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1), dom[DOMAIN_MAX + 1], v[256];
+	const char *why = NULL;
+	struct address a;
+
+	if (s == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	if (domain_normalize(dom, s, strlen(s), &why) == 0 &&
+	    !hostname_valid(dom))
+		__builtin_trap(); /* normalized means valid */
+	if (address_parse(&a, s, &why) == 0 &&
+	    (!hostname_valid(a.domain) || strlen(a.local) > LOCALPART_MAX))
+		__builtin_trap();
+	request_query_get(s, "email", v, sizeof(v));
+	request_unescape(v, sizeof(v), s, strlen(s));
+	free(s);
+	return 0;
+}

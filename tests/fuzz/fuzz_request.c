@@ -1,0 +1,73 @@
+/* fuzz_request.c - a whole request through the router: the input is
+ * "METHOD\nTARGET\nHOST\nACCEPT-LANGUAGE\nBODY", answered from a fixed
+ * table with overrides, IDN domains and the setup page's templates. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "fuzz.h"
+#include "settings.h"
+
+static struct model *model; /* the fixed table: the fuzzer's own state */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct settings_errors errs = {BUF_INIT, 0};
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	if (settings_load(&model, FUZZ_TABLE, &errs) < 0)
+		abort();
+	model->pages = pages_load(FUZZ_TEMPLATES, err, sizeof(err));
+	if (model->pages == NULL)
+		abort();
+	settings_errors_free(&errs);
+	return 0;
+}
+
+/* Cuts the next line off *p (NUL-terminating it in place). */
+static char *next_line(char **p)
+{
+	char *line = *p, *nl;
+
+	if (line == NULL)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl != NULL) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = NULL;
+	}
+	return line;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), *p = text; /* freed below */
+	char *method, *target, *host, *lang;
+	struct request req;
+	struct reply r = {0};
+
+	if (text == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	method = next_line(&p);
+	target = next_line(&p);
+	host = next_line(&p);
+	lang = next_line(&p);
+	if (target != NULL && strlen(target) <= 4096) {
+		request_parse(&req, method, target, host);
+		request_set_language(&req, lang);
+		req.body = p;
+		req.body_len = p ? size - (size_t)(p - text) : 0;
+		dispatch(&r, model, &req, 0);
+		if (r.status < 200 || r.status > 599)
+			__builtin_trap(); /* every request gets an answer */
+		reply_free(&r);
+	}
+	free(text);
+	return 0;
+}
