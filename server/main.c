@@ -4,7 +4,10 @@
  * the model slot and the server. Signals are taken synchronously with
  * sigwait() in the main thread (blocked everywhere else), so a reload runs
  * in ordinary code, never in a signal handler. */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <libxml/parser.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@ struct options {
 	const char *config;
 	const char *templates;
 	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
+	const char *user;	/* --user NAME: drop root after binding */
 	const char *listen;
 	unsigned port;
 	unsigned threads;
@@ -56,6 +60,8 @@ static void usage(FILE *f)
 		"      --limit NAME=N    override a limit of the table's "
 		"server.limits\n"
 		"      --access-log MODE stderr (default) or off\n"
+		"  -u, --user NAME       run as NAME once the port is bound "
+		"(started as root)\n"
 		"  -n, --check           validate the table and exit\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
@@ -113,6 +119,9 @@ static int parse_option(struct options *o, int ch)
 	case 'D':
 		o->dns_domain = optarg;
 		return 0;
+	case 'u':
+		o->user = optarg;
+		return 0;
 	case 'A':
 		if (strcmp(optarg, "off") != 0 && strcmp(optarg, "stderr") != 0)
 			return -1;
@@ -146,6 +155,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"templates", required_argument, NULL, 'T'},
 	    {"dns", required_argument, NULL, 'D'},
 	    {"access-log", required_argument, NULL, 'A'},
+	    {"user", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -162,8 +172,8 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->access_log = 1;
 	o->port = 8080;
 	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
-	while ((ch = getopt_long(argc, argv, "c:l:p:t:nhV", longopts, NULL)) !=
-	       -1) {
+	while ((ch = getopt_long(argc, argv, "c:l:p:t:u:nhV", longopts,
+				 NULL)) != -1) {
 		if (parse_option(o, ch) < 0) {
 			if (ch != '?')
 				fprintf(stderr,
@@ -307,6 +317,38 @@ static void serve(const struct options *o, struct model_slot *slot,
 	log_info("signal %d: stopping", sig);
 }
 
+/* Drops root for the user name once the sockets are bound (ports below
+ * 1024 need root or CAP_NET_BIND_SERVICE; nothing after needs either).
+ * glibc applies setuid() to every thread. Returns 0 or -1 (logged). */
+static int drop_privileges(const char *name)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (pw == NULL) {
+		log_error("--user %s: no such user", name);
+		return -1;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;
+	if (geteuid() != 0) {
+		log_error("--user %s: only root can change to another user",
+			  name);
+		return -1;
+	}
+	if (initgroups(name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_error("--user %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) { /* must not be able to get root back */
+		log_error("--user %s: root could be regained", name);
+		return -1;
+	}
+	log_info("running as %s (uid %u, gid %u)", name, (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
+	return 0;
+}
+
 static void print_listening(const char *addr, unsigned port)
 {
 	if (strchr(addr, ':') != NULL)
@@ -357,6 +399,11 @@ int main(int argc, char **argv)
 	cfg.slot = &slot;
 	h = http_start(&cfg);
 	if (h == NULL) {
+		model_slot_destroy(&slot);
+		return 1;
+	}
+	if (o.user != NULL && drop_privileges(o.user) < 0) {
+		http_stop(h);
 		model_slot_destroy(&slot);
 		return 1;
 	}
