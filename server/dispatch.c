@@ -33,6 +33,7 @@ struct call {
 };
 
 struct route {
+	const char *name; /* for metrics */
 	const char *path; /* compared ignoring case */
 	int prefix;	  /* path is a prefix of the request's path */
 	unsigned methods;
@@ -87,6 +88,7 @@ static int handle_autoconfig(struct reply *out, const struct call *c)
 		return render_failed(out, "autoconfig", in.domain);
 	out->status = 200;
 	out->content_type = CT_XML;
+	out->cache = CACHE_PUBLIC;
 	return 0;
 }
 
@@ -219,6 +221,7 @@ static int handle_autodiscover_json(struct reply *out, const struct call *c)
 	st = autodiscover_json_render(&out->body, proto, host);
 	out->status = st;
 	out->content_type = CT_JSON;
+	out->cache = CACHE_PUBLIC;
 	return st < 0 ? render_failed(out, "autodiscover.json", domain) : 0;
 }
 
@@ -277,7 +280,8 @@ static int profile_headers(struct reply *out, const char *domain)
 	buf_free(&cd);
 	out->status = 200;
 	out->content_type = CT_PROFILE;
-	return rc;
+	out->cache = CACHE_PRIVATE;
+	return rc < 0 ? -1 : reply_header(out, "Vary", "Accept-Language");
 }
 
 /* Replaces the plist in out->body by its CMS SignedData. */
@@ -364,23 +368,27 @@ static int handle_setup(struct reply *out, const struct call *c)
 		opt.display_name = name;
 	if (setup_page_render(&out->body, &in, &opt) < 0)
 		return render_failed(out, "setup page", in.domain);
+	out->cache = in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
+	if (reply_header(out, "Vary", "Accept-Language") < 0)
+		return -1;
 	return page_headers(out, opt.bad_address ? 400 : 200);
 }
 
 static const struct route routes[] = {
-    {"/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
+    {"autoconfig", "/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
-    {"/.well-known/autoconfig/mail/config-v1.1.xml", 0, M_GET | M_HEAD,
-     "GET, HEAD", handle_autoconfig},
-    {"/autodiscover/autodiscover.xml", 0, M_GET | M_HEAD | M_POST,
-     "GET, HEAD, POST", handle_autodiscover},
-    {"/autodiscover/autodiscover.json", 0, M_GET | M_HEAD, "GET, HEAD",
+    {"autoconfig", "/.well-known/autoconfig/mail/config-v1.1.xml", 0,
+     M_GET | M_HEAD, "GET, HEAD", handle_autoconfig},
+    {"autodiscover", "/autodiscover/autodiscover.xml", 0,
+     M_GET | M_HEAD | M_POST, "GET, HEAD, POST", handle_autodiscover},
+    {"autodiscover_json", "/autodiscover/autodiscover.json", 0, M_GET | M_HEAD,
+     "GET, HEAD", handle_autodiscover_json},
+    {"autodiscover_json", AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD",
      handle_autodiscover_json},
-    {AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD", handle_autodiscover_json},
-    {"/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
+    {"profile", "/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_profile},
-    {"/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
-    {"/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {"setup", "/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {"setup", "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
 };
 
 static const struct route *route_find(const char *path)
@@ -396,8 +404,8 @@ static const struct route *route_find(const char *path)
 	return NULL;
 }
 
-int dispatch(struct reply *out, const struct model *m, const struct request *r,
-	     time_t now)
+static int route(struct reply *out, const struct model *m,
+		 const struct request *r, time_t now)
 {
 	const struct route *rt = r->path_ok ? route_find(r->path) : NULL;
 	struct call c = {m, r, now};
@@ -406,9 +414,20 @@ int dispatch(struct reply *out, const struct model *m, const struct request *r,
 		return reply_text(out, 400, "Bad request path.");
 	if (rt == NULL)
 		return reply_text(out, 404, "Not found.");
+	out->route = rt->name;
 	if ((rt->methods & (1u << r->method)) == 0) {
 		reply_text(out, 405, "Method not allowed.");
 		return reply_header(out, "Allow", rt->allow);
 	}
 	return rt->handle(out, &c);
+}
+
+int dispatch(struct reply *out, const struct model *m, const struct request *r,
+	     time_t now)
+{
+	int rc = route(out, m, r, now);
+
+	if (reply_finish(out, m->version) < 0)
+		rc = -1;
+	return rc;
 }

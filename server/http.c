@@ -22,6 +22,7 @@ struct http {
 	struct model_slot *slot;   /* borrowed from main() */
 	unsigned port;
 	int access_log;
+	struct metrics *metrics; /* borrowed from main(), may be NULL */
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -32,6 +33,7 @@ struct exchange {
 	struct buf body;     /* owned: the request body, capped */
 	struct timespec start;
 	int started;
+	const char *route; /* static, from the reply */
 	int status;
 	size_t bytes;
 	char method[16];
@@ -100,36 +102,126 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
 			  (socklen_t)n);
 }
 
-/* The access log: client, method, path (no query), status, bytes, us. */
-static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-		    enum MHD_RequestTerminationCode toe)
+/* One per connection, to log those that close before a whole request
+ * (slowloris, half requests, garbage): otherwise they leave no trace. */
+struct peer {
+	unsigned requests;
+	struct timespec start;
+};
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode what)
 {
-	struct exchange *x = *con_cls;
-	char client[INET6_ADDRSTRLEN], path[1100], method[80];
-	struct timespec now;
-	long long us;
-	char *q;
-
 	struct http *h = cls;
+	struct peer *p = *ctx; /* freed here when the connection closes */
+	char client[INET6_ADDRSTRLEN];
+	struct timespec now;
 
-	if (x == NULL)
-		return;
-	if (!h->access_log) {
-		exchange_free(x);
-		*con_cls = NULL;
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		*ctx = calloc(1, sizeof(struct peer));
+		if (*ctx != NULL)
+			clock_gettime(CLOCK_MONOTONIC,
+				      &((struct peer *)*ctx)->start);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (now.tv_sec - x->start.tv_sec) * 1000000LL +
-	     (now.tv_nsec - x->start.tv_nsec) / 1000;
-	if (x->uri != NULL && (q = strchr(x->uri, '?')) != NULL)
-		*q = '\0';
+	if (p != NULL && p->requests == 0 && h->access_log) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		client_address(c, client, sizeof(client));
+		fprintf(stderr,
+			"access: %s - - closed before a whole request, after "
+			"%.1f s\n",
+			client,
+			(double)(now.tv_sec - p->start.tv_sec) +
+			    (double)(now.tv_nsec - p->start.tv_nsec) / 1e9);
+	}
+	free(p);
+	*ctx = NULL;
+}
+
+/* Counts a request on its connection (see struct peer). */
+static void peer_count(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct peer *)ci->socket_context)->requests++;
+}
+
+/* Escapes s (already printable ASCII, see log_safe) for a JSON string. */
+static void json_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_append(b, "\\", 1);
+		buf_append(b, s, 1);
+	}
+}
+
+static void log_plain(struct MHD_Connection *c, struct exchange *x,
+		      long long us, int aborted)
+{
+	char client[INET6_ADDRSTRLEN], path[1100], method[80];
+
 	client_address(c, client, sizeof(client));
 	log_safe(path, sizeof(path), x->uri, 256);
 	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
 	fprintf(stderr, "access: %s %s %s %d %zu %lldus%s\n", client, method,
-		path, x->status, x->bytes, us,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+		path, x->status, x->bytes, us, aborted ? " (aborted)" : "");
+}
+
+/* One JSON object per line, for log shippers. */
+static void log_json(struct MHD_Connection *c, struct exchange *x, long long us,
+		     int aborted)
+{
+	char client[INET6_ADDRSTRLEN], path[1100], method[80];
+	struct buf line = BUF_INIT; /* freed below */
+
+	client_address(c, client, sizeof(client));
+	log_safe(path, sizeof(path), x->uri, 256);
+	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
+	buf_puts(&line, "{\"client\":\"");
+	buf_puts(&line, client);
+	buf_puts(&line, "\",\"method\":\"");
+	json_escape(&line, method);
+	buf_puts(&line, "\",\"path\":\"");
+	json_escape(&line, path);
+	buf_printf(&line,
+		   "\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
+		   "\"us\":%lld,\"aborted\":%s}\n",
+		   x->route ? x->route : "-", x->status, x->bytes, us,
+		   aborted ? "true" : "false");
+	if (!line.failed)
+		fputs(line.data, stderr);
+	buf_free(&line);
+}
+
+/* The access log: client, method, path (no query), status, bytes, us;
+ * and the metrics. */
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct exchange *x = *con_cls;
+	struct timespec now;
+	long long us;
+	char *q;
+	int aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
+
+	if (x == NULL)
+		return;
+	peer_count(c);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - x->start.tv_sec) * 1000000LL +
+	     (now.tv_nsec - x->start.tv_nsec) / 1000;
+	if (h->metrics != NULL && x->status != 0)
+		metrics_request(h->metrics, x->route, x->status, us);
+	if (x->uri != NULL && (q = strchr(x->uri, '?')) != NULL)
+		*q = '\0';
+	if (h->access_log == 1)
+		log_plain(c, x, us, aborted);
+	else if (h->access_log == 2)
+		log_json(c, x, us, aborted);
 	exchange_free(x);
 	*con_cls = NULL;
 }
@@ -152,6 +244,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct exchange *x,
 		free(data);
 		return MHD_NO;
 	}
+	if (r->status == 304) /* lets us send the 200's Content-Length */
+		MHD_set_response_options(
+		    resp, MHD_RF_INSANITY_HEADER_CONTENT_LENGTH, MHD_RO_END);
 	if (r->content_type != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					r->content_type);
@@ -160,6 +255,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct exchange *x,
 		MHD_add_response_header(resp, r->headers[i].name,
 					r->headers[i].value);
 	x->status = r->status;
+	x->route = r->route;
 	x->bytes = len;
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -213,6 +309,44 @@ static const char *early_text(int status)
 	}
 }
 
+/* RFC 9110 13.1.2: If-None-Match is "*" or a list of (weak or strong)
+ * entity tags; weak comparison. */
+static int etag_matches(const char *inm, const char *etag)
+{
+	const char *p = inm, *end;
+	size_t n;
+
+	if (inm == NULL || etag == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if ((n == 1 && *p == '*') ||
+		    (n == strlen(etag) && strncmp(p, etag, n) == 0))
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* The client has this answer already: 304, same validators, no body. */
+static void not_modified(struct reply *r)
+{
+	/* libmicrohttpd adds "Content-Length: 0"; caches ignore a 304's
+	 * Content-Length (RFC 9111 3.2), so the stored one stays. */
+	r->status = 304;
+	r->content_type = NULL;
+	buf_reset(&r->body);
+}
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 {
 	struct request req;
@@ -232,6 +366,11 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.body = x->body.data;
 	req.body_len = x->body.len;
 	dispatch(&r, x->model, &req, time(NULL));
+	if (req.method != METHOD_POST && r.status == 200 &&
+	    etag_matches(MHD_lookup_connection_value(
+			     c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+			 reply_get_header(&r, "ETag")))
+		not_modified(&r);
 	ret = send_reply(c, x, &r);
 	reply_free(&r);
 	return ret;
@@ -332,7 +471,8 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 	    (unsigned)l->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)l->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
 }
 
 struct http *http_start(const struct http_config *cfg)
@@ -352,6 +492,7 @@ struct http *http_start(const struct http_config *cfg)
 		return NULL;
 	h->slot = cfg->slot;
 	h->access_log = cfg->access_log;
+	h->metrics = cfg->metrics;
 	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
 	if (h->daemon == NULL) {
 		log_error("cannot listen on %s port %u", cfg->listen,
@@ -375,4 +516,77 @@ void http_stop(struct http *h)
 		return;
 	MHD_stop_daemon(h->daemon);
 	free(h);
+}
+
+/* The operators' listener: /healthz and /metrics. */
+static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
+				const char *url, const char *method,
+				const char *version, const char *upload,
+				size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct model *m = model_slot_acquire(h->slot); /* released below */
+	struct reply r = {0};
+	struct exchange x = {0};
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)con_cls;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		reply_text(&r, 405, "Method not allowed.");
+		reply_header(&r, "Allow", "GET, HEAD");
+	} else if (strcmp(url, "/healthz") == 0) {
+		r.status = 200;
+		r.content_type = "text/plain; charset=utf-8";
+		buf_printf(&r.body, "ok\nversion %s\ndomains %zu\n", m->version,
+			   m->n_domains);
+	} else if (strcmp(url, "/metrics") == 0 && h->metrics != NULL) {
+		r.status = 200;
+		r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+		metrics_render(&r.body, h->metrics, m);
+	} else {
+		reply_text(&r, 404, "Not found: /healthz and /metrics only.");
+	}
+	reply_header(&r, "Cache-Control", "no-store");
+	ret = send_reply(c, &x, &r);
+	reply_free(&r);
+	model_unref(m);
+	return ret;
+}
+
+struct http *http_start_admin(const struct http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct http *h; /* returned, or freed on error */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int ipv6 = 0;
+
+	if (listen_addr(&ss, cfg->listen, cfg->port, &ipv6) == 0) {
+		log_error("--admin-listen %s: not a numeric address",
+			  cfg->listen);
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->slot = cfg->slot;
+	h->metrics = cfg->metrics;
+	h->daemon = MHD_start_daemon(
+	    flags | (ipv6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_admin, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR,
+	    (const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		log_error("cannot listen on %s port %u (admin)", cfg->listen,
+			  cfg->port);
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info ? info->port : cfg->port;
+	return h;
 }

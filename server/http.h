@@ -6,6 +6,7 @@
 #define MAILCONFD_HTTP_H
 
 #include "limits.h"
+#include "metrics.h"
 #include "model.h"
 
 struct http; /* opaque; owned by main() */
@@ -15,13 +16,19 @@ struct http_config {
 	unsigned port;	    /* 0: any free port */
 	unsigned threads;   /* size of the thread pool */
 	struct limits limits;
-	int access_log;		 /* 0: off, 1: one line per request */
+	int access_log;		 /* 0: off, 1: plain lines, 2: JSON lines */
 	struct model_slot *slot; /* borrowed; must outlive the server */
+	struct metrics *metrics; /* borrowed, may be NULL */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason
  * logged. */
 struct http *http_start(const struct http_config *cfg);
+
+/* Starts the operators' listener: GET /healthz (200 with the table's
+ * version and domain count) and GET /metrics (Prometheus text format),
+ * nothing else. Only cfg's listen, port, slot and metrics are used. */
+struct http *http_start_admin(const struct http_config *cfg);
 
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http *h);

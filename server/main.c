@@ -19,6 +19,7 @@
 #include "address.h"
 #include "dns.h"
 #include "http.h"
+#include "metrics.h"
 #include "log.h"
 #include "settings.h"
 
@@ -33,6 +34,7 @@ struct options {
 	const char *templates;
 	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
 	const char *user;	/* --user NAME: drop root after binding */
+	const char *admin;	/* --admin-listen ADDR:PORT, or NULL */
 	const char *listen;
 	unsigned port;
 	unsigned threads;
@@ -59,7 +61,9 @@ static void usage(FILE *f)
 		"core)\n"
 		"      --limit NAME=N    override a limit of the table's "
 		"server.limits\n"
-		"      --access-log MODE stderr (default) or off\n"
+		"      --access-log MODE stderr (default), json or off\n"
+		"      --admin-listen ADDR:PORT  serve /healthz and /metrics "
+		"there\n"
 		"  -u, --user NAME       run as NAME once the port is bound "
 		"(started as root)\n"
 		"  -n, --check           validate the table and exit\n"
@@ -123,9 +127,17 @@ static int parse_option(struct options *o, int ch)
 		o->user = optarg;
 		return 0;
 	case 'A':
-		if (strcmp(optarg, "off") != 0 && strcmp(optarg, "stderr") != 0)
+		if (strcmp(optarg, "off") == 0)
+			o->access_log = 0;
+		else if (strcmp(optarg, "stderr") == 0)
+			o->access_log = 1;
+		else if (strcmp(optarg, "json") == 0)
+			o->access_log = 2;
+		else
 			return -1;
-		o->access_log = strcmp(optarg, "stderr") == 0;
+		return 0;
+	case 'a':
+		o->admin = optarg;
 		return 0;
 	case 'L':
 		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
@@ -156,6 +168,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"dns", required_argument, NULL, 'D'},
 	    {"access-log", required_argument, NULL, 'A'},
 	    {"user", required_argument, NULL, 'u'},
+	    {"admin-listen", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -257,7 +270,8 @@ static double seconds_since(const struct timespec *t0)
 }
 
 /* Loads the table; on failure prints every problem and returns NULL. */
-static struct model *load(const struct options *o, FILE *errout)
+static struct model *load(const struct options *o, FILE *errout,
+			  struct metrics *metrics)
 {
 	struct settings_errors errs = {BUF_INIT, 0};
 	struct model *m = NULL;
@@ -277,20 +291,23 @@ static struct model *load(const struct options *o, FILE *errout)
 		model_unref(m);
 		m = NULL;
 	} else {
+		double s = seconds_since(&t0);
 		log_info("loaded %s: %zu domains, version %s, in %.3f s",
-			 o->config, m->n_domains, m->version,
-			 seconds_since(&t0));
+			 o->config, m->n_domains, m->version, s);
+		atomic_store(&metrics->load_us, (unsigned long long)(s * 1e6));
 	}
 	settings_errors_free(&errs);
 	return m;
 }
 
-static void reload(const struct options *o, struct model_slot *slot)
+static void reload(const struct options *o, struct model_slot *slot,
+		   struct metrics *metrics)
 {
 	struct model *m;
 
 	log_info("reloading %s", o->config);
-	m = load(o, stderr);
+	m = load(o, stderr, metrics);
+	metrics_reload(metrics, m != NULL);
 	if (m == NULL) {
 		log_error("reload failed: the table loaded before stays in "
 			  "service");
@@ -302,7 +319,7 @@ static void reload(const struct options *o, struct model_slot *slot)
 
 /* Serves until TERM or INT; HUP reloads. */
 static void serve(const struct options *o, struct model_slot *slot,
-		  const sigset_t *sigs)
+		  const sigset_t *sigs, struct metrics *metrics)
 {
 	int sig = 0;
 
@@ -310,7 +327,7 @@ static void serve(const struct options *o, struct model_slot *slot,
 		if (sigwait(sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP)
-			reload(o, slot);
+			reload(o, slot, metrics);
 		else
 			break;
 	}
@@ -349,13 +366,44 @@ static int drop_privileges(const char *name)
 	return 0;
 }
 
-static void print_listening(const char *addr, unsigned port)
+static void print_listening(const char *addr, unsigned port, const char *what)
 {
 	if (strchr(addr, ':') != NULL)
-		printf("listening on [%s]:%u\n", addr, port);
+		printf("listening on [%s]:%u%s\n", addr, port, what);
 	else
-		printf("listening on %s:%u\n", addr, port);
+		printf("listening on %s:%u%s\n", addr, port, what);
 	fflush(stdout);
+}
+
+/* --admin-listen ADDR:PORT ([v6]:PORT): the /healthz and /metrics
+ * listener; the address is copied into addr (main()'s). */
+static struct http *start_admin(const struct options *o,
+				struct http_config *cfg, char *addr,
+				size_t addrsz)
+{
+	const char *colon = strrchr(o->admin, ':'), *a = o->admin;
+	struct http_config admin = *cfg;
+	size_t n;
+	unsigned port;
+
+	if (colon == NULL || parse_uint(colon + 1, 65535, &port) < 0) {
+		log_error("--admin-listen %s: expected ADDR:PORT", o->admin);
+		return NULL;
+	}
+	n = (size_t)(colon - a);
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+	}
+	if (n >= addrsz) {
+		log_error("--admin-listen %s: address too long", o->admin);
+		return NULL;
+	}
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	admin.listen = addr;
+	admin.port = port;
+	return http_start_admin(&admin);
 }
 
 int main(int argc, char **argv)
@@ -365,12 +413,16 @@ int main(int argc, char **argv)
 	struct http_config cfg;
 	struct http *h;
 	struct model *m;
+	struct metrics metrics;
+	struct http *admin = NULL;
+	char admin_addr[64];
 	sigset_t sigs;
 
 	memset(&o, 0, sizeof(o));
 	parse_options(&o, argc, argv);
+	metrics_init(&metrics);
 	xmlInitParser();
-	m = load(&o, stderr);
+	m = load(&o, stderr, &metrics);
 	if (o.dns_domain != NULL && m != NULL) {
 		int rc = print_dns(m, o.dns_domain);
 		model_unref(m);
@@ -396,19 +448,27 @@ int main(int argc, char **argv)
 	cfg.threads = o.threads;
 	cfg.limits = m->limits;
 	cfg.access_log = o.access_log;
+	cfg.metrics = &metrics;
 	cfg.slot = &slot;
 	h = http_start(&cfg);
 	if (h == NULL) {
 		model_slot_destroy(&slot);
 		return 1;
 	}
-	if (o.user != NULL && drop_privileges(o.user) < 0) {
+	if ((o.admin != NULL &&
+	     (admin = start_admin(&o, &cfg, admin_addr, sizeof(admin_addr))) ==
+		 NULL) ||
+	    (o.user != NULL && drop_privileges(o.user) < 0)) {
+		http_stop(admin);
 		http_stop(h);
 		model_slot_destroy(&slot);
 		return 1;
 	}
-	print_listening(o.listen, http_port(h));
-	serve(&o, &slot, &sigs);
+	print_listening(o.listen, http_port(h), "");
+	if (admin != NULL)
+		print_listening(admin_addr, http_port(admin), " (admin)");
+	serve(&o, &slot, &sigs, &metrics);
+	http_stop(admin);
 	http_stop(h);
 	model_slot_destroy(&slot);
 	xmlCleanupParser();

@@ -4,10 +4,19 @@
 
 #include "buf.h"
 
-#define REPLY_HEADERS_MAX 4
+#define REPLY_HEADERS_MAX 8
+
+/* How caches may keep an answer (SPEC-free: RFC 9111). */
+enum cache_policy {
+	CACHE_NONE,    /* errors, POST answers: no-store */
+	CACHE_PUBLIC,  /* the same for everyone asking this URL */
+	CACHE_PRIVATE, /* for the one address in the URL (profiles, pages) */
+};
 
 struct reply {
 	int status;
+	enum cache_policy cache;
+	const char *route;	  /* static route name for metrics, or NULL */
 	const char *content_type; /* static string */
 	struct buf body;	  /* owned */
 	size_t n_headers;
@@ -22,6 +31,14 @@ int reply_text(struct reply *r, int status, const char *text);
 
 /* Adds a header (the value is copied). Returns 0 or -1. */
 int reply_header(struct reply *r, const char *name, const char *value);
+
+/* Adds Cache-Control, and for a cacheable 200 an ETag made of the table's
+ * version and a digest of the body, so a reload changes it. Call once,
+ * after the body is final. Returns 0 or -1. */
+int reply_finish(struct reply *r, const char *version);
+
+/* The value of header name (ASCII case-insensitive), or NULL. */
+const char *reply_get_header(const struct reply *r, const char *name);
 
 /* Frees what the reply owns. NULL-safe. */
 void reply_free(struct reply *r);

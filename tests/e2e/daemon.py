@@ -15,11 +15,11 @@ SHIPPED = os.path.join(ROOT, "profiles", "hosting-faq.json")
 
 
 class Daemon:
-    def __init__(self, binary, config=SHIPPED, extra=()):
+    def __init__(self, binary, config=SHIPPED, extra=(), env=None):
         self.log = tempfile.NamedTemporaryFile(prefix="mailconfd-log-", delete=False)
         self.proc = subprocess.Popen(
             [binary, "--config", config, "--listen", "127.0.0.1", "--port", "0", *extra],
-            stdout=subprocess.PIPE, stderr=self.log)
+            stdout=subprocess.PIPE, stderr=self.log, env=env)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline().decode() if ready else ""
         m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", line)

@@ -64,6 +64,28 @@ def clients(d, t):
     c.close()
 
 
+def caching(d, t):
+    """ETag and Cache-Control on answers; 304 for If-None-Match; errors
+    never cached."""
+    path = "/mail/config-v1.1.xml?emailaddress=alice%40example.org"
+    st, h, body = d.request("GET", path, host="autoconfig.example.org")
+    etag = h.get("etag", "")
+    t.check(st == 200 and re.fullmatch(r'"[0-9a-f]{24}"', etag) and
+            h.get("cache-control") == "public, max-age=300", "validators %r" % h)
+    for inm in (etag, "W/" + etag, '"other", ' + etag, "*"):
+        st, h2, body2 = d.request("GET", path, host="autoconfig.example.org",
+                                  headers={"If-None-Match": inm})
+        t.check(st == 304 and body2 == b"" and h2.get("etag") == etag, "304 for %r: %d" % (inm, st))
+    st, _, _ = d.request("GET", path, host="autoconfig.example.org", headers={"If-None-Match": '"nope"'})
+    t.check(st == 200, "other ETag: 200")
+    st, h3, _ = d.request("GET", path.replace("alice", "bob"), host="autoconfig.example.org")
+    t.check(h3.get("etag") not in (None, etag), "another address, another ETag")
+    st, h, _ = d.request("GET", "/mail/config-v1.1.xml?emailaddress=a@example.net")
+    t.check(st == 404 and h.get("cache-control") == "no-store" and "etag" not in h, "errors: no-store")
+    st, h, _ = d.request("GET", "/apple/mail.mobileconfig?email=alice%40example.org")
+    t.check(h.get("cache-control") == "private, max-age=300" and "etag" in h, "profiles: private")
+
+
 def errors(d, t):
     cases = [
         ("/mail/config-v1.1.xml?emailaddress=alice@example.net", "autoconfig.example.org", 404),
@@ -121,7 +143,8 @@ def access_log(d, t):
     log = d.log_text()
     lines = [l for l in log.splitlines() if l.startswith("access: ")]
     t.check(len(lines) >= 20, "access log lines: %d" % len(lines))
-    pat = re.compile(r"access: 127\.0\.0\.1 (GET|HEAD|POST|DELETE|-) \S+ \d{3} \d+ \d+us( \(aborted\))?$")
+    pat = re.compile(r"access: 127\.0\.0\.1 ((GET|HEAD|POST|DELETE|-) \S+ \d{3} \d+ \d+us( \(aborted\))?"
+                     r"|- - closed before a whole request, after \d+\.\d s)$")
     bad = [l for l in lines if not pat.match(l)]
     t.check(not bad, "access log format: %r" % bad[:3])
     t.check(not any("emailaddress" in l for l in lines), "no query (no address) in the access log")
@@ -132,6 +155,7 @@ def main(binary):
     d = Daemon(binary)
     try:
         clients(d, t)
+        caching(d, t)
         errors(d, t)
         hostile(d, t)
         access_log(d, t)

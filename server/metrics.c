@@ -1,0 +1,134 @@
+/* metrics.c - counters for /metrics, in Prometheus text format 0.0.4. */
+#include "metrics.h"
+
+#include <string.h>
+
+static const char *const route_names[METRICS_ROUTES] = {
+    "autoconfig", "autodiscover", "autodiscover_json",
+    "profile",	  "setup",	  "other"};
+static const int statuses[METRICS_STATUS] = {200, 302, 304, 400, 404, 405,
+					     413, 414, 431, 500, 503, 0};
+/* Upper bounds in microseconds (le="0.0001" ... "1"). */
+static const long long bucket_us[METRICS_BUCKETS] = {
+    50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 250000, 1000000};
+
+void metrics_init(struct metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static int route_index(const char *route)
+{
+	int i;
+
+	for (i = 0; route != NULL && i < METRICS_ROUTES - 1; i++)
+		if (strcmp(route_names[i], route) == 0)
+			return i;
+	return METRICS_ROUTES - 1;
+}
+
+static int status_index(int status)
+{
+	int i;
+
+	for (i = 0; i < METRICS_STATUS - 1; i++)
+		if (statuses[i] == status)
+			return i;
+	return METRICS_STATUS - 1; /* "other" */
+}
+
+void metrics_request(struct metrics *m, const char *route, int status,
+		     long long us)
+{
+	int b = 0;
+
+	atomic_fetch_add(&m->requests[route_index(route)][status_index(status)],
+			 1);
+	while (b < METRICS_BUCKETS && us > bucket_us[b])
+		b++;
+	atomic_fetch_add(&m->latency[b], 1);
+	atomic_fetch_add(&m->latency_sum_us, (unsigned long long)us);
+}
+
+void metrics_reload(struct metrics *m, int ok)
+{
+	atomic_fetch_add(ok ? &m->reloads_ok : &m->reloads_failed, 1);
+}
+
+static void render_requests(struct buf *out, struct metrics *m)
+{
+	int r, s;
+	unsigned long n;
+
+	buf_puts(out, "# HELP mailconfd_requests_total Requests answered, by "
+		      "route and status.\n"
+		      "# TYPE mailconfd_requests_total counter\n");
+	for (r = 0; r < METRICS_ROUTES; r++)
+		for (s = 0; s < METRICS_STATUS; s++) {
+			n = atomic_load(&m->requests[r][s]);
+			if (n == 0)
+				continue;
+			if (statuses[s] != 0)
+				buf_printf(out,
+					   "mailconfd_requests_total{route=\"%s"
+					   "\",status=\"%d\"} %lu\n",
+					   route_names[r], statuses[s], n);
+			else
+				buf_printf(out,
+					   "mailconfd_requests_total{route=\"%s"
+					   "\",status=\"other\"} %lu\n",
+					   route_names[r], n);
+		}
+}
+
+static void render_latency(struct buf *out, struct metrics *m)
+{
+	unsigned long cum = 0;
+	int b;
+
+	buf_puts(out, "# HELP mailconfd_request_duration_seconds Time from "
+		      "the request line to the end of the answer.\n"
+		      "# TYPE mailconfd_request_duration_seconds histogram\n");
+	for (b = 0; b < METRICS_BUCKETS; b++) {
+		cum += atomic_load(&m->latency[b]);
+		buf_printf(
+		    out,
+		    "mailconfd_request_duration_seconds_bucket{le=\"%g\"}"
+		    " %lu\n",
+		    (double)bucket_us[b] / 1e6, cum);
+	}
+	cum += atomic_load(&m->latency[METRICS_BUCKETS]);
+	buf_printf(out,
+		   "mailconfd_request_duration_seconds_bucket{le=\"+Inf\"} "
+		   "%lu\n"
+		   "mailconfd_request_duration_seconds_sum %.6f\n"
+		   "mailconfd_request_duration_seconds_count %lu\n",
+		   cum, (double)atomic_load(&m->latency_sum_us) / 1e6, cum);
+}
+
+int metrics_render(struct buf *out, struct metrics *m,
+		   const struct model *model)
+{
+	render_requests(out, m);
+	render_latency(out, m);
+	buf_printf(out,
+		   "# HELP mailconfd_reloads_total Table reloads, by result.\n"
+		   "# TYPE mailconfd_reloads_total counter\n"
+		   "mailconfd_reloads_total{result=\"ok\"} %lu\n"
+		   "mailconfd_reloads_total{result=\"failed\"} %lu\n"
+		   "# HELP mailconfd_domains_loaded Hosted domains in the "
+		   "table in service.\n"
+		   "# TYPE mailconfd_domains_loaded gauge\n"
+		   "mailconfd_domains_loaded %zu\n"
+		   "# HELP mailconfd_table_load_seconds How long loading the "
+		   "table in service took.\n"
+		   "# TYPE mailconfd_table_load_seconds gauge\n"
+		   "mailconfd_table_load_seconds %.6f\n"
+		   "# HELP mailconfd_table_info The table in service.\n"
+		   "# TYPE mailconfd_table_info gauge\n"
+		   "mailconfd_table_info{version=\"%s\"} 1\n",
+		   atomic_load(&m->reloads_ok), atomic_load(&m->reloads_failed),
+		   model->n_domains, (double)atomic_load(&m->load_us) / 1e6,
+		   model->version);
+	return out->failed ? -1 : 0;
+}
