@@ -299,6 +299,31 @@ static int profile_sign(struct reply *out, struct signer *s)
 	return 0;
 }
 
+/* A person's browser on plain HTTP while we serve HTTPS: send it there
+ * (safe for the page and the profile; never for the autoconfig GET,
+ * which clients fetch over plain HTTP as a fallback). */
+static int https_redirect(struct reply *out, const struct request *r)
+{
+	struct buf url = BUF_INIT; /* freed below */
+	int rc;
+
+	if (r->https_port == 443)
+		buf_printf(&url, "https://%s%s", r->host, r->target);
+	else
+		buf_printf(&url, "https://%s:%u%s", r->host, r->https_port,
+			   r->target);
+	reply_text(out, 301, "Moved to HTTPS.");
+	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
+	buf_free(&url);
+	return rc;
+}
+
+static int wants_https(const struct request *r)
+{
+	return !r->via_https && r->https_port != 0 && r->host[0] != '\0' &&
+	       r->target != NULL;
+}
+
 static int handle_profile(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
@@ -308,6 +333,8 @@ static int handle_profile(struct reply *out, const struct call *c)
 	char name[256];
 	int rc;
 
+	if (wants_https(r))
+		return https_redirect(out, r);
 	if (!r->has_addr)
 		return html_error(out, 400,
 				  "Give your e-mail address: "
@@ -354,6 +381,8 @@ static int handle_setup(struct reply *out, const struct call *c)
 	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
 	char name[256];
 
+	if (wants_https(r))
+		return https_redirect(out, r);
 	if (c->m->pages == NULL) {
 		log_error("setup page requested but no templates are loaded");
 		return reply_text(out, 503, "No setup page here.");
@@ -374,6 +403,27 @@ static int handle_setup(struct reply *out, const struct call *c)
 	return page_headers(out, opt.bad_address ? 400 : 200);
 }
 
+/* For a TLS proxy that gets certificates on demand (Caddy's "ask"):
+ * 200 if ?domain= names a hosted domain or its autoconfig./autodiscover.
+ * name, else 404. Reveals no more than the autoconfig answers do. */
+static int handle_hosted(struct reply *out, const struct call *c)
+{
+	char name[REQUEST_VALUE_MAX + 1], dom[DOMAIN_MAX + 1];
+	const char *why = NULL, *d;
+
+	if (request_query_get(c->r->query, "domain", name, sizeof(name)) != 1 ||
+	    domain_normalize(dom, name, strlen(name), &why) < 0)
+		return reply_text(out, 400, "Give ?domain=NAME.");
+	d = dom;
+	if (strncmp(d, "autoconfig.", 11) == 0)
+		d += 11;
+	else if (strncmp(d, "autodiscover.", 13) == 0)
+		d += 13;
+	if (model_find_domain(c->m, d) == NULL)
+		return reply_text(out, 404, "Not hosted here.");
+	return reply_text(out, 200, "Hosted here.");
+}
+
 static const struct route routes[] = {
     {"autoconfig", "/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
@@ -388,6 +438,8 @@ static const struct route routes[] = {
     {"profile", "/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_profile},
     {"setup", "/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {"hosted", "/.well-known/mailconfd/hosted", 0, M_GET | M_HEAD, "GET, HEAD",
+     handle_hosted},
     {"setup", "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
 };
 

@@ -5,6 +5,8 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ struct http {
 	unsigned port;
 	int access_log;
 	struct metrics *metrics; /* borrowed from main(), may be NULL */
+	int tls;
+	unsigned https_port;
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -107,6 +111,9 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
 struct peer {
 	unsigned requests;
 	struct timespec start;
+	struct http *http; /* the listener: for the certificate callback */
+	struct model *tls_model; /* a reference while the TLS session needs
+				    the certificate it was given */
 };
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
@@ -118,10 +125,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	struct timespec now;
 
 	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
-		*ctx = calloc(1, sizeof(struct peer));
-		if (*ctx != NULL)
-			clock_gettime(CLOCK_MONOTONIC,
-				      &((struct peer *)*ctx)->start);
+		p = calloc(1, sizeof(struct peer));
+		if (p != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &p->start);
+			p->http = h;
+		}
+		*ctx = p;
 		return;
 	}
 	if (p != NULL && p->requests == 0 && h->access_log) {
@@ -134,8 +143,44 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			(double)(now.tv_sec - p->start.tv_sec) +
 			    (double)(now.tv_nsec - p->start.tv_nsec) / 1e9);
 	}
+	if (p != NULL)
+		model_unref(p->tls_model);
 	free(p);
 	*ctx = NULL;
+}
+
+/* GnuTLS asks for a certificate during the handshake: the one the SNI
+ * name picks from the table in service. MHD puts the connection in the
+ * session's pointer; our connection context leads to the listener. */
+static int on_certificate(gnutls_session_t session,
+			  const gnutls_datum_t *req_ca_rdn, int nreqs,
+			  const gnutls_pk_algorithm_t *pk_algos,
+			  int pk_algos_length, gnutls_pcert_st **pcert,
+			  unsigned int *pcert_length, gnutls_privkey_t *key)
+{
+	struct MHD_Connection *c = gnutls_session_get_ptr(session);
+	const union MHD_ConnectionInfo *ci =
+	    c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+	      : NULL;
+	struct peer *p = ci ? ci->socket_context : NULL;
+	char name[256];
+	size_t len = sizeof(name) - 1;
+	unsigned type = 0;
+
+	(void)req_ca_rdn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	if (p == NULL)
+		return -1;
+	if (p->tls_model == NULL)
+		p->tls_model = model_slot_acquire(p->http->slot);
+	if (gnutls_server_name_get(session, name, &len, &type, 0) != 0 ||
+	    type != GNUTLS_NAME_DNS)
+		len = 0;
+	name[len] = '\0';
+	return tls_store_pick(p->tls_model->tls, len ? name : NULL, pcert,
+			      pcert_length, key);
 }
 
 /* Counts a request on its connection (see struct peer). */
@@ -347,22 +392,89 @@ static void not_modified(struct reply *r)
 	buf_reset(&r->body);
 }
 
+/* The last element of a comma-separated header value (the one our
+ * nearest proxy wrote), trimmed and unquoted, into out. */
+static void last_item(const char *v, char *out, size_t n)
+{
+	const char *comma = strrchr(v, ',');
+	size_t len;
+
+	v = comma ? comma + 1 : v;
+	while (*v == ' ' || *v == '\t' || *v == '"')
+		v++;
+	len = strcspn(v, "\";, \t");
+	if (len >= n)
+		len = 0;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+/* RFC 7239: a parameter (host=, proto=) of the last Forwarded element. */
+static void forwarded_param(const char *v, const char *name, char *out,
+			    size_t n)
+{
+	const char *comma = strrchr(v, ','), *p;
+	size_t k = strlen(name);
+
+	out[0] = '\0';
+	for (p = comma ? comma + 1 : v; *p != '\0'; p++) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncasecmp(p, name, k) == 0 && p[k] == '=') {
+			last_item(p + k + 1, out, n);
+			return;
+		}
+		p += strcspn(p, ";");
+		if (*p == '\0')
+			break;
+	}
+}
+
+/* From a trusted proxy only (server.trusted_proxies): the name and the
+ * scheme the client used, from Forwarded or X-Forwarded-Host/-Proto. */
+static int forwarded(struct MHD_Connection *c, const struct model *m,
+		     char *host, size_t hostsz, char *proto, size_t protosz)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *v;
+
+	host[0] = proto[0] = '\0';
+	if (ci == NULL ||
+	    !cidr_match_any(m->trusted, m->n_trusted, ci->client_addr))
+		return 0;
+	if ((v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					     "Forwarded")) != NULL) {
+		forwarded_param(v, "host", host, hostsz);
+		forwarded_param(v, "proto", proto, protosz);
+	}
+	if (!host[0] && (v = MHD_lookup_connection_value(
+			     c, MHD_HEADER_KIND, "X-Forwarded-Host")) != NULL)
+		last_item(v, host, hostsz);
+	if (!proto[0] && (v = MHD_lookup_connection_value(
+			      c, MHD_HEADER_KIND, "X-Forwarded-Proto")) != NULL)
+		last_item(v, proto, protosz);
+	return 1;
+}
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 {
 	struct request req;
 	struct reply r = {0};
 	enum MHD_Result ret;
-	const char *proto;
+	char fhost[300], fproto[16];
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
+	int trusted = forwarded(c, x->model, fhost, sizeof(fhost), fproto,
+				sizeof(fproto));
 
-	request_parse(&req, x->method, x->uri,
-		      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						  MHD_HTTP_HEADER_HOST));
+	request_parse(&req, x->method, x->uri, fhost[0] ? fhost : host);
 	request_set_language(
 	    &req, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					      MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
-	proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					    "X-Forwarded-Proto");
-	req.via_https = proto != NULL && strcasecmp(proto, "https") == 0;
+	req.via_https =
+	    x->http->tls || (trusted && strcasecmp(fproto, "https") == 0);
+	req.https_port = x->http->https_port;
 	req.body = x->body.data;
 	req.body_len = x->body.len;
 	dispatch(&r, x->model, &req, time(NULL));
@@ -458,9 +570,20 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 {
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	const struct limits *l = &cfg->limits;
+	gnutls_certificate_retrieve_function2 *cb = on_certificate;
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, NULL},
+	    {MHD_OPTION_END, 0, NULL}};
 
+	/* The option array holds a void *: POSIX lets a function pointer
+	 * travel in one (as dlsym() does); ISO C has no cast for it. */
+	memcpy(&tls[0].ptr_value, &cb, sizeof(tls[0].ptr_value));
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
+	if (cfg->tls)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	return MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, h, MHD_OPTION_SOCK_ADDR, sa,
@@ -472,37 +595,61 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 	    (size_t)l->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_ARRAY,
+	    tls, MHD_OPTION_END);
 }
 
-struct http *http_start(const struct http_config *cfg)
+/* A listener's struct with the address parsed; NULL (logged) if the
+ * address is not numeric or memory is short. */
+static struct http *http_new(const struct http_config *cfg,
+			     struct sockaddr_storage *ss, int *ipv6,
+			     const char *what)
 {
-	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
-	struct http *h = NULL; /* returned, or freed on error */
-	int ipv6 = 0;
+	struct http *h;
 
-	if (listen_addr(&ss, cfg->listen, cfg->port, &ipv6) == 0) {
-		log_error("--listen %s: not a numeric IPv4 or IPv6 address",
+	if (listen_addr(ss, cfg->listen, cfg->port, ipv6) == 0) {
+		log_error("%s %s: not a numeric IPv4 or IPv6 address", what,
 			  cfg->listen);
 		return NULL;
 	}
-	h = calloc(1, sizeof(*h));
+	h = calloc(1, sizeof(*h)); /* returned; freed by http_stop() */
 	if (h == NULL)
 		return NULL;
 	h->slot = cfg->slot;
-	h->access_log = cfg->access_log;
 	h->metrics = cfg->metrics;
-	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
+	return h;
+}
+
+/* Checks the daemon started and reads the port it bound; frees h if not. */
+static struct http *http_bound(struct http *h, const struct http_config *cfg,
+			       const char *what)
+{
+	const union MHD_DaemonInfo *info;
+
 	if (h->daemon == NULL) {
-		log_error("cannot listen on %s port %u", cfg->listen,
-			  cfg->port);
+		log_error("cannot listen on %s port %u%s", cfg->listen,
+			  cfg->port, what);
 		free(h);
 		return NULL;
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->port;
 	return h;
+}
+
+struct http *http_start(const struct http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	int ipv6 = 0;
+	struct http *h = http_new(cfg, &ss, &ipv6, "--listen");
+
+	if (h == NULL)
+		return NULL;
+	h->access_log = cfg->access_log;
+	h->tls = cfg->tls;
+	h->https_port = cfg->https_port;
+	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
+	return http_bound(h, cfg, "");
 }
 
 unsigned http_port(const struct http *h)
@@ -559,34 +706,17 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 struct http *http_start_admin(const struct http_config *cfg)
 {
 	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
-	struct http *h; /* returned, or freed on error */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	int ipv6 = 0;
+	struct http *h = http_new(cfg, &ss, &ipv6, "--admin-listen");
 
-	if (listen_addr(&ss, cfg->listen, cfg->port, &ipv6) == 0) {
-		log_error("--admin-listen %s: not a numeric address",
-			  cfg->listen);
-		return NULL;
-	}
-	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
-	h->slot = cfg->slot;
-	h->metrics = cfg->metrics;
 	h->daemon = MHD_start_daemon(
-	    flags | (ipv6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_admin, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR,
-	    (const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-	    MHD_OPTION_END);
-	if (h->daemon == NULL) {
-		log_error("cannot listen on %s port %u (admin)", cfg->listen,
-			  cfg->port);
-		free(h);
-		return NULL;
-	}
-	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = info ? info->port : cfg->port;
-	return h;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+		(ipv6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, on_admin, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	return http_bound(h, cfg, " (admin)");
 }

@@ -19,6 +19,8 @@ struct http_config {
 	int access_log;		 /* 0: off, 1: plain lines, 2: JSON lines */
 	struct model_slot *slot; /* borrowed; must outlive the server */
 	struct metrics *metrics; /* borrowed, may be NULL */
+	int tls;		 /* HTTPS with the table's certificates (SNI) */
+	unsigned https_port;	 /* plain listener: where HTTPS answers, or 0 */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason

@@ -28,6 +28,7 @@
 #endif
 
 #define LIMIT_OPTIONS_MAX 16
+#define TLS_PAIRS_MAX	  64
 
 struct options {
 	const char *config;
@@ -35,6 +36,11 @@ struct options {
 	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
 	const char *user;	/* --user NAME: drop root after binding */
 	const char *admin;	/* --admin-listen ADDR:PORT, or NULL */
+	const char *tls_cert[TLS_PAIRS_MAX]; /* --tls-cert, paired in order */
+	const char *tls_key[TLS_PAIRS_MAX];  /* with --tls-key */
+	size_t n_tls_cert, n_tls_key;
+	unsigned http_port; /* --http-port: a plain listener beside HTTPS */
+	int has_http_port;
 	const char *listen;
 	unsigned port;
 	unsigned threads;
@@ -46,32 +52,39 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: mailconfd [options]\n"
-		"  -c, --config FILE     settings table (default: %s)\n"
-		"      --templates DIR   the setup page's templates (default: "
-		"%s)\n"
-		"      --dns DOMAIN      print the DNS records for DOMAIN and "
-		"exit\n"
-		"  -l, --listen ADDR     numeric address to bind (default "
-		"127.0.0.1)\n"
-		"  -p, --port N          port (default 8080; 0 = any free "
-		"port)\n"
-		"  -t, --threads N       worker threads (default: one per "
-		"core)\n"
-		"      --limit NAME=N    override a limit of the table's "
-		"server.limits\n"
-		"      --access-log MODE stderr (default), json or off\n"
-		"      --admin-listen ADDR:PORT  serve /healthz and /metrics "
-		"there\n"
-		"  -u, --user NAME       run as NAME once the port is bound "
-		"(started as root)\n"
-		"  -n, --check           validate the table and exit\n"
-		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n"
-		"signals: HUP reloads the table and templates, TERM and INT "
-		"stop.\n",
-		MAILCONFD_SOURCE_CONFIG, MAILCONFD_SOURCE_TEMPLATES);
+	fprintf(
+	    f,
+	    "usage: mailconfd [options]\n"
+	    "  -c, --config FILE     settings table (default: %s)\n"
+	    "      --templates DIR   the setup page's templates (default: "
+	    "%s)\n"
+	    "      --dns DOMAIN      print the DNS records for DOMAIN and "
+	    "exit\n"
+	    "  -l, --listen ADDR     numeric address to bind (default "
+	    "127.0.0.1)\n"
+	    "  -p, --port N          port (default 8080; 0 = any free "
+	    "port)\n"
+	    "  -t, --threads N       worker threads (default: one per "
+	    "core)\n"
+	    "      --limit NAME=N    override a limit of the table's "
+	    "server.limits\n"
+	    "      --access-log MODE stderr (default), json or off\n"
+	    "      --admin-listen ADDR:PORT  serve /healthz and /metrics "
+	    "there\n"
+	    "      --tls-cert FILE   HTTPS: a PEM certificate chain (repeat "
+	    "with --tls-key;\n"
+	    "      --tls-key FILE    chosen by SNI); --port then speaks "
+	    "HTTPS\n"
+	    "      --http-port N     also a plain HTTP listener (with "
+	    "HTTPS)\n"
+	    "  -u, --user NAME       run as NAME once the port is bound "
+	    "(started as root)\n"
+	    "  -n, --check           validate the table and exit\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print the version\n"
+	    "signals: HUP reloads the table and templates, TERM and INT "
+	    "stop.\n",
+	    MAILCONFD_SOURCE_CONFIG, MAILCONFD_SOURCE_TEMPLATES);
 }
 
 /* Is this binary the one in the build tree (not an installed copy)? */
@@ -139,6 +152,19 @@ static int parse_option(struct options *o, int ch)
 	case 'a':
 		o->admin = optarg;
 		return 0;
+	case 'C':
+		if (o->n_tls_cert == TLS_PAIRS_MAX)
+			return -1;
+		o->tls_cert[o->n_tls_cert++] = optarg;
+		return 0;
+	case 'K':
+		if (o->n_tls_key == TLS_PAIRS_MAX)
+			return -1;
+		o->tls_key[o->n_tls_key++] = optarg;
+		return 0;
+	case 'H':
+		o->has_http_port = 1;
+		return parse_uint(optarg, 65535, &o->http_port);
 	case 'L':
 		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
 			return -1;
@@ -169,6 +195,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"access-log", required_argument, NULL, 'A'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"admin-listen", required_argument, NULL, 'a'},
+	    {"tls-cert", required_argument, NULL, 'C'},
+	    {"tls-key", required_argument, NULL, 'K'},
+	    {"http-port", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -196,7 +225,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || o->n_tls_cert != o->n_tls_key) {
+		if (o->n_tls_cert != o->n_tls_key)
+			fprintf(stderr, "mailconfd: give --tls-cert and "
+					"--tls-key in pairs\n");
 		usage(stderr);
 		exit(2);
 	}
@@ -228,6 +260,27 @@ static int load_pages(const struct options *o, struct model *m, FILE *errout)
 		return 0;
 	fprintf(errout, "%s\n", err);
 	return -1;
+}
+
+/* The --tls-cert/--tls-key pairs join the table's server.tls; like it,
+ * they are re-read on every reload. */
+static int load_tls(const struct options *o, struct model *m, FILE *errout)
+{
+	char why[512];
+	size_t i;
+
+	if (o->n_tls_cert > 0 && m->tls == NULL &&
+	    (m->tls = tls_store_new()) == NULL)
+		return -1;
+	for (i = 0; i < o->n_tls_cert; i++) {
+		if (tls_store_add(m->tls, o->tls_cert[i], o->tls_key[i],
+				  time(NULL), why, sizeof(why)) < 0) {
+			fprintf(errout, "--tls-cert %s: %s\n", o->tls_cert[i],
+				why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* --dns DOMAIN: the zone lines for a hosted domain. */
@@ -287,7 +340,7 @@ static struct model *load(const struct options *o, FILE *errout,
 		fprintf(errout, "%s: %zu problem%s\n", o->config, errs.count,
 			errs.count == 1 ? "" : "s");
 	} else if (apply_limit_options(o, &m->limits) < 0 ||
-		   load_pages(o, m, errout) < 0) {
+		   load_pages(o, m, errout) < 0 || load_tls(o, m, errout) < 0) {
 		model_unref(m);
 		m = NULL;
 	} else {
@@ -301,12 +354,19 @@ static struct model *load(const struct options *o, FILE *errout,
 }
 
 static void reload(const struct options *o, struct model_slot *slot,
-		   struct metrics *metrics)
+		   struct metrics *metrics, int tls)
 {
 	struct model *m;
 
 	log_info("reloading %s", o->config);
 	m = load(o, stderr, metrics);
+	if (m != NULL && tls && tls_store_count(m->tls) == 0) {
+		log_error("%s: no HTTPS certificate left, but the listener "
+			  "speaks HTTPS",
+			  o->config);
+		model_unref(m);
+		m = NULL;
+	}
 	metrics_reload(metrics, m != NULL);
 	if (m == NULL) {
 		log_error("reload failed: the table loaded before stays in "
@@ -319,7 +379,7 @@ static void reload(const struct options *o, struct model_slot *slot,
 
 /* Serves until TERM or INT; HUP reloads. */
 static void serve(const struct options *o, struct model_slot *slot,
-		  const sigset_t *sigs, struct metrics *metrics)
+		  const sigset_t *sigs, struct metrics *metrics, int tls)
 {
 	int sig = 0;
 
@@ -327,7 +387,7 @@ static void serve(const struct options *o, struct model_slot *slot,
 		if (sigwait(sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP)
-			reload(o, slot, metrics);
+			reload(o, slot, metrics, tls);
 		else
 			break;
 	}
@@ -406,19 +466,76 @@ static struct http *start_admin(const struct options *o,
 	return http_start_admin(&admin);
 }
 
+struct listeners {
+	struct http *main;  /* --port: HTTPS when certificates are loaded */
+	struct http *plain; /* --http-port, beside HTTPS */
+	struct http *admin; /* --admin-listen */
+	char admin_addr[64];
+};
+
+static void stop_listeners(struct listeners *l)
+{
+	http_stop(l->admin);
+	http_stop(l->plain);
+	http_stop(l->main);
+	l->admin = l->plain = l->main = NULL;
+}
+
+/* Starts every listener; on failure (logged) stops those started. */
+static int start_listeners(const struct options *o, struct http_config *cfg,
+			   struct listeners *l, int tls)
+{
+	struct http_config plain = *cfg;
+
+	cfg->tls = tls;
+	l->main = http_start(cfg);
+	if (l->main == NULL)
+		return -1;
+	if (o->has_http_port && !tls) {
+		log_error("--http-port: there is no HTTPS listener (give "
+			  "--tls-cert and --tls-key, or server.tls)");
+		goto fail;
+	}
+	if (o->has_http_port) {
+		plain.port = o->http_port;
+		plain.https_port = http_port(l->main);
+		if ((l->plain = http_start(&plain)) == NULL)
+			goto fail;
+	}
+	if (o->admin != NULL &&
+	    (l->admin = start_admin(o, cfg, l->admin_addr,
+				    sizeof(l->admin_addr))) == NULL)
+		goto fail;
+	return 0;
+fail:
+	stop_listeners(l);
+	return -1;
+}
+
+static void print_listeners(const struct options *o, const struct listeners *l,
+			    int tls)
+{
+	print_listening(o->listen, http_port(l->main), tls ? " (https)" : "");
+	if (l->plain != NULL)
+		print_listening(o->listen, http_port(l->plain), " (http)");
+	if (l->admin != NULL)
+		print_listening(l->admin_addr, http_port(l->admin), " (admin)");
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct model_slot slot;
 	struct http_config cfg;
-	struct http *h;
+	struct listeners l;
 	struct model *m;
 	struct metrics metrics;
-	struct http *admin = NULL;
-	char admin_addr[64];
 	sigset_t sigs;
+	int tls;
 
 	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&l, 0, sizeof(l));
 	parse_options(&o, argc, argv);
 	metrics_init(&metrics);
 	xmlInitParser();
@@ -442,6 +559,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread */
 	signal(SIGPIPE, SIG_IGN);
+	tls = tls_store_count(m->tls) > 0;
 	model_slot_init(&slot, m);
 	cfg.listen = o.listen;
 	cfg.port = o.port;
@@ -450,26 +568,15 @@ int main(int argc, char **argv)
 	cfg.access_log = o.access_log;
 	cfg.metrics = &metrics;
 	cfg.slot = &slot;
-	h = http_start(&cfg);
-	if (h == NULL) {
-		model_slot_destroy(&slot);
-		return 1;
-	}
-	if ((o.admin != NULL &&
-	     (admin = start_admin(&o, &cfg, admin_addr, sizeof(admin_addr))) ==
-		 NULL) ||
+	if (start_listeners(&o, &cfg, &l, tls) < 0 ||
 	    (o.user != NULL && drop_privileges(o.user) < 0)) {
-		http_stop(admin);
-		http_stop(h);
+		stop_listeners(&l);
 		model_slot_destroy(&slot);
 		return 1;
 	}
-	print_listening(o.listen, http_port(h), "");
-	if (admin != NULL)
-		print_listening(admin_addr, http_port(admin), " (admin)");
-	serve(&o, &slot, &sigs, &metrics);
-	http_stop(admin);
-	http_stop(h);
+	print_listeners(&o, &l, tls);
+	serve(&o, &slot, &sigs, &metrics, tls);
+	stop_listeners(&l);
 	model_slot_destroy(&slot);
 	xmlCleanupParser();
 	return 0;

@@ -199,6 +199,8 @@ static void model_free(struct model *m)
 	free(m->source);
 	signer_free(m->signer);
 	pages_free(m->pages);
+	tls_store_free(m->tls);
+	free(m->trusted);
 	provider_clear(&m->provider);
 	account_clear(&m->defaults);
 	for (i = 0; i < m->n_overrides; i++)

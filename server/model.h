@@ -16,6 +16,8 @@
 #include "pages.h"
 #include "signer.h"
 #include "skeleton.h"
+#include "netaddr.h"
+#include "tls.h"
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
 enum security { SECURITY_TLS, SECURITY_STARTTLS, SECURITY_NONE };
@@ -68,6 +70,9 @@ struct model {
 	int https_in_front; /* server.https_in_front: TLS is served before us */
 	struct signer *signer; /* owned; NULL: profiles are not signed */
 	struct pages *pages;   /* owned; NULL: no setup page (not loaded) */
+	struct tls_store *tls; /* owned; NULL: no HTTPS certificate */
+	struct cidr *trusted;  /* owned: server.trusted_proxies */
+	size_t n_trusted;
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;

@@ -163,6 +163,7 @@ void request_parse(struct request *r, const char *method, const char *uri,
 {
 	memset(r, 0, sizeof(*r));
 	r->method = method_of(method);
+	r->target = uri;
 	parse_path(r, uri);
 	parse_host(r, host);
 	parse_address(r);

@@ -29,9 +29,11 @@ struct request {
 	char lang[3]; /* "en" or "de": ?lang=, else Accept-Language */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
-	int via_https;	  /* a proxy said the client used https (only decides
-			     between a redirect and an answer, never settings) */
-	const char *body; /* request body (POST), not owned; may be NULL */
+	int via_https;	     /* the client used https: our TLS listener, or a
+				trusted proxy said so (decides redirects only) */
+	unsigned https_port; /* our HTTPS listener's port, 0 if none */
+	const char *target;  /* the raw request target, for redirects */
+	const char *body;    /* request body (POST), not owned; may be NULL */
 	size_t body_len;
 };
 

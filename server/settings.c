@@ -288,10 +288,102 @@ out:
 	return rc;
 }
 
+/* server.trusted_proxies: the peers whose X-Forwarded-* and Forwarded
+ * headers are believed (addresses or CIDR ranges). */
+static int parse_trusted(struct sjson *c, json_t *list)
+{
+	size_t top = sjson_push(c, "trusted_proxies"), i, old;
+	json_t *item;
+	int rc = 0;
+
+	if (!json_is_array(list)) {
+		sjson_fail(c, "must be a list of addresses or ranges");
+		sjson_pop(c, top);
+		return -1;
+	}
+	c->m->trusted = calloc(json_array_size(list) + 1, sizeof(struct cidr));
+	if (c->m->trusted == NULL)
+		rc = -1;
+	json_array_foreach (list, i, item) {
+		old = sjson_push_index(c, i);
+		if (c->m->trusted != NULL &&
+		    (!json_is_string(item) ||
+		     cidr_parse(&c->m->trusted[c->m->n_trusted],
+				json_string_value(item)) < 0)) {
+			sjson_fail(c, "must be an IP address or a CIDR range "
+				      "(\"10.0.0.0/8\", \"::1\")");
+			rc = -1;
+		} else if (c->m->trusted != NULL) {
+			c->m->n_trusted++;
+		}
+		sjson_pop(c, old);
+	}
+	sjson_pop(c, top);
+	return rc;
+}
+
+/* One server.tls entry: {"certificate": PEM chain, "key": PEM key}. */
+static int parse_tls_entry(struct sjson *c, json_t *item)
+{
+	static const char *const keys[] = {"certificate", "key", NULL};
+	char *cert = NULL, *key = NULL, *cpath = NULL, *kpath = NULL;
+	char why[512];
+	int rc = -1;
+
+	if (!json_is_object(item)) {
+		sjson_fail(c, "must be {\"certificate\": ..., \"key\": ...}");
+		return -1;
+	}
+	sjson_check_keys(c, item, keys);
+	if (sjson_get_string(c, item, "certificate", 1, &cert) < 0 ||
+	    sjson_get_string(c, item, "key", 1, &key) < 0)
+		goto out;
+	cpath = sjson_path(c, cert);
+	kpath = sjson_path(c, key);
+	if (cpath == NULL || kpath == NULL)
+		goto out;
+	if (tls_store_add(c->m->tls, cpath, kpath, time(NULL), why,
+			  sizeof(why)) < 0)
+		sjson_fail(c, why);
+	else
+		rc = 0;
+out:
+	free(cert);
+	free(key);
+	free(cpath);
+	free(kpath);
+	return rc;
+}
+
+/* server.tls: the HTTPS certificates, re-read on every reload. */
+static int parse_tls(struct sjson *c, json_t *server)
+{
+	json_t *list = json_object_get(server, "tls"), *item;
+	size_t top = sjson_push(c, "tls"), i, old;
+	int rc = 0;
+
+	if (!json_is_array(list)) {
+		sjson_fail(c, "must be a list of {\"certificate\", \"key\"}");
+		sjson_pop(c, top);
+		return -1;
+	}
+	if (c->m->tls == NULL && (c->m->tls = tls_store_new()) == NULL)
+		rc = -1;
+	json_array_foreach (list, i, item) {
+		old = sjson_push_index(c, i);
+		if (rc == 0 || c->m->tls != NULL)
+			rc |= parse_tls_entry(c, item);
+		sjson_pop(c, old);
+	}
+	sjson_pop(c, top);
+	return rc;
+}
+
 static int parse_server(struct sjson *c, json_t *root)
 {
-	static const char *const keys[] = {"limits", "https_in_front",
-					   "signing", NULL};
+	static const char *const keys[] = {"limits",	      "https_in_front",
+					   "signing",	      "tls",
+					   "trusted_proxies", NULL};
 	json_t *obj = sjson_get_object(c, root, "server", 0), *limits, *v;
 	size_t top, old;
 	int rc = 0;
@@ -311,6 +403,10 @@ static int parse_server(struct sjson *c, json_t *root)
 	}
 	if (json_object_get(obj, "signing") != NULL)
 		rc |= parse_signing(c, obj);
+	if (json_object_get(obj, "tls") != NULL)
+		rc |= parse_tls(c, obj);
+	if (json_object_get(obj, "trusted_proxies") != NULL)
+		rc |= parse_trusted(c, json_object_get(obj, "trusted_proxies"));
 	limits = sjson_get_object(c, obj, "limits", 0);
 	if (limits != NULL) {
 		old = sjson_push(c, "limits");

@@ -1,6 +1,8 @@
 /* skeleton.c - precompiled answers: literal pieces and slots. */
 #include "skeleton.h"
 
+#include "escape.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,53 +85,19 @@ fail:
 	return NULL;
 }
 
-/* libxml2's escaping of text and attribute values (xmlEscapeEntities,
- * xmlBufAttrSerializeTxtContent): & < > " and CR. */
-static void xml_escape(struct buf *out, const char *v)
-{
-	const char *p = v, *rep;
-	size_t run = 0;
-
-	for (;; p++) {
-		switch (*p) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\r':
-			rep = "&#13;";
-			break;
-		case '\0':
-			buf_append(out, p - run, run);
-			return;
-		default:
-			run++;
-			continue;
-		}
-		buf_append(out, p - run, run);
-		buf_puts(out, rep);
-		run = 0;
-	}
-}
-
 int skeleton_fill(const struct skeleton *s, struct buf *out,
 		  const char *const values[SLOT_COUNT])
 {
+	const char *v;
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct piece *p = &s->pieces[i];
 		buf_append(out, s->text + p->off, p->len);
-		if (p->slot >= 0)
-			xml_escape(out, values[p->slot] ? values[p->slot] : "");
+		if (p->slot < 0)
+			continue;
+		v = values[p->slot] ? values[p->slot] : "";
+		escape_xml(out, v, strlen(v));
 	}
 	return out->failed ? -1 : 0;
 }

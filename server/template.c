@@ -4,6 +4,8 @@
  * knows where it ends; rendering walks it with a stack of contexts. */
 #include "template.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,35 +182,7 @@ struct template *template_compile(const char *text, size_t len, char *err,
 
 int html_escape(struct buf *out, const char *s, size_t len)
 {
-	size_t i, start = 0;
-	const char *rep;
-
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
-			continue;
-		}
-		buf_append(out, s + start, i - start);
-		buf_puts(out, rep);
-		start = i + 1;
-	}
-	buf_append(out, s + start, len - start);
-	return out->failed ? -1 : 0;
+	return escape_html(out, s, len);
 }
 
 struct renderer {

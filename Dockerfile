@@ -1,0 +1,27 @@
+# A small image of mailconfd on Debian 12 slim.
+#   docker build -t mailconfd .
+#   docker run -p 8080:8080 -v /etc/mailconfd:/etc/mailconfd:ro mailconfd
+# The table is /etc/mailconfd/mailconfd.json (the shipped example table is
+# used when none is mounted); `docker kill -s HUP` reloads it.
+FROM debian:12-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      build-essential cmake pkg-config libmicrohttpd-dev libxml2-dev \
+      libjansson-dev libidn2-dev libgnutls28-dev libqrencode-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY . /src
+RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+      -DCMAKE_INSTALL_PREFIX=/usr \
+    && cmake --build /build -j"$(nproc)" \
+    && DESTDIR=/install cmake --install /build \
+    && mkdir -p /install/etc/mailconfd \
+    && cp /src/profiles/hosting-faq.json /install/etc/mailconfd/mailconfd.json
+
+FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libmicrohttpd12 libxml2 libjansson4 libidn2-0 libgnutls30 libqrencode4 \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /install/ /
+USER nobody
+EXPOSE 8080 9100
+ENTRYPOINT ["/usr/bin/mailconfd", "--config", "/etc/mailconfd/mailconfd.json", \
+            "--listen", "0.0.0.0", "--port", "8080", "--admin-listen", "0.0.0.0:9100"]

@@ -1,0 +1,32 @@
+/* tls.h - the HTTPS certificates, chosen per connection by SNI (one per
+ * customer domain, or a wildcard). Loaded with the table (server.tls and
+ * the --tls-cert/--tls-key options) and so re-read on every reload; a
+ * broken or mismatched file fails the reload and the old ones stay. */
+#ifndef MAILCONFD_TLS_H
+#define MAILCONFD_TLS_H
+
+#include <gnutls/abstract.h>
+#include <stddef.h>
+#include <time.h>
+
+struct tls_store; /* immutable once loaded; owned by the model */
+
+struct tls_store *tls_store_new(void);
+
+/* Adds a certificate (PEM chain) and its key. Its names are the DNS
+ * subjectAltNames (else the CN), lower case; "*.example.org" covers one
+ * label. Returns 0, or -1 with the reason in why[0..n). */
+int tls_store_add(struct tls_store *s, const char *cert_file,
+		  const char *key_file, time_t now, char *why, size_t n);
+
+size_t tls_store_count(const struct tls_store *s);
+
+/* The certificate for the SNI name (NULL or unknown: the first one):
+ * exact name first, then a wildcard. The pointers live as long as the
+ * store. Returns 0, or -1 if the store is empty. */
+int tls_store_pick(const struct tls_store *s, const char *sni,
+		   gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key);
+
+void tls_store_free(struct tls_store *s);
+
+#endif
