@@ -14,6 +14,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHIPPED = os.path.join(ROOT, "profiles", "hosting-faq.json")
 
 
+def recv_all(s):
+    """Everything the peer sends until it closes (an error ends it too:
+    the server may close first, and that is an answer)."""
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    return got
+
+
 class Daemon:
     def __init__(self, binary, config=SHIPPED, extra=(), env=None):
         self.log = tempfile.NamedTemporaryFile(prefix="mailconfd-log-", delete=False)
@@ -53,11 +68,7 @@ class Daemon:
         try:
             s.sendall(data)
             s.shutdown(socket.SHUT_WR)
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
+            got = recv_all(s)
         except OSError:  # the server may close first: that is an answer too
             pass
         finally:

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from daemon import Checks, Daemon
+from daemon import Checks, Daemon, recv_all
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
 NORMAL = (b"GET /mail/config-v1.1.xml?emailaddress=alice%40example.org HTTP/1.1\r\n"
@@ -27,12 +27,7 @@ def probe(d):
         s = socket.create_connection(("127.0.0.1", d.port), timeout=1.0)
         s.settimeout(1.0)
         s.sendall(NORMAL)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_all(s)
         s.close()
         return int(data.split(b" ")[1]) if data.startswith(b"HTTP/1.1 ") else None
     except OSError:
@@ -59,11 +54,7 @@ def send_recv(d, data, shutdown=True, timeout=5.0):
         s.sendall(data)
         if shutdown:
             s.shutdown(socket.SHUT_WR)
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
+        got = recv_all(s)
     except OSError:
         pass
     finally:

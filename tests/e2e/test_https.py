@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from daemon import SHIPPED, Checks
+from daemon import SHIPPED, Checks, recv_all
 
 
 def sh(cwd, *args):
@@ -61,25 +61,14 @@ def https_get(port, name, path, ca):
         with ctx.wrap_socket(s, server_hostname=name) as tls:
             cert = tls.getpeercert()
             tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, name)).encode())
-            data = b""
-            while True:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = recv_all(tls)
     return int(data.split(b" ")[1]), cert, data
 
 
 def plain_get(port, host, path):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return data
+        return recv_all(s)
 
 
 def serial(cert):
