@@ -115,3 +115,19 @@ class Checks:
     def done(self):
         print("%d passed, %d failed" % (self.passed, self.failed))
         return 1 if self.failed or not self.passed else 0
+
+
+def run_suite(binary, parts, **daemon_args):
+    """Starts one daemon, runs each part(d, t), stops it (a clean exit is a
+    check too), shows the log's end on failure; returns the exit code."""
+    t = Checks()
+    d = Daemon(binary, **daemon_args)
+    try:
+        for part in parts:
+            part(d, t)
+    finally:
+        code = d.stop()
+    t.check(code == 0, "clean exit on SIGTERM: %d" % code)
+    if t.failed:
+        print(d.log_text()[-3000:])
+    return t.done()

@@ -5,7 +5,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-from daemon import Checks, Daemon
+from daemon import run_suite
 
 CT = "application/xml; charset=utf-8"
 
@@ -151,20 +151,7 @@ def access_log(d, t):
 
 
 def main(binary):
-    t = Checks()
-    d = Daemon(binary)
-    try:
-        clients(d, t)
-        caching(d, t)
-        errors(d, t)
-        hostile(d, t)
-        access_log(d, t)
-    finally:
-        code = d.stop()
-    t.check(code == 0, "clean exit on SIGTERM: %d" % code)
-    if t.failed:
-        print(d.log_text()[-3000:])
-    return t.done()
+    return run_suite(binary, [clients, caching, errors, hostile, access_log])
 
 
 if __name__ == "__main__":

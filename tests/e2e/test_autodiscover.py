@@ -10,7 +10,7 @@ import time
 from exchangelib.autodiscover.properties import Autodiscover
 from exchangelib.errors import ErrorNonExistentMailbox
 
-from daemon import Checks, Daemon
+from daemon import run_suite
 
 OUTLOOK_BODY = (
     '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/'
@@ -114,17 +114,7 @@ def hostile(d, t):
 
 
 def main(binary):
-    t = Checks()
-    d = Daemon(binary)
-    try:
-        clients(d, t)
-        hostile(d, t)
-    finally:
-        code = d.stop()
-    t.check(code == 0, "clean exit: %d" % code)
-    if t.failed:
-        print(d.log_text()[-3000:])
-    return t.done()
+    return run_suite(binary, [clients, hostile])
 
 
 if __name__ == "__main__":
