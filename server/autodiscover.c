@@ -154,18 +154,6 @@ static int write_protocol(xmlTextWriterPtr w, const struct render_input *in,
 	return rc < 0 ? -1 : 0;
 }
 
-/* The first advertised endpoint of protocol p, or NULL. */
-static const struct endpoint *first_of(const struct endpoint *e, size_t n,
-				       enum proto p)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (e[i].proto == p && e[i].advertise)
-			return &e[i];
-	return NULL;
-}
-
 static int write_account(xmlTextWriterPtr w, const struct render_input *in,
 			 struct buf *tmp)
 {
@@ -174,9 +162,12 @@ static int write_account(xmlTextWriterPtr w, const struct render_input *in,
 	size_t i;
 	int rc = 0;
 
-	e[0] = first_of(a->incoming, a->n_incoming, PROTO_IMAP);
-	e[1] = first_of(a->incoming, a->n_incoming, PROTO_POP3);
-	e[2] = first_of(a->outgoing, a->n_outgoing, PROTO_SMTP);
+	e[0] =
+	    endpoint_offered(a->incoming, a->n_incoming, PROTO_IMAP, 0, NULL);
+	e[1] =
+	    endpoint_offered(a->incoming, a->n_incoming, PROTO_POP3, 0, NULL);
+	e[2] =
+	    endpoint_offered(a->outgoing, a->n_outgoing, PROTO_SMTP, 0, NULL);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "Account");
 	rc |= xmlout_element(w, "AccountType", "email");
 	rc |= xmlout_element(w, "Action", "settings");

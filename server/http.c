@@ -203,34 +203,40 @@ static void json_escape(struct buf *b, const char *s)
 	}
 }
 
-static void log_plain(struct MHD_Connection *c, struct exchange *x,
+/* What an access line says, made safe for the log once. */
+struct log_line {
+	char client[INET6_ADDRSTRLEN], path[1100], method[80];
+};
+
+static void log_prepare(struct log_line *l, struct MHD_Connection *c,
+			const struct exchange *x)
+{
+	client_address(c, l->client, sizeof(l->client));
+	log_safe(l->path, sizeof(l->path), x->uri, 256);
+	log_safe(l->method, sizeof(l->method), x->method[0] ? x->method : "-",
+		 15);
+}
+
+static void log_plain(const struct log_line *l, const struct exchange *x,
 		      long long us, int aborted)
 {
-	char client[INET6_ADDRSTRLEN], path[1100], method[80];
-
-	client_address(c, client, sizeof(client));
-	log_safe(path, sizeof(path), x->uri, 256);
-	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
-	fprintf(stderr, "access: %s %s %s %d %zu %lldus%s\n", client, method,
-		path, x->status, x->bytes, us, aborted ? " (aborted)" : "");
+	fprintf(stderr, "access: %s %s %s %d %zu %lldus%s\n", l->client,
+		l->method, l->path, x->status, x->bytes, us,
+		aborted ? " (aborted)" : "");
 }
 
 /* One JSON object per line, for log shippers. */
-static void log_json(struct MHD_Connection *c, struct exchange *x, long long us,
-		     int aborted)
+static void log_json(const struct log_line *l, const struct exchange *x,
+		     long long us, int aborted)
 {
-	char client[INET6_ADDRSTRLEN], path[1100], method[80];
 	struct buf line = BUF_INIT; /* freed below */
 
-	client_address(c, client, sizeof(client));
-	log_safe(path, sizeof(path), x->uri, 256);
-	log_safe(method, sizeof(method), x->method[0] ? x->method : "-", 15);
 	buf_puts(&line, "{\"client\":\"");
-	buf_puts(&line, client);
+	buf_puts(&line, l->client);
 	buf_puts(&line, "\",\"method\":\"");
-	json_escape(&line, method);
+	json_escape(&line, l->method);
 	buf_puts(&line, "\",\"path\":\"");
-	json_escape(&line, path);
+	json_escape(&line, l->path);
 	buf_printf(&line,
 		   "\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
 		   "\"us\":%lld,\"aborted\":%s}\n",
@@ -263,10 +269,14 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		metrics_request(h->metrics, x->route, x->status, us);
 	if (x->uri != NULL && (q = strchr(x->uri, '?')) != NULL)
 		*q = '\0';
-	if (h->access_log == 1)
-		log_plain(c, x, us, aborted);
-	else if (h->access_log == 2)
-		log_json(c, x, us, aborted);
+	if (h->access_log != 0) {
+		struct log_line l;
+		log_prepare(&l, c, x);
+		if (h->access_log == 1)
+			log_plain(&l, x, us, aborted);
+		else
+			log_json(&l, x, us, aborted);
+	}
 	exchange_free(x);
 	*con_cls = NULL;
 }

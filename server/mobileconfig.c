@@ -39,34 +39,25 @@ static const char *apple_auth(const struct endpoint *e)
 	return "EmailAuthPassword"; /* OAuth2 has no profile key */
 }
 
-/* The advertised endpoint of protocol p, implicit TLS preferred. */
+/* The offered server of protocol p, implicit TLS first: a profile has
+ * only a UseSSL flag, no STARTTLS setting. */
 static const struct endpoint *pick(const struct endpoint *e, size_t n,
 				   enum proto p)
 {
-	const struct endpoint *first = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (e[i].proto != p || !e[i].advertise)
-			continue;
-		if (e[i].security == SECURITY_TLS)
-			return &e[i];
-		if (first == NULL)
-			first = &e[i];
-	}
-	return first;
+	return endpoint_offered(e, n, (int)p, 1, NULL);
 }
 
 int mobileconfig_protocol(const struct account *a, int want_pop)
 {
-	size_t i;
+	const struct endpoint *first;
 
-	if (want_pop < 0) /* the table's preference: the first offered */
-		for (i = 0; i < a->n_incoming && want_pop < 0; i++)
-			if (a->incoming[i].advertise)
-				want_pop = a->incoming[i].proto == PROTO_POP3;
-	if (want_pop < 0 || pick(a->incoming, a->n_incoming,
-				 want_pop ? PROTO_POP3 : PROTO_IMAP) == NULL)
+	if (want_pop < 0) { /* the table's preference: the first offered */
+		first = endpoint_offered(a->incoming, a->n_incoming, PROTO_ANY,
+					 0, NULL);
+		want_pop = first != NULL && first->proto == PROTO_POP3;
+	}
+	if (pick(a->incoming, a->n_incoming,
+		 want_pop ? PROTO_POP3 : PROTO_IMAP) == NULL)
 		return -1;
 	return want_pop;
 }

@@ -110,6 +110,22 @@ const struct account *model_find_domain(const struct model *m, const char *name)
 	return acc == 0 ? &m->defaults : &m->overrides[acc - 1];
 }
 
+const struct endpoint *endpoint_offered(const struct endpoint *e, size_t n,
+					int proto, int tls_first,
+					const struct endpoint *skip)
+{
+	size_t i;
+	int pass;
+
+	for (pass = tls_first ? 0 : 1; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (e[i].advertise && &e[i] != skip &&
+			    (proto == PROTO_ANY || (int)e[i].proto == proto) &&
+			    (pass == 1 || e[i].security == SECURITY_TLS))
+				return &e[i];
+	return NULL;
+}
+
 struct model *model_ref(struct model *m)
 {
 	atomic_fetch_add(&m->refs, 1);

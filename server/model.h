@@ -95,6 +95,15 @@ struct model *model_new(void);
  * out of memory. */
 int model_add_domain(struct model *m, const char *name, uint32_t account);
 
+#define PROTO_ANY (-1)
+
+/* The first endpoint of e[0..n) offered to clients (advertise) with
+ * protocol proto (or PROTO_ANY); with tls_first, the first with implicit
+ * TLS if there is one; never skip. NULL if none. */
+const struct endpoint *endpoint_offered(const struct endpoint *e, size_t n,
+					int proto, int tls_first,
+					const struct endpoint *skip);
+
 /* Looks a normalized domain up. Returns its account, or NULL if the domain
  * is not hosted. The pointer lives as long as the model. */
 const struct account *model_find_domain(const struct model *m,

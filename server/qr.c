@@ -126,17 +126,6 @@ static int tb_auth(const struct endpoint *e)
 	return v[e->auth[0]];
 }
 
-/* The first offered endpoint of the table's preferred protocol. */
-static const struct endpoint *first_offered(const struct endpoint *e, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (e[i].advertise)
-			return &e[i];
-	return NULL;
-}
-
 static json_t *server(const struct render_input *in, const struct endpoint *e,
 		      int proto, struct buf *tmp)
 {
@@ -183,8 +172,11 @@ int qr_thunderbird_payload(struct buf *out, const struct render_input *in,
 			   const char *display_name)
 {
 	const struct account *a = in->account;
-	const struct endpoint *inc = first_offered(a->incoming, a->n_incoming);
-	const struct endpoint *smtp = first_offered(a->outgoing, a->n_outgoing);
+	/* the table's preference: the first offered of each side */
+	const struct endpoint *inc =
+	    endpoint_offered(a->incoming, a->n_incoming, PROTO_ANY, 0, NULL);
+	const struct endpoint *smtp =
+	    endpoint_offered(a->outgoing, a->n_outgoing, PROTO_ANY, 0, NULL);
 	struct buf tmp = BUF_INIT;		   /* scratch; freed below */
 	json_t *root = NULL, *incoming, *outgoing; /* root owns the others */
 	char *text = NULL; /* from jansson; freed below */

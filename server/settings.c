@@ -252,39 +252,52 @@ static int parse_limits(struct sjson *c, json_t *obj)
 	return rc;
 }
 
-/* server.signing: {"certificate": PEM chain, "key": PEM key}, read now,
- * so a reload picks renewed certificates up (SPEC §3). */
-static int parse_signing(struct sjson *c, json_t *server)
+/* {"certificate": PEM chain, "key": PEM key}: both paths, resolved
+ * against the table's folder, into *cert and *key (the caller frees
+ * them). Returns 0, or -1 with the problem reported. */
+static int read_pem_pair(struct sjson *c, json_t *obj, char **cert, char **key)
 {
 	static const char *const keys[] = {"certificate", "key", NULL};
+	char *cname = NULL, *kname = NULL; /* freed below */
+	int rc = -1;
+
+	*cert = *key = NULL;
+	sjson_check_keys(c, obj, keys);
+	if (sjson_get_string(c, obj, "certificate", 1, &cname) < 0 ||
+	    sjson_get_string(c, obj, "key", 1, &kname) < 0)
+		goto out;
+	*cert = sjson_path(c, cname);
+	*key = sjson_path(c, kname);
+	rc = *cert != NULL && *key != NULL ? 0 : -1;
+out:
+	free(cname);
+	free(kname);
+	return rc;
+}
+
+/* server.signing: read now, so a reload picks renewed certificates up
+ * (SPEC §3). */
+static int parse_signing(struct sjson *c, json_t *server)
+{
 	json_t *obj = sjson_get_object(c, server, "signing", 0);
-	char *cert = NULL, *key = NULL, *cpath = NULL, *kpath = NULL;
-	char why[512];
+	char *cert = NULL, *key = NULL, why[512];
 	size_t top;
 	int rc = -1;
 
 	if (obj == NULL)
 		return -1;
 	top = sjson_push(c, "signing");
-	sjson_check_keys(c, obj, keys);
-	if (sjson_get_string(c, obj, "certificate", 1, &cert) < 0 ||
-	    sjson_get_string(c, obj, "key", 1, &key) < 0)
-		goto out;
-	cpath = sjson_path(c, cert);
-	kpath = sjson_path(c, key);
-	if (cpath == NULL || kpath == NULL)
-		goto out;
-	c->m->signer = signer_load(cpath, kpath, time(NULL), why, sizeof(why));
-	if (c->m->signer == NULL)
-		sjson_fail(c, why);
-	else
-		rc = 0;
-out:
+	if (read_pem_pair(c, obj, &cert, &key) == 0) {
+		c->m->signer =
+		    signer_load(cert, key, time(NULL), why, sizeof(why));
+		if (c->m->signer == NULL)
+			sjson_fail(c, why);
+		else
+			rc = 0;
+	}
 	sjson_pop(c, top);
 	free(cert);
 	free(key);
-	free(cpath);
-	free(kpath);
 	return rc;
 }
 
@@ -325,33 +338,22 @@ static int parse_trusted(struct sjson *c, json_t *list)
 /* One server.tls entry: {"certificate": PEM chain, "key": PEM key}. */
 static int parse_tls_entry(struct sjson *c, json_t *item)
 {
-	static const char *const keys[] = {"certificate", "key", NULL};
-	char *cert = NULL, *key = NULL, *cpath = NULL, *kpath = NULL;
-	char why[512];
+	char *cert = NULL, *key = NULL, why[512];
 	int rc = -1;
 
 	if (!json_is_object(item)) {
 		sjson_fail(c, "must be {\"certificate\": ..., \"key\": ...}");
 		return -1;
 	}
-	sjson_check_keys(c, item, keys);
-	if (sjson_get_string(c, item, "certificate", 1, &cert) < 0 ||
-	    sjson_get_string(c, item, "key", 1, &key) < 0)
-		goto out;
-	cpath = sjson_path(c, cert);
-	kpath = sjson_path(c, key);
-	if (cpath == NULL || kpath == NULL)
-		goto out;
-	if (tls_store_add(c->m->tls, cpath, kpath, time(NULL), why,
-			  sizeof(why)) < 0)
-		sjson_fail(c, why);
-	else
-		rc = 0;
-out:
+	if (read_pem_pair(c, item, &cert, &key) == 0) {
+		if (tls_store_add(c->m->tls, cert, key, time(NULL), why,
+				  sizeof(why)) < 0)
+			sjson_fail(c, why);
+		else
+			rc = 0;
+	}
 	free(cert);
 	free(key);
-	free(cpath);
-	free(kpath);
 	return rc;
 }
 

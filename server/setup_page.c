@@ -72,20 +72,12 @@ static json_t *endpoint_list(const struct render_input *in,
 	return list;
 }
 
-/* The first offered server of protocol p; implicit TLS first if tls_first;
- * skip: one not to pick (for "or port 587"). */
+/* The first offered server of protocol p, implicit TLS first, not skip
+ * (for "or port 587"). */
 static const struct endpoint *offered(const struct endpoint *e, size_t n,
 				      enum proto p, const struct endpoint *skip)
 {
-	size_t i, pass;
-
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < n; i++)
-			if (e[i].proto == p && e[i].advertise &&
-			    &e[i] != skip &&
-			    (pass == 1 || e[i].security == SECURITY_TLS))
-				return &e[i];
-	return NULL;
+	return endpoint_offered(e, n, (int)p, 1, skip);
 }
 
 static void set_endpoint(json_t *ctx, const char *key,
