@@ -425,6 +425,7 @@ static int parse_root(struct sjson *c, json_t *root)
 {
 	static const char *const keys[] = {
 	    "provider", "defaults", "domains", "domain_files", "server", NULL};
+	size_t problems_before = c->errs->count;
 	int rc = 0, defaults_ok;
 
 	if (!json_is_object(root)) {
@@ -438,7 +439,7 @@ static int parse_root(struct sjson *c, json_t *root)
 	rc |= parse_domains(c, root, defaults_ok);
 	rc |= parse_domain_files(c, root);
 	rc |= parse_server(c, root);
-	if (rc == 0 && c->m->n_domains == 0) {
+	if (c->errs->count == problems_before && c->m->n_domains == 0) {
 		sjson_fail(c,
 			   "no domain is hosted: list some in \"domains\" or "
 			   "\"domain_files\"");
@@ -486,6 +487,7 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 {
 	struct sjson c;
 	json_t *root = NULL; /* freed below */
+	size_t problems_before = errs->count;
 	int rc = -1;
 
 	*out = NULL;
@@ -494,7 +496,12 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 		goto out;
 	}
 	root = parse_json(&c, text, len);
-	if (root == NULL || parse_root(&c, root) < 0)
+	if (root != NULL)
+		parse_root(&c, root);
+	/* Success is derived from what was recorded, never from return
+	 * codes: a check that reports a problem and returns nothing (an
+	 * unknown key) must fail the load all the same. */
+	if (root == NULL || errs->count != problems_before)
 		goto out;
 	if (precompiled_build(c.m) < 0) {
 		sjson_report(
