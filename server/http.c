@@ -211,8 +211,11 @@ struct log_line {
 static void log_prepare(struct log_line *l, struct MHD_Connection *c,
 			const struct exchange *x)
 {
+	char path[300];
+
 	client_address(c, l->client, sizeof(l->client));
-	log_safe(l->path, sizeof(l->path), x->uri, 256);
+	request_log_path(path, sizeof(path), x->uri);
+	log_safe(l->path, sizeof(l->path), path, 256);
 	log_safe(l->method, sizeof(l->method), x->method[0] ? x->method : "-",
 		 15);
 }
@@ -247,7 +250,8 @@ static void log_json(const struct log_line *l, const struct exchange *x,
 	buf_free(&line);
 }
 
-/* The access log: client, method, path (no query), status, bytes, us;
+/* The access log: client, method, path (no query, no address), status,
+ * bytes, us;
  * and the metrics. */
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		    enum MHD_RequestTerminationCode toe)
@@ -256,7 +260,6 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct exchange *x = *con_cls;
 	struct timespec now;
 	long long us;
-	char *q;
 	int aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
 
 	if (x == NULL)
@@ -267,8 +270,6 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	     (now.tv_nsec - x->start.tv_nsec) / 1000;
 	if (h->metrics != NULL && x->status != 0)
 		metrics_request(h->metrics, x->route, x->status, us);
-	if (x->uri != NULL && (q = strchr(x->uri, '?')) != NULL)
-		*q = '\0';
 	if (h->access_log != 0) {
 		struct log_line l;
 		log_prepare(&l, c, x);

@@ -66,6 +66,43 @@ int request_query_get(const char *query, const char *name, char *out,
 	return 0;
 }
 
+static int segment_has_address(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '@' || (s[i] == '%' && i + 2 < n &&
+				    s[i + 1] == '4' && s[i + 2] == '0'))
+			return 1;
+	return 0;
+}
+
+void request_log_path(char *out, size_t outsz, const char *uri)
+{
+	static const char redacted[] = "{address}";
+	size_t len = uri ? strcspn(uri, "?") : 0, i = 0, seg, n = 0, k;
+
+	if (outsz == 0)
+		return;
+	while (i < len) {
+		seg = i + strcspn(uri + i + 1, "/") + 1; /* one "/..." */
+		if (seg > len)
+			seg = len;
+		if (segment_has_address(uri + i, seg - i)) {
+			k = uri[i] == '/';
+			if (k && n + 1 < outsz)
+				out[n++] = '/';
+			for (k = 0; redacted[k] != '\0' && n + 1 < outsz; k++)
+				out[n++] = redacted[k];
+		} else {
+			for (k = i; k < seg && n + 1 < outsz; k++)
+				out[n++] = uri[k];
+		}
+		i = seg;
+	}
+	out[n] = '\0';
+}
+
 static enum method method_of(const char *m)
 {
 	if (m == NULL)

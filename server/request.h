@@ -57,6 +57,12 @@ void request_set_language(struct request *r, const char *accept_language);
 int request_query_get(const char *query, const char *name, char *out,
 		      size_t outsz);
 
+/* The path of the raw target uri for the access log: no query, and each
+ * path segment that holds an address ('@' or "%40") replaced by
+ * "{address}" (README, SECURITY.md: addresses are never logged). Writes
+ * at most outsz bytes, NUL-terminated; a longer path is cut. */
+void request_log_path(char *out, size_t outsz, const char *uri);
+
 /* Percent-decodes in[0..len) into out (NUL-terminated). Returns the
  * decoded length, or -1 (bad escape, %00, or does not fit). */
 long request_unescape(char *out, size_t outsz, const char *in, size_t len);

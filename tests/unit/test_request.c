@@ -95,8 +95,40 @@ static void test_parse(void)
 	CHECK(!r.path_ok);
 }
 
+static void log_path_is(const char *uri, const char *want)
+{
+	char out[256];
+
+	request_log_path(out, sizeof(out), uri);
+	CHECK_STR(out, want);
+}
+
+/* The access log never holds an address, in any route's path. */
+static void test_log_path(void)
+{
+	char small[8];
+
+	log_path_is("/mail/config-v1.1.xml?emailaddress=a@b.example",
+		    "/mail/config-v1.1.xml");
+	log_path_is("/autodiscover/autodiscover.json/v1.0/secret.person@"
+		    "example.org?Protocol=AutodiscoverV1",
+		    "/autodiscover/autodiscover.json/v1.0/{address}");
+	log_path_is("/autodiscover/autodiscover.json/v1.0/secret%40example.org",
+		    "/autodiscover/autodiscover.json/v1.0/{address}");
+	log_path_is("/x/a@b/y", "/x/{address}/y");
+	log_path_is("/a@b", "/{address}");
+	log_path_is("a@b", "{address}");
+	log_path_is("/", "/");
+	log_path_is("", "");
+	log_path_is(NULL, "");
+	log_path_is("/%4", "/%4");
+	request_log_path(small, sizeof(small), "/abcdefghijk");
+	CHECK_STR(small, "/abcdef");
+}
+
 int main(void)
 {
+	test_log_path();
 	test_unescape();
 	test_query();
 	test_parse();
