@@ -32,8 +32,8 @@ struct call {
 	time_t now;
 };
 
-struct route {
-	const char *name; /* for metrics */
+struct route_entry {
+	enum route id;	  /* for the access log and metrics */
 	const char *path; /* compared ignoring case */
 	int prefix;	  /* path is a prefix of the request's path */
 	unsigned methods;
@@ -318,10 +318,12 @@ static int https_redirect(struct reply *out, const struct request *r)
 	return rc;
 }
 
-static int wants_https(const struct request *r)
+/* Only names we serve are sent to HTTPS: a redirect to any Host would
+ * let anyone send a person to a name of their choosing. */
+static int wants_https(const struct model *m, const struct request *r)
 {
-	return !r->via_https && r->https_port != 0 && r->host[0] != '\0' &&
-	       r->target != NULL;
+	return !r->via_https && r->https_port != 0 && r->target != NULL &&
+	       model_serves_host(m, r->host);
 }
 
 static int handle_profile(struct reply *out, const struct call *c)
@@ -333,7 +335,7 @@ static int handle_profile(struct reply *out, const struct call *c)
 	char name[256];
 	int rc;
 
-	if (wants_https(r))
+	if (wants_https(c->m, r))
 		return https_redirect(out, r);
 	if (!r->has_addr)
 		return html_error(out, 400,
@@ -374,6 +376,27 @@ static int page_headers(struct reply *out, int status)
 			    "frame-ancestors 'none'");
 }
 
+/* The service's own names: its service_host, localhost, an IP address. */
+static int own_name(const struct model *m, const struct request *r)
+{
+	return r->host_literal || strcmp(r->host, "localhost") == 0 ||
+	       (r->host[0] != '\0' &&
+		strcmp(r->host, m->provider.service_host) == 0);
+}
+
+/* "/" on the service's own name: what it is, and a field for an address
+ * that leads to that domain's setup page. Lists no hosted domain. */
+static int front_page(struct reply *out, const struct call *c,
+		      const struct setup_options *opt)
+{
+	if (setup_page_render_index(&out->body, c->m, opt) < 0)
+		return render_failed(out, "front page", "-");
+	out->cache = CACHE_PUBLIC;
+	if (reply_header(out, "Vary", "Accept-Language") < 0)
+		return -1;
+	return page_headers(out, opt->bad_address ? 400 : 200);
+}
+
 static int handle_setup(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
@@ -381,13 +404,15 @@ static int handle_setup(struct reply *out, const struct call *c)
 	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
 	char name[256];
 
-	if (wants_https(r))
+	if (wants_https(c->m, r))
 		return https_redirect(out, r);
 	if (c->m->pages == NULL) {
 		log_error("setup page requested but no templates are loaded");
 		return reply_text(out, 503, "No setup page here.");
 	}
 	in.account = r->domain[0] ? model_find_domain(c->m, r->domain) : NULL;
+	if (in.account == NULL && !r->addr_ok && own_name(c->m, r))
+		return front_page(out, c, &opt);
 	if (in.account == NULL)
 		return html_error(out, opt.bad_address ? 400 : 404,
 				  "This domain is not hosted here.",
@@ -409,41 +434,36 @@ static int handle_setup(struct reply *out, const struct call *c)
 static int handle_hosted(struct reply *out, const struct call *c)
 {
 	char name[REQUEST_VALUE_MAX + 1], dom[DOMAIN_MAX + 1];
-	const char *why = NULL, *d;
+	const char *why = NULL;
 
 	if (request_query_get(c->r->query, "domain", name, sizeof(name)) != 1 ||
 	    domain_normalize(dom, name, strlen(name), &why) < 0)
 		return reply_text(out, 400, "Give ?domain=NAME.");
-	d = dom;
-	if (strncmp(d, "autoconfig.", 11) == 0)
-		d += 11;
-	else if (strncmp(d, "autodiscover.", 13) == 0)
-		d += 13;
-	if (model_find_domain(c->m, d) == NULL)
+	if (model_find_host(c->m, dom) == NULL)
 		return reply_text(out, 404, "Not hosted here.");
 	return reply_text(out, 200, "Hosted here.");
 }
 
-static const struct route routes[] = {
-    {"autoconfig", "/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
+static const struct route_entry routes[] = {
+    {ROUTE_AUTOCONFIG, "/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
-    {"autoconfig", "/.well-known/autoconfig/mail/config-v1.1.xml", 0,
+    {ROUTE_AUTOCONFIG, "/.well-known/autoconfig/mail/config-v1.1.xml", 0,
      M_GET | M_HEAD, "GET, HEAD", handle_autoconfig},
-    {"autodiscover", "/autodiscover/autodiscover.xml", 0,
+    {ROUTE_AUTODISCOVER, "/autodiscover/autodiscover.xml", 0,
      M_GET | M_HEAD | M_POST, "GET, HEAD, POST", handle_autodiscover},
-    {"autodiscover_json", "/autodiscover/autodiscover.json", 0, M_GET | M_HEAD,
-     "GET, HEAD", handle_autodiscover_json},
-    {"autodiscover_json", AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD",
+    {ROUTE_AUTODISCOVER_JSON, "/autodiscover/autodiscover.json", 0,
+     M_GET | M_HEAD, "GET, HEAD", handle_autodiscover_json},
+    {ROUTE_AUTODISCOVER_JSON, AD_JSON_V1, 1, M_GET | M_HEAD, "GET, HEAD",
      handle_autodiscover_json},
-    {"profile", "/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
+    {ROUTE_PROFILE, "/apple/mail.mobileconfig", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_profile},
-    {"setup", "/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
-    {"hosted", "/.well-known/mailconfd/hosted", 0, M_GET | M_HEAD, "GET, HEAD",
-     handle_hosted},
-    {"setup", "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {ROUTE_SETUP, "/", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {ROUTE_HOSTED, "/.well-known/mailconfd/hosted", 0, M_GET | M_HEAD,
+     "GET, HEAD", handle_hosted},
+    {ROUTE_SETUP, "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
 };
 
-static const struct route *route_find(const char *path)
+static const struct route_entry *route_find(const char *path)
 {
 	size_t i, n;
 
@@ -459,14 +479,21 @@ static const struct route *route_find(const char *path)
 static int route(struct reply *out, const struct model *m,
 		 const struct request *r, time_t now)
 {
-	const struct route *rt = r->path_ok ? route_find(r->path) : NULL;
+	const struct route_entry *rt = r->path_ok ? route_find(r->path) : NULL;
 	struct call c = {m, r, now};
+	struct buf msg = BUF_INIT; /* freed below */
 
+	if (r->bad_host != NULL) { /* RFC 9112 3.2 */
+		buf_printf(&msg, "Bad request: %s.", r->bad_host);
+		reply_text(out, 400, msg.failed ? "Bad request." : msg.data);
+		buf_free(&msg);
+		return 0;
+	}
 	if (!r->path_ok)
 		return reply_text(out, 400, "Bad request path.");
 	if (rt == NULL)
 		return reply_text(out, 404, "Not found.");
-	out->route = rt->name;
+	out->route = rt->id;
 	if ((rt->methods & (1u << r->method)) == 0) {
 		reply_text(out, 405, "Method not allowed.");
 		return reply_header(out, "Allow", rt->allow);

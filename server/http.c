@@ -23,7 +23,7 @@ struct http {
 	struct MHD_Daemon *daemon; /* owned */
 	struct model_slot *slot;   /* borrowed from main() */
 	unsigned port;
-	int access_log;
+	enum access_log access_log;
 	struct metrics *metrics; /* borrowed from main(), may be NULL */
 	int tls;
 	unsigned https_port;
@@ -37,10 +37,11 @@ struct exchange {
 	struct buf body;     /* owned: the request body, capped */
 	struct timespec start;
 	int started;
-	const char *route; /* static, from the reply */
+	enum route route; /* from the reply */
 	int status;
 	size_t bytes;
 	char method[16];
+	int http10; /* the request line said HTTP/1.0 */
 };
 
 static void exchange_free(struct exchange *x)
@@ -133,7 +134,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 		*ctx = p;
 		return;
 	}
-	if (p != NULL && p->requests == 0 && h->access_log) {
+	if (p != NULL && p->requests == 0 && h->access_log != ACCESS_LOG_OFF) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		client_address(c, client, sizeof(client));
 		fprintf(stderr,
@@ -243,7 +244,7 @@ static void log_json(const struct log_line *l, const struct exchange *x,
 	buf_printf(&line,
 		   "\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
 		   "\"us\":%lld,\"aborted\":%s}\n",
-		   x->route ? x->route : "-", x->status, x->bytes, us,
+		   route_name(x->route), x->status, x->bytes, us,
 		   aborted ? "true" : "false");
 	if (!line.failed)
 		fputs(line.data, stderr);
@@ -270,10 +271,10 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	     (now.tv_nsec - x->start.tv_nsec) / 1000;
 	if (h->metrics != NULL && x->status != 0)
 		metrics_request(h->metrics, x->route, x->status, us);
-	if (h->access_log != 0) {
+	if (h->access_log != ACCESS_LOG_OFF) {
 		struct log_line l;
 		log_prepare(&l, c, x);
-		if (h->access_log == 1)
+		if (h->access_log == ACCESS_LOG_PLAIN)
 			log_plain(&l, x, us, aborted);
 		else
 			log_json(&l, x, us, aborted);
@@ -325,6 +326,7 @@ static enum MHD_Result send_text(struct MHD_Connection *c, struct exchange *x,
 	enum MHD_Result ret;
 
 	reply_text(&r, status, text);
+	reply_finish(&r, ""); /* an error: Cache-Control: no-store */
 	ret = send_reply(c, x, &r);
 	reply_free(&r);
 	return ret;
@@ -468,8 +470,19 @@ static int forwarded(struct MHD_Connection *c, const struct model *m,
 	return 1;
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind,
+				  const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*(unsigned *)cls)++;
+	return MHD_YES;
+}
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 {
+	unsigned n_host = 0;
 	struct request req;
 	struct reply r = {0};
 	enum MHD_Result ret;
@@ -480,6 +493,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 				sizeof(fproto));
 
 	request_parse(&req, x->method, x->uri, fhost[0] ? fhost : host);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n_host);
+	request_require_host(&req, !x->http10, n_host);
 	request_set_language(
 	    &req, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					      MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -509,13 +524,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	int early;
 
 	(void)url;
-	(void)version;
 	if (x == NULL) /* on_uri ran out of memory */
 		return MHD_NO;
 	if (!x->started) {
 		x->started = 1;
 		x->model = model_slot_acquire(h->slot);
 		snprintf(x->method, sizeof(x->method), "%s", method);
+		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		early = early_check(c, x);
 		return early ? send_text(c, x, early, early_text(early))
 			     : MHD_YES;

@@ -11,16 +11,18 @@
 
 struct http; /* opaque; owned by main() */
 
+enum access_log { ACCESS_LOG_OFF, ACCESS_LOG_PLAIN, ACCESS_LOG_JSON };
+
 struct http_config {
 	const char *listen; /* numeric IPv4 or IPv6 address */
 	unsigned port;	    /* 0: any free port */
 	unsigned threads;   /* size of the thread pool */
 	struct limits limits;
-	int access_log;		 /* 0: off, 1: plain lines, 2: JSON lines */
-	struct model_slot *slot; /* borrowed; must outlive the server */
-	struct metrics *metrics; /* borrowed, may be NULL */
-	int tls;		 /* HTTPS with the table's certificates (SNI) */
-	unsigned https_port;	 /* plain listener: where HTTPS answers, or 0 */
+	enum access_log access_log; /* to stderr */
+	struct model_slot *slot;    /* borrowed; must outlive the server */
+	struct metrics *metrics;    /* borrowed, may be NULL */
+	int tls;	     /* HTTPS with the table's certificates (SNI) */
+	unsigned https_port; /* plain listener: where HTTPS answers, or 0 */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason

@@ -27,6 +27,7 @@
 #define MAILCONFD_VERSION "0.0.0"
 #endif
 
+#define SHORT_OPTIONS	  "c:l:p:t:u:nhV"
 #define LIMIT_OPTIONS_MAX 16
 #define TLS_PAIRS_MAX	  64
 
@@ -45,7 +46,7 @@ struct options {
 	unsigned port;
 	unsigned threads;
 	int check;
-	int access_log;				   /* --access-log stderr|off */
+	enum access_log access_log;		   /* --access-log */
 	const char *limit_opts[LIMIT_OPTIONS_MAX]; /* --limit NAME=VALUE */
 	size_t n_limit_opts;
 };
@@ -141,11 +142,11 @@ static int parse_option(struct options *o, int ch)
 		return 0;
 	case 'A':
 		if (strcmp(optarg, "off") == 0)
-			o->access_log = 0;
+			o->access_log = ACCESS_LOG_OFF;
 		else if (strcmp(optarg, "stderr") == 0)
-			o->access_log = 1;
+			o->access_log = ACCESS_LOG_PLAIN;
 		else if (strcmp(optarg, "json") == 0)
-			o->access_log = 2;
+			o->access_log = ACCESS_LOG_JSON;
 		else
 			return -1;
 		return 0;
@@ -181,6 +182,25 @@ static int parse_option(struct options *o, int ch)
 	}
 }
 
+/* The name of the option that ch stands for, as the user can type it:
+ * "--access-log", or "-p" for those with a short form. */
+static void option_name(char *out, size_t n, const struct option *longopts,
+			int ch)
+{
+	size_t i;
+
+	if (strchr(SHORT_OPTIONS, ch) != NULL) {
+		snprintf(out, n, "-%c", ch);
+		return;
+	}
+	snprintf(out, n, "an option");
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == ch) {
+			snprintf(out, n, "--%s", longopts[i].name);
+			return;
+		}
+}
+
 static void parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -202,6 +222,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	char name[32];
 	int ch;
 
 	int built = running_from_build_tree();
@@ -211,16 +232,18 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->templates =
 	    built ? MAILCONFD_SOURCE_TEMPLATES : MAILCONFD_INSTALLED_TEMPLATES;
 	o->listen = "127.0.0.1";
-	o->access_log = 1;
+	o->access_log = ACCESS_LOG_PLAIN;
 	o->port = 8080;
 	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
-	while ((ch = getopt_long(argc, argv, "c:l:p:t:u:nhV", longopts,
-				 NULL)) != -1) {
+
+	while ((ch = getopt_long(argc, argv, SHORT_OPTIONS, longopts, NULL)) !=
+	       -1) {
 		if (parse_option(o, ch) < 0) {
+			option_name(name, sizeof(name), longopts, ch);
 			if (ch != '?')
 				fprintf(stderr,
-					"mailconfd: bad value for -%c: %s\n",
-					ch == 'L' ? 'L' : ch, optarg);
+					"mailconfd: bad value for %s: %s\n",
+					name, optarg);
 			usage(stderr);
 			exit(2);
 		}
@@ -426,12 +449,16 @@ static int drop_privileges(const char *name)
 	return 0;
 }
 
-static void print_listening(const char *addr, unsigned port, const char *what)
+/* One line per listener on stdout: "listening on ADDR:PORT[ (what)]",
+ * the admin listener's prefixed "admin " (so a script reading the first
+ * "listening on" line finds the service's port). */
+static void print_listening(const char *prefix, const char *addr, unsigned port,
+			    const char *what)
 {
 	if (strchr(addr, ':') != NULL)
-		printf("listening on [%s]:%u%s\n", addr, port, what);
+		printf("%slistening on [%s]:%u%s\n", prefix, addr, port, what);
 	else
-		printf("listening on %s:%u%s\n", addr, port, what);
+		printf("%slistening on %s:%u%s\n", prefix, addr, port, what);
 	fflush(stdout);
 }
 
@@ -515,11 +542,13 @@ fail:
 static void print_listeners(const struct options *o, const struct listeners *l,
 			    int tls)
 {
-	print_listening(o->listen, http_port(l->main), tls ? " (https)" : "");
+	print_listening("", o->listen, http_port(l->main),
+			tls ? " (https)" : "");
 	if (l->plain != NULL)
-		print_listening(o->listen, http_port(l->plain), " (http)");
+		print_listening("", o->listen, http_port(l->plain), " (http)");
 	if (l->admin != NULL)
-		print_listening(l->admin_addr, http_port(l->admin), " (admin)");
+		print_listening("admin ", l->admin_addr, http_port(l->admin),
+				"");
 }
 
 int main(int argc, char **argv)

@@ -3,11 +3,10 @@
 
 #include <string.h>
 
-static const char *const route_names[METRICS_ROUTES] = {
-    "autoconfig", "autodiscover", "autodiscover_json",
-    "profile",	  "setup",	  "other"};
-static const int statuses[METRICS_STATUS] = {200, 302, 304, 400, 404, 405,
-					     413, 414, 431, 500, 503, 0};
+/* Every status mailconfd or libmicrohttpd answers; the last row of the
+ * table counts any other. */
+static const int statuses[METRICS_STATUS - 1] = {
+    200, 301, 302, 304, 400, 404, 405, 413, 414, 431, 500, 503, 505};
 /* Upper bounds in microseconds (le="0.0001" ... "1"). */
 static const long long bucket_us[METRICS_BUCKETS] = {
     50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 250000, 1000000};
@@ -15,16 +14,6 @@ static const long long bucket_us[METRICS_BUCKETS] = {
 void metrics_init(struct metrics *m)
 {
 	memset(m, 0, sizeof(*m));
-}
-
-static int route_index(const char *route)
-{
-	int i;
-
-	for (i = 0; route != NULL && i < METRICS_ROUTES - 1; i++)
-		if (strcmp(route_names[i], route) == 0)
-			return i;
-	return METRICS_ROUTES - 1;
 }
 
 static int status_index(int status)
@@ -37,13 +26,14 @@ static int status_index(int status)
 	return METRICS_STATUS - 1; /* "other" */
 }
 
-void metrics_request(struct metrics *m, const char *route, int status,
+void metrics_request(struct metrics *m, enum route route, int status,
 		     long long us)
 {
 	int b = 0;
 
-	atomic_fetch_add(&m->requests[route_index(route)][status_index(status)],
-			 1);
+	if (route < 0 || route >= ROUTE_COUNT)
+		route = ROUTE_OTHER;
+	atomic_fetch_add(&m->requests[route][status_index(status)], 1);
 	while (b < METRICS_BUCKETS && us > bucket_us[b])
 		b++;
 	atomic_fetch_add(&m->latency[b], 1);
@@ -63,21 +53,22 @@ static void render_requests(struct buf *out, struct metrics *m)
 	buf_puts(out, "# HELP mailconfd_requests_total Requests answered, by "
 		      "route and status.\n"
 		      "# TYPE mailconfd_requests_total counter\n");
-	for (r = 0; r < METRICS_ROUTES; r++)
+	for (r = 0; r < ROUTE_COUNT; r++)
 		for (s = 0; s < METRICS_STATUS; s++) {
 			n = atomic_load(&m->requests[r][s]);
 			if (n == 0)
 				continue;
-			if (statuses[s] != 0)
+			if (s < METRICS_STATUS - 1)
 				buf_printf(out,
 					   "mailconfd_requests_total{route=\"%s"
 					   "\",status=\"%d\"} %lu\n",
-					   route_names[r], statuses[s], n);
+					   route_name((enum route)r),
+					   statuses[s], n);
 			else
 				buf_printf(out,
 					   "mailconfd_requests_total{route=\"%s"
 					   "\",status=\"other\"} %lu\n",
-					   route_names[r], n);
+					   route_name((enum route)r), n);
 		}
 }
 

@@ -8,13 +8,13 @@
 
 #include "buf.h"
 #include "model.h"
+#include "route.h"
 
-#define METRICS_ROUTES	6  /* see metrics.c: route_names */
-#define METRICS_STATUS	13 /* see metrics.c: statuses */
+#define METRICS_STATUS	16 /* see metrics.c: statuses, and "other" */
 #define METRICS_BUCKETS 12
 
 struct metrics {
-	atomic_ulong requests[METRICS_ROUTES][METRICS_STATUS];
+	atomic_ulong requests[ROUTE_COUNT][METRICS_STATUS];
 	atomic_ulong latency[METRICS_BUCKETS + 1]; /* last: +Inf */
 	atomic_ullong latency_sum_us;
 	atomic_ulong reloads_ok, reloads_failed;
@@ -23,8 +23,8 @@ struct metrics {
 
 void metrics_init(struct metrics *m);
 
-/* Counts one answered request. route: the route's name or NULL. */
-void metrics_request(struct metrics *m, const char *route, int status,
+/* Counts one answered request. */
+void metrics_request(struct metrics *m, enum route route, int status,
 		     long long us);
 
 /* Counts a reload (ok: 1 if the new table went into service). */

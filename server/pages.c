@@ -29,18 +29,19 @@ static int read_text(struct buf *b, const char *dir, const char *name,
 	return 0;
 }
 
-static int load_one(struct pages *p, enum lang l, const char *dir, char *err,
-		    size_t errsz)
+/* Compiles dir/KIND.LANG.html into *out. */
+static int load_one(struct template **out, const char *kind, enum lang l,
+		    const char *dir, char *err, size_t errsz)
 {
 	struct buf text = BUF_INIT; /* freed below */
 	char name[64], why[256];
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "setup.%s.html", lang_codes[l]);
+	snprintf(name, sizeof(name), "%s.%s.html", kind, lang_codes[l]);
 	if (read_text(&text, dir, name, err, errsz) < 0)
 		goto out;
-	p->setup[l] = template_compile(text.data, text.len, why, sizeof(why));
-	if (p->setup[l] == NULL) {
+	*out = template_compile(text.data, text.len, why, sizeof(why));
+	if (*out == NULL) {
 		snprintf(err, errsz, "%s/%s:%s", dir, name, why);
 		goto out;
 	}
@@ -61,7 +62,10 @@ struct pages *pages_load(const char *dir, char *err, size_t errsz)
 		return NULL;
 	}
 	for (l = 0; l < LANG_COUNT; l++)
-		if (load_one(p, (enum lang)l, dir, err, errsz) < 0)
+		if (load_one(&p->setup[l], "setup", (enum lang)l, dir, err,
+			     errsz) < 0 ||
+		    load_one(&p->index[l], "index", (enum lang)l, dir, err,
+			     errsz) < 0)
 			goto fail;
 	if (read_text(&css, dir, "setup.css", err, errsz) < 0)
 		goto fail;
@@ -79,8 +83,10 @@ void pages_free(struct pages *p)
 
 	if (p == NULL)
 		return;
-	for (l = 0; l < LANG_COUNT; l++)
+	for (l = 0; l < LANG_COUNT; l++) {
 		template_free(p->setup[l]);
+		template_free(p->index[l]);
+	}
 	free(p->css);
 	free(p);
 }

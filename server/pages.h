@@ -1,5 +1,6 @@
-/* pages.h - the human-facing templates (templates/setup.LANG.html and
- * setup.css), loaded with the table and swapped with it on reload. */
+/* pages.h - the human-facing templates (templates/setup.LANG.html, the
+ * service's own front page index.LANG.html, and setup.css), loaded with
+ * the table and swapped with it on reload. */
 #ifndef MAILCONFD_PAGES_H
 #define MAILCONFD_PAGES_H
 
@@ -11,6 +12,7 @@ enum lang { LANG_EN, LANG_DE, LANG_COUNT };
 
 struct pages {
 	struct template *setup[LANG_COUNT]; /* owned */
+	struct template *index[LANG_COUNT]; /* owned */
 	char *css;			    /* owned: inlined into the page */
 };
 

@@ -3,6 +3,7 @@
 #define MAILCONFD_REPLY_H
 
 #include "buf.h"
+#include "route.h"
 
 #define REPLY_HEADERS_MAX 8
 
@@ -16,7 +17,7 @@ enum cache_policy {
 struct reply {
 	int status;
 	enum cache_policy cache;
-	const char *route;	  /* static route name for metrics, or NULL */
+	enum route route;	  /* for the access log and metrics */
 	const char *content_type; /* static string */
 	struct buf body;	  /* owned */
 	size_t n_headers;

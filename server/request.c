@@ -127,32 +127,122 @@ static void parse_path(struct request *r, const char *uri)
 		r->path[0] = '\0';
 }
 
-/* RFC 7230 5.4 / RFC 3986 3.2.3: port = *DIGIT; we take 1..65535. */
-static int port_valid(const char *s)
+/* RFC 3986 3.2.3: port = *DIGIT; we take 1..65535, or none at all. */
+static int port_valid(const char *s, size_t n)
 {
 	unsigned long v = 0;
-	size_t n = 0;
+	size_t i;
 
-	for (; s[n] >= '0' && s[n] <= '9' && n < 6; n++)
-		v = v * 10 + (unsigned long)(s[n] - '0');
-	return n > 0 && s[n] == '\0' && v >= 1 && v <= 65535;
+	if (n == 0)
+		return 1;
+	if (n > 5)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
 }
 
-/* Host header -> normalized name without port, or "" if unusable. */
-static void parse_host(struct request *r, const char *host)
+/* RFC 3986 reg-name: unreserved / pct-encoded / sub-delims. */
+static int reg_name_char(char c)
 {
-	const char *colon, *why = NULL;
-	size_t len;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("-._~%!$&'()*+,;=", c) != NULL);
+}
+
+/* The length of an IP-literal "[...]" at h (hex digits, ':' and '.'
+ * inside; IPvFuture is not taken), 0 if there is none. */
+static size_t ip_literal_len(const char *h, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || h[0] != '[')
+		return 0;
+	for (i = 1; i < n && h[i] != ']'; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') ||
+		      (h[i] >= 'a' && h[i] <= 'f') ||
+		      (h[i] >= 'A' && h[i] <= 'F') || h[i] == ':' ||
+		      h[i] == '.'))
+			return 0;
+	return i < n && i > 1 ? i + 1 : 0;
+}
+
+static int is_ipv4(const char *s)
+{
+	int dots = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.')
+			dots++;
+		else if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return dots == 3;
+}
+
+/* Host h[0..n) = uri-host [":" port] (RFC 9110 7.2): the name, without
+ * its port, normalized into r->host; r->bad_host if the syntax is off.
+ * A well-formed name that is not a domain name (an underscore, a
+ * %-escape) leaves r->host empty: no name of ours. */
+static void parse_host(struct request *r, const char *h, size_t n)
+{
+	const char *why = NULL;
+	size_t name_len = ip_literal_len(h, n), i;
 
 	r->host[0] = '\0';
-	if (host == NULL || host[0] == '[') /* absent, or an IPv6 literal */
+	r->host_literal = 0;
+	if (name_len == 0)
+		for (; name_len < n && reg_name_char(h[name_len]); name_len++)
+			;
+	if (name_len == 0 || (name_len < n && h[name_len] != ':') ||
+	    (name_len < n && !port_valid(h + name_len + 1, n - name_len - 1))) {
+		r->bad_host = "invalid Host header";
 		return;
-	colon = strchr(host, ':');
-	len = colon ? (size_t)(colon - host) : strlen(host);
-	if (colon != NULL && !port_valid(colon + 1))
+	}
+	if (h[0] == '[') {
+		r->host_literal = 1;
 		return;
-	if (domain_normalize(r->host, host, len, &why) < 0)
+	}
+	for (i = 0; i < name_len; i++)
+		if (h[i] == '%')
+			return;
+	if (domain_normalize(r->host, h, name_len, &why) < 0)
 		r->host[0] = '\0';
+	r->host_literal = is_ipv4(r->host);
+}
+
+/* RFC 9112 3.2.2: "http://authority/path?query" -> the authority as the
+ * host, the rest as the target. Returns the origin-form part of uri, or
+ * uri itself when it is not in absolute form. */
+static const char *absolute_form(struct request *r, const char *uri)
+{
+	size_t skip, alen;
+
+	if (strncasecmp(uri, "http://", 7) == 0)
+		skip = 7;
+	else if (strncasecmp(uri, "https://", 8) == 0)
+		skip = 8;
+	else
+		return uri;
+	alen = strcspn(uri + skip, "/?#");
+	if (memchr(uri + skip, '@', alen) !=
+	    NULL) /* userinfo: RFC 9110 4.2.4 */
+		r->bad_host = "a request target with user information";
+	else
+		parse_host(r, uri + skip, alen);
+	r->absolute = 1;
+	return uri + skip + alen;
+}
+
+void request_require_host(struct request *r, int http11, unsigned n_host)
+{
+	if (n_host > 1)
+		r->bad_host = "more than one Host header";
+	else if (n_host == 0 && http11)
+		r->bad_host = "an HTTP/1.1 request without a Host header";
 }
 
 static void domain_from_host(struct request *r)
@@ -200,9 +290,13 @@ void request_parse(struct request *r, const char *method, const char *uri,
 {
 	memset(r, 0, sizeof(*r));
 	r->method = method_of(method);
+	if (host != NULL)
+		parse_host(r, host, strlen(host));
+	uri = absolute_form(r, uri);
 	r->target = uri;
 	parse_path(r, uri);
-	parse_host(r, host);
+	if (r->absolute && r->path_ok && r->path[0] == '\0')
+		memcpy(r->path, "/", 2); /* "http://name" or "http://name?q" */
 	parse_address(r);
 	request_set_language(r, NULL);
 	if (r->addr_ok)

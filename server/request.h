@@ -25,26 +25,40 @@ struct request {
 	const char *addr_why; /* static reason when !addr_ok */
 	struct address addr;
 
-	char host[DOMAIN_MAX + 1]; /* Host header, normalized, no port */
+	char host[DOMAIN_MAX + 1]; /* Host header, normalized, no port; ""
+				      when absent or not a domain name */
+	int host_literal;	   /* the Host is an IP address literal */
+	const char *bad_host;	   /* static reason for a 400 (RFC 9112 3.2),
+				      or NULL */
 	char lang[3]; /* "en" or "de": ?lang=, else Accept-Language */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
 	int via_https;	     /* the client used https: our TLS listener, or a
 				trusted proxy said so (decides redirects only) */
 	unsigned https_port; /* our HTTPS listener's port, 0 if none */
-	const char *target;  /* the raw request target, for redirects */
+	const char *target;  /* the raw request target in origin form (path
+				and query), for redirects */
+	int absolute;	     /* the target came in absolute form */
 	const char *body;    /* request body (POST), not owned; may be NULL */
 	size_t body_len;
 };
 
-/* Parses the request. uri is the raw target ("/path?query"), host the
- * Host header or NULL; both must outlive r (query points into uri).
+/* Parses the request. uri is the raw target ("/path?query", or the
+ * absolute form "http://name/path?query", whose authority then is the
+ * host: RFC 9112 3.2.2), host the Host header or NULL; both must outlive
+ * r (query points into uri). A Host (or authority) that is not
+ * uri-host [":" port] of RFC 3986 sets r->bad_host.
  * The domain comes from the address (query emailaddress, email; names
  * matched ignoring case) if there is one, else from the Host header minus
  * a leading "autoconfig." or "autodiscover." (SPEC §0). Never fails:
  * problems are recorded in the fields for the router to answer. */
 void request_parse(struct request *r, const char *method, const char *uri,
 		   const char *host);
+
+/* RFC 9112 3.2: an HTTP/1.1 request without a Host header, or any with
+ * more than one, is answered 400: sets r->bad_host. n_host is the number
+ * of Host header lines received. */
+void request_require_host(struct request *r, int http11, unsigned n_host);
 
 /* Sets r->lang: the query's lang=de|en if present, else the first of
  * de/en in the Accept-Language header (by its q-values), else "en". */

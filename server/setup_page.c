@@ -202,6 +202,15 @@ static void add_qr_codes(json_t *ctx, const struct render_input *in,
 	buf_free(&payload);
 }
 
+static void add_provider(json_t *ctx, const struct provider *p)
+{
+	json_object_set_new(ctx, "provider",
+			    json_pack("{s:s, s:s, s:s, s:s}", "name", p->name,
+				      "short_name", p->short_name,
+				      "organization", p->organization,
+				      "support_url", p->support_url));
+}
+
 static void add_identity(json_t *ctx, const struct render_input *in)
 {
 	const struct provider *p = &in->model->provider;
@@ -214,11 +223,7 @@ static void add_identity(json_t *ctx, const struct render_input *in)
 	else
 		set_str(ctx, "domain_display", in->domain);
 	idn2_free(u);
-	json_object_set_new(ctx, "provider",
-			    json_pack("{s:s, s:s, s:s, s:s}", "name", p->name,
-				      "short_name", p->short_name,
-				      "organization", p->organization,
-				      "support_url", p->support_url));
+	add_provider(ctx, p);
 	if (p->service_host[0] &&
 	    dns_records(&dns, in->domain, in->account, p->service_host) == 0)
 		set_str(ctx, "dns", dns.data);
@@ -260,6 +265,23 @@ int setup_page_render(struct buf *out, const struct render_input *in,
 	if (ctx == NULL)
 		return -1;
 	rc = template_render(p->setup[lang_of(opt->lang)], ctx, out);
+	json_decref(ctx);
+	return rc;
+}
+
+int setup_page_render_index(struct buf *out, const struct model *m,
+			    const struct setup_options *opt)
+{
+	json_t *ctx; /* owned; freed below */
+	int rc;
+
+	if (m->pages == NULL || (ctx = json_object()) == NULL)
+		return -1;
+	set_str(ctx, "lang", opt->lang);
+	set_str(ctx, "css", m->pages->css);
+	json_object_set_new(ctx, "bad_address", json_boolean(opt->bad_address));
+	add_provider(ctx, &m->provider);
+	rc = template_render(m->pages->index[lang_of(opt->lang)], ctx, out);
 	json_decref(ctx);
 	return rc;
 }

@@ -18,6 +18,13 @@ struct setup_options {
 int setup_page_render(struct buf *out, const struct render_input *in,
 		      const struct setup_options *opt);
 
+/* Appends the service's own front page (templates/index.LANG.html: what
+ * this server is, an address field leading to /setup) to out. It names
+ * the provider and no hosted domain. m->pages must be loaded. Returns 0
+ * or -1. */
+int setup_page_render_index(struct buf *out, const struct model *m,
+			    const struct setup_options *opt);
+
 /* Appends s percent-encoded for a URL query value (RFC 3986 unreserved
  * characters and '@' stay). */
 int url_encode(struct buf *out, const char *s);

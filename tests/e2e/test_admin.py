@@ -7,6 +7,7 @@ access log: one object per line, read by json."""
 import json
 import re
 import signal
+import subprocess
 import sys
 import urllib.request
 
@@ -28,13 +29,15 @@ def main(binary):
     d = Daemon(binary, extra=["--admin-listen", "127.0.0.1:0", "--access-log", "json"])
     try:
         line = d.proc.stdout.readline().decode()
-        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+) \(admin\)\n", line)
+        m = re.fullmatch(r"admin listening on 127\.0\.0\.1:(\d+)\n", line)
         t.check(m is not None, "admin listening line: %r" % line)
         admin = int(m.group(1))
         for _ in range(3):
             d.request("GET", "/mail/config-v1.1.xml?emailaddress=a%40example.org")
         d.request("GET", "/mail/config-v1.1.xml?emailaddress=a%40example.net")
         d.request("POST", "/autodiscover/autodiscover.xml", body=b"<x/>")
+        d.request("GET", "/.well-known/mailconfd/hosted?domain=autoconfig.example.org")
+        d.request("GET", "/no/such/path")
         st, _, _ = d.request("GET", "/metrics")
         t.check(st == 404, "no /metrics on the public listener")
         st, ct, text = get(admin, "/healthz")
@@ -50,7 +53,8 @@ def main(binary):
         req = {(s.labels["route"], s.labels["status"]): s.value
                for s in fams["mailconfd_requests"].samples if s.name == "mailconfd_requests_total"}
         t.check(req.get(("autoconfig", "200")) == 3 and req.get(("autoconfig", "404")) == 1 and
-                req.get(("autodiscover", "200")) == 1, "request counters %r" % req)
+                req.get(("autodiscover", "200")) == 1 and req.get(("hosted", "200")) == 1 and
+                req.get(("other", "404")) == 2, "request counters %r" % req)  # and /metrics
         hist = fams["mailconfd_request_duration_seconds"]
         count = [s.value for s in hist.samples if s.name.endswith("_count")][0]
         t.check(count >= 6, "histogram count %r" % count)
@@ -64,6 +68,9 @@ def main(binary):
         t.check(not any("emailaddress" in x["path"] for x in logs), "no query in the JSON log")
     finally:
         t.check(d.stop() == 0, "clean exit")
+    r = subprocess.run([binary, "--access-log", "bogus"], capture_output=True, text=True)
+    t.check(r.returncode == 2 and "bad value for --access-log: bogus" in r.stderr,
+            "the option is named as it is typed: %r" % r.stderr[:80])
     return t.done()
 
 

@@ -61,16 +61,90 @@ static void test_parse(void)
 
 	request_parse(&r, "GET", "/x", "[::1]:8080");
 	CHECK_STR(r.domain, "");
+	CHECK(r.host_literal && r.bad_host == NULL);
 	request_parse(&r, "GET", "/x", NULL);
 	CHECK_STR(r.domain, "");
-	request_parse(&r, "GET", "/x", "example.org:99999");
-	CHECK_STR(r.domain, "");
-	request_parse(&r, "GET", "/x", "example.org:80:1");
-	CHECK_STR(r.domain, "");
-	request_parse(&r, "GET", "/x", "example.org:");
-	CHECK_STR(r.domain, "");
-	request_parse(&r, "GET", "/x", "bad host");
-	CHECK_STR(r.domain, "");
+	request_parse(&r, "GET", "/x", "127.0.0.1:8080");
+	CHECK(r.host_literal && r.bad_host == NULL);
+	request_parse(&r, "GET", "/x", "example.org:"); /* port = *DIGIT */
+	CHECK_STR(r.domain, "example.org");
+	CHECK(r.bad_host == NULL && !r.host_literal);
+	request_parse(&r, "GET", "/x", "under_score.example");
+	CHECK(r.bad_host == NULL); /* a reg-name, but no domain name */
+	CHECK_STR(r.host, "");
+}
+
+/* RFC 9112 3.2: a Host that is not uri-host [":" port] is a 400. */
+static void test_bad_host(void)
+{
+	static const char *const bad[] = {"example.org:99999",
+					  "example.org:80:1",
+					  "example.org:0",
+					  "bad host",
+					  "autoconfig.example.org/evil.test",
+					  "",
+					  "a@example.org",
+					  "[::1",
+					  "[]",
+					  "[::1]x",
+					  "ex\xc3\xa4mple.org",
+					  "example.org:8o",
+					  "\"example.org\"",
+					  NULL};
+	struct request r;
+	size_t i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		request_parse(&r, "GET", "/x", bad[i]);
+		CHECK(r.bad_host != NULL);
+		CHECK_STR(r.domain, "");
+	}
+	request_parse(&r, "GET", "/x", NULL);
+	CHECK(r.bad_host == NULL);
+	request_require_host(&r, 0, 0); /* HTTP/1.0 needs none */
+	CHECK(r.bad_host == NULL);
+	request_require_host(&r, 1, 0);
+	CHECK(r.bad_host != NULL);
+	request_parse(&r, "GET", "/x", "example.org");
+	request_require_host(&r, 1, 2);
+	CHECK(r.bad_host != NULL);
+	request_parse(&r, "GET", "/x", "example.org");
+	request_require_host(&r, 1, 1);
+	CHECK(r.bad_host == NULL);
+}
+
+/* RFC 9112 3.2.2: the authority of an absolute-form target is the
+ * host; the Host header is not used. */
+static void test_absolute_form(void)
+{
+	struct request r;
+
+	request_parse(&r, "GET",
+		      "http://autoconfig.example.com/mail/config-v1.1.xml"
+		      "?emailaddress=a@example.net",
+		      "other.example");
+	CHECK(r.absolute && r.bad_host == NULL);
+	CHECK_STR(r.host, "autoconfig.example.com");
+	CHECK_STR(r.path, "/mail/config-v1.1.xml");
+	CHECK_STR(r.query, "emailaddress=a@example.net");
+	CHECK_STR(r.target, "/mail/config-v1.1.xml?emailaddress=a@example.net");
+	CHECK_STR(r.domain, "example.net");
+
+	request_parse(&r, "GET", "HTTPS://Example.COM:443", "x.example");
+	CHECK_STR(r.host, "example.com");
+	CHECK_STR(r.path, "/");
+	CHECK_STR(r.domain, "example.com");
+
+	request_parse(&r, "GET", "http://autoconfig.example.com?lang=de", NULL);
+	CHECK_STR(r.path, "/");
+	CHECK_STR(r.lang, "de");
+
+	request_parse(&r, "GET", "http://user@example.com/", "example.com");
+	CHECK(r.bad_host != NULL);
+	request_parse(&r, "GET", "http://exa mple.com/", "example.com");
+	CHECK(r.bad_host != NULL);
+	request_parse(&r, "GET", "http:///x", "example.com");
+	CHECK(r.bad_host != NULL);
 
 	/* FairEmail sends the address unencoded. */
 	request_parse(&r, "GET",
@@ -129,6 +203,8 @@ static void test_log_path(void)
 int main(void)
 {
 	test_log_path();
+	test_bad_host();
+	test_absolute_form();
 	test_unescape();
 	test_query();
 	test_parse();
