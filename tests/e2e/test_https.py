@@ -120,6 +120,24 @@ def main(binary):
                 "plain HTTP setup page -> 301 to HTTPS: %r" % got[:200])
         got = plain_get(ports["http"], "autoconfig.example.org", "/mail/config-v1.1.xml")
         t.check(got.startswith(b"HTTP/1.1 200"), "plain HTTP autoconfig answered, not redirected")
+        # only names we serve are redirected; any other Host gets what
+        # HTTPS would answer, and a Host no name can be is a 400
+        for host in ("example.com", "autodiscover.example.com", "mailconfig.example-hosting.de"):
+            got = plain_get(ports["http"], host, "/setup")
+            t.check(got.startswith(b"HTTP/1.1 301") and
+                    ("Location: https://%s:%d/setup\r\n" % (host, hp)).encode() in got,
+                    "plain HTTP %s -> 301: %r" % (host, got[:200]))
+        for host in ("evil.test", "autoconfig.evil.test", "localhost"):
+            got = plain_get(ports["http"], host, "/setup")
+            t.check(not got.startswith(b"HTTP/1.1 301") and b"Location:" not in got,
+                    "plain HTTP Host %s is not redirected: %r" % (host, got[:200]))
+        got = plain_get(ports["http"], "evil.test", "/setup")
+        t.check(got.startswith(b"HTTP/1.1 404"), "evil.test: not hosted, as over HTTPS: %r" % got[:100])
+        for host in ("autoconfig.example.org/evil.test", "evil.test/autoconfig.example.org",
+                     "autoconfig.example.org:80:1", "autoconfig.example.org\\x"):
+            got = plain_get(ports["http"], host, "/apple/mail.mobileconfig?email=a%40example.org")
+            t.check(got.startswith(b"HTTP/1.1 400") and b"aspen-config" not in got,
+                    "plain HTTP Host %r: 400, no profile: %r" % (host, got[:200]))
         # reload with a renewed certificate
         write_table(table, "org-renewed.pem", "org-renewed.key")
         p.send_signal(signal.SIGHUP)
