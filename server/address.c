@@ -189,6 +189,78 @@ static int private_use(const char *s, size_t n)
 	return 0;
 }
 
+/* RFC 5322 3.2.3 atext, and RFC 6531 3.3: any non-ASCII UTF-8. */
+static int atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c >= 0x80 ||
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* RFC 5321 4.1.2 Dot-string = Atom *("." Atom). */
+static int dot_string_check(const char *s, size_t n, const char **why)
+{
+	size_t i;
+
+	if (s[0] == '.' || s[n - 1] == '.') {
+		*why = "the local part starts or ends with a dot";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' && s[i + 1] == '.') {
+			*why = "the local part has two dots in a row";
+			return -1;
+		}
+		if (s[i] == '@') {
+			*why = "address has more than one '@'";
+			return -1;
+		}
+		if (s[i] != '.' && !atext((unsigned char)s[i])) {
+			*why = "the local part holds a character that is "
+			       "allowed only inside quotes (RFC 5321)";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* RFC 5321 4.1.2 Quoted-string = DQUOTE *QcontentSMTP DQUOTE, with
+ * qtextSMTP = %d32-33 / %d35-91 / %d93-126 (and non-ASCII UTF-8, RFC 6531)
+ * and quoted-pairSMTP = "\" %d32-126. */
+static int quoted_string_check(const char *s, size_t n, const char **why)
+{
+	size_t i;
+	unsigned char c;
+
+	if (n < 2 || s[n - 1] != '"') {
+		*why = "the local part opens a quote that it does not close";
+		return -1;
+	}
+	if (n == 2) {
+		*why = "empty local part";
+		return -1;
+	}
+	for (i = 1; i + 1 < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\\' && i + 2 < n) {
+			c = (unsigned char)s[++i];
+			if (c < 32 || c > 126) {
+				*why = "the local part quotes a control "
+				       "character";
+				return -1;
+			}
+		} else if (c == '"' || c == '\\') {
+			*why = "the local part has a quote or backslash that "
+			       "is not escaped";
+			return -1;
+		} else if (c < 32 || c == 127) {
+			*why = "address contains control characters";
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int local_part_check(const char *s, size_t n, const char **why)
 {
 	if (n == 0) {
@@ -203,20 +275,35 @@ static int local_part_check(const char *s, size_t n, const char **why)
 		*why = "address is not valid UTF-8";
 		return -1;
 	}
-	if (has_control_or_space(s, n)) {
-		*why = "address contains white space or control characters";
-		return -1;
-	}
 	if (private_use(s, n)) {
 		*why = "address contains private-use characters";
 		return -1;
 	}
-	return 0;
+	if (s[0] == '"')
+		return quoted_string_check(s, n, why);
+	if (has_control_or_space(s, n)) {
+		*why = "address contains white space or control characters";
+		return -1;
+	}
+	return dot_string_check(s, n, why);
+}
+
+/* The '@' that ends the local part: the first one outside a leading
+ * quoted string (a quoted local part may hold '@'). */
+static const char *local_part_end(const char *in)
+{
+	const char *p = in;
+
+	if (*p == '"')
+		for (p++; *p != '\0' && *p != '"'; p++)
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+	return strchr(p, '@');
 }
 
 int address_parse(struct address *out, const char *in, const char **why)
 {
-	const char *at = strchr(in, '@');
+	const char *at = local_part_end(in);
 	size_t llen;
 
 	if (at == NULL) {

@@ -28,11 +28,13 @@ int utf8_valid(const char *s, size_t n);
 int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 		     const char **why);
 
-/* Parses an address "local@domain": exactly one '@', a local part of
- * 1..64 bytes of printable UTF-8 without white space or control
- * characters, a domain accepted by domain_normalize(). The local part is
- * kept as given (it may hold <, &, " and must be escaped on output).
- * Returns 0, or -1 with *why set. */
+/* Parses an address as RFC 5321's Mailbox: a local part that is a
+ * Dot-string (atoms of atext, RFC 6531 allowing UTF-8, joined by single
+ * dots) or a Quoted-string ("john doe", with \" and \\ escapes), 1..64
+ * bytes of valid UTF-8; "@"; a domain accepted by domain_normalize().
+ * The local part is kept as given, quotes included (it may hold <, &, ",
+ * space and must be escaped on output). Returns 0, or -1 with *why set to
+ * a static English reason. */
 int address_parse(struct address *out, const char *in, const char **why);
 
 /* Returns 1 if the placeholder-free host name s is syntactically valid

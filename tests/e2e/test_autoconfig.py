@@ -107,11 +107,21 @@ def errors(d, t):
         t.check(st == want and h.get("content-type", "").startswith("text/plain"),
                 "%s Host %s: %d, want %d" % (target[:80], host, st, want))
     # special characters come out escaped, never raw
-    st, _, body = d.request("GET", "/mail/config-v1.1.xml?emailaddress=%3Cx%3E%22%26'@example.org",
+    st, _, body = d.request("GET", "/mail/config-v1.1.xml?emailaddress=%22%3Cx%3E%5C%22%26'%22@example.org",
                             host="example.org")
-    t.check(st == 200 and b"<x>" not in body and b"&lt;x&gt;&quot;&amp;'@example.org" in body,
+    t.check(st == 200 and b"<x>" not in body and b"&quot;&lt;x&gt;\\&quot;&amp;'&quot;@example.org" in body,
             "escaping")
     ET.fromstring(body)
+    # RFC 5321: a quoted local part is valid; specials outside quotes are not
+    st, _, body = d.request("GET", "/mail/config-v1.1.xml?emailaddress=%22john%20doe%22@example.org",
+                            host="example.org")
+    t.check(st == 200 and b"<username>&quot;john doe&quot;@example.org</username>" in body,
+            "quoted local part: %d" % st)
+    for bad in ("a,b", "a(b)", ".alice", "al..ice", "alice.", "%3Cx%3E"):
+        st, h, body = d.request("GET", "/mail/config-v1.1.xml?emailaddress=%s@example.org" % bad,
+                                host="example.org")
+        t.check(st == 400 and body.startswith(b"Bad email address: the local part"),
+                "%s@example.org: 400 that says why: %d %r" % (bad, st, body[:80]))
     st, h, _ = d.request("DELETE", "/mail/config-v1.1.xml", host="example.org")
     t.check(st == 405 and h.get("allow") == "GET, HEAD", "405 %d %r" % (st, h.get("allow")))
     st, _, _ = d.request("POST", "/mail/config-v1.1.xml", host="example.org", body=b"x" * 200000)

@@ -86,7 +86,10 @@ def error_bodies(d, t):
                          (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: example.org\r\n\r\n", 414),
                          (b"GET / HTTP/1.1\r\nHost: example.org\r\nX: " + b"b" * 9000 + b"\r\n\r\n", 431),
                          (b"GET / HTTP/1.1\r\nHost: example.org\r\nNo colon here\r\n\r\n", 400)]:
-        st, h, _ = head_of(d.raw(data))
+        for _ in range(5):  # a reset can swallow the answer to a big request
+            st, h, _ = head_of(d.raw(data))
+            if st:
+                break
         t.check(st == status and h.get("connection") == "close",
                 "libmicrohttpd's own %d closes the connection: %d %r" % (status, st, h))
     t.check(d.raw(b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n").startswith(b"HTTP/1.1 200"),

@@ -65,10 +65,19 @@ static void test_addresses(void)
 	CHECK_STR(a.domain, "example.org");
 	CHECK(address_parse(&a, "jörg@müller.example", &why) == 0);
 	CHECK_STR(a.full, "jörg@xn--mller-kva.example");
-	CHECK(address_parse(&a, "<x>\"&'@example.org", &why) == 0);
-	CHECK_STR(a.local, "<x>\"&'");
+	CHECK(address_parse(&a, "\"<x>\\\"&'\"@example.org", &why) == 0);
+	CHECK_STR(a.local, "\"<x>\\\"&'\"");
 	CHECK(address_parse(&a, "a+tag@example.org", &why) == 0);
 	CHECK_STR(a.local, "a+tag");
+	CHECK(address_parse(&a, "\"john doe\"@example.org", &why) == 0);
+	CHECK_STR(a.full, "\"john doe\"@example.org");
+	CHECK(address_parse(&a, "\"a@b\"@Example.org", &why) == 0);
+	CHECK_STR(a.local, "\"a@b\"");
+	CHECK_STR(a.domain, "example.org");
+	CHECK(address_parse(&a, "!#$%&'*+-/=?^_`{|}~@example.org", &why) == 0);
+	CHECK(address_parse(&a, "first.last@example.org", &why) == 0);
+	CHECK(address_parse(&a, "\"\\\\\"@example.org", &why) == 0);
+	CHECK(address_parse(&a, "\"a.\\ b\"@example.org", &why) == 0);
 
 	CHECK(address_parse(&a, "a@", &why) < 0);
 	CHECK(address_parse(&a, "@b.example", &why) < 0);
@@ -76,6 +85,25 @@ static void test_addresses(void)
 	CHECK(address_parse(&a, "a@b@example.org", &why) < 0);
 	CHECK_STR(why, "address has more than one '@'");
 	CHECK(address_parse(&a, "no-at-sign", &why) < 0);
+	CHECK(address_parse(&a, "a,b@example.org", &why) < 0);
+	CHECK_STR(why, "the local part holds a character that is allowed "
+		       "only inside quotes (RFC 5321)");
+	CHECK(address_parse(&a, "a(b)@example.org", &why) < 0);
+	CHECK(address_parse(&a, "<x>@example.org", &why) < 0);
+	CHECK(address_parse(&a, "a\"b@example.org", &why) < 0);
+	CHECK(address_parse(&a, ".alice@example.org", &why) < 0);
+	CHECK_STR(why, "the local part starts or ends with a dot");
+	CHECK(address_parse(&a, "alice.@example.org", &why) < 0);
+	CHECK(address_parse(&a, "al..ice@example.org", &why) < 0);
+	CHECK_STR(why, "the local part has two dots in a row");
+	CHECK(address_parse(&a, "\"open@example.org", &why) < 0);
+	CHECK(address_parse(&a, "\"a\"b\"@example.org", &why) < 0);
+	CHECK(address_parse(&a, "\"\"@example.org", &why) < 0);
+	CHECK_STR(why, "empty local part");
+	CHECK(address_parse(&a, "\"a\\\"@example.org", &why) < 0);
+	CHECK(address_parse(&a, "\"a\tb\"@example.org", &why) < 0);
+	CHECK(address_parse(&a, "\"a\\\x01\"@example.org", &why) < 0);
+	CHECK(address_parse(&a, "\"a\"x@example.org", &why) < 0);
 	CHECK(address_parse(&a, "a b@example.org", &why) < 0);
 	CHECK(address_parse(&a, "a\x01@example.org", &why) < 0);
 	CHECK(address_parse(&a, "a\x7f@example.org", &why) < 0);

@@ -9,9 +9,22 @@
 #include "precompiled.h"
 #include "settings.h"
 
-static const char *const locals[] = {
-    "alice", "Bob.Smith", "a+tag", "<x>\"&'", "j\xc3\xb6rg",
-    "&amp;", "a\"b",	  "x>y",   "o'neil",  "\xe2\x82\xac"};
+/* Dot-strings, and quoted strings (RFC 5321) for what needs escaping. */
+static const char *const locals[] = {"alice",
+				     "Bob.Smith",
+				     "a+tag",
+				     "\"<x>\\\"&'\"",
+				     "j\xc3\xb6rg",
+				     "\"&amp;\"",
+				     "\"a\\\"b\"",
+				     "\"x>y\"",
+				     "o'neil",
+				     "\xe2\x82\xac",
+				     "\"john doe\"",
+				     "\"a@b\"",
+				     "\"back\\\\slash\"",
+				     "&amp;",
+				     "{curly}|~"};
 
 static int same(const struct buf *a, const struct buf *b)
 {
