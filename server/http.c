@@ -308,6 +308,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct exchange *x,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					r->content_type);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (x->http != NULL && x->http->tls) /* RFC 6797: this name is HTTPS */
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+					"max-age=31536000");
 	for (i = 0; i < r->n_headers; i++)
 		MHD_add_response_header(resp, r->headers[i].name,
 					r->headers[i].value);
@@ -599,6 +602,7 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 	gnutls_certificate_retrieve_function2 *cb = on_certificate;
 	struct MHD_OptionItem tls[] = {
 	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, NULL},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, NULL},
 	    {MHD_OPTION_END, 0, NULL}};
 
 	/* The option array holds a void *: POSIX lets a function pointer
@@ -610,6 +614,10 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 		flags |= MHD_USE_TLS;
 	else
 		tls[0].option = MHD_OPTION_END;
+	/* libmicrohttpd only reads the string (gnutls_priority_init) */
+	memcpy(&tls[1].ptr_value, &cfg->tls_priorities, sizeof(void *));
+	if (cfg->tls_priorities == NULL)
+		tls[1].option = MHD_OPTION_END;
 	return MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, h, MHD_OPTION_SOCK_ADDR, sa,

@@ -21,7 +21,8 @@ struct http_config {
 	enum access_log access_log; /* to stderr */
 	struct model_slot *slot;    /* borrowed; must outlive the server */
 	struct metrics *metrics;    /* borrowed, may be NULL */
-	int tls;	     /* HTTPS with the table's certificates (SNI) */
+	int tls; /* HTTPS with the table's certificates (SNI) */
+	const char *tls_priorities; /* GnuTLS priority string, with tls */
 	unsigned https_port; /* plain listener: where HTTPS answers, or 0 */
 };
 

@@ -48,6 +48,8 @@ struct options {
 	int check;
 	enum access_log access_log;		   /* --access-log */
 	const char *limit_opts[LIMIT_OPTIONS_MAX]; /* --limit NAME=VALUE */
+	char *tls_priorities; /* owned: the priority string in service since
+				 the start (libmicrohttpd takes it once) */
 	size_t n_limit_opts;
 };
 
@@ -396,6 +398,12 @@ static void reload(const struct options *o, struct model_slot *slot,
 			  "service");
 		return;
 	}
+	if (tls && strcmp(m->tls_priorities ? m->tls_priorities
+					    : TLS_PRIORITIES_DEFAULT,
+			  o->tls_priorities) != 0)
+		log_warn("%s: server.tls_priorities changed: it takes effect "
+			 "when mailconfd is restarted",
+			 o->config);
 	model_slot_swap(slot, m);
 	log_info("reload done");
 }
@@ -589,6 +597,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread */
 	signal(SIGPIPE, SIG_IGN);
 	tls = tls_store_count(m->tls) > 0;
+	o.tls_priorities = strdup(m->tls_priorities ? m->tls_priorities
+						    : TLS_PRIORITIES_DEFAULT);
 	model_slot_init(&slot, m);
 	cfg.listen = o.listen;
 	cfg.port = o.port;
@@ -597,16 +607,20 @@ int main(int argc, char **argv)
 	cfg.access_log = o.access_log;
 	cfg.metrics = &metrics;
 	cfg.slot = &slot;
-	if (start_listeners(&o, &cfg, &l, tls) < 0 ||
+	cfg.tls_priorities = o.tls_priorities;
+	if (o.tls_priorities == NULL ||
+	    start_listeners(&o, &cfg, &l, tls) < 0 ||
 	    (o.user != NULL && drop_privileges(o.user) < 0)) {
 		stop_listeners(&l);
 		model_slot_destroy(&slot);
+		free(o.tls_priorities);
 		return 1;
 	}
 	print_listeners(&o, &l, tls);
 	serve(&o, &slot, &sigs, &metrics, tls);
 	stop_listeners(&l);
 	model_slot_destroy(&slot);
+	free(o.tls_priorities);
 	xmlCleanupParser();
 	return 0;
 }

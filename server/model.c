@@ -239,6 +239,7 @@ static void model_free(struct model *m)
 	signer_free(m->signer);
 	pages_free(m->pages);
 	tls_store_free(m->tls);
+	free(m->tls_priorities);
 	free(m->trusted);
 	provider_clear(&m->provider);
 	account_clear(&m->defaults);

@@ -71,6 +71,8 @@ struct model {
 	struct signer *signer; /* owned; NULL: profiles are not signed */
 	struct pages *pages;   /* owned; NULL: no setup page (not loaded) */
 	struct tls_store *tls; /* owned; NULL: no HTTPS certificate */
+	char *tls_priorities;  /* owned: server.tls_priorities, or NULL for
+				  TLS_PRIORITIES_DEFAULT; read at start */
 	struct cidr *trusted;  /* owned: server.trusted_proxies */
 	size_t n_trusted;
 	struct account defaults;

@@ -381,11 +381,31 @@ static int parse_tls(struct sjson *c, json_t *server)
 	return rc;
 }
 
+/* server.tls_priorities: a GnuTLS priority string in place of Mozilla's
+ * "intermediate" profile (tls.h), checked by GnuTLS now. */
+static int parse_tls_priorities(struct sjson *c, json_t *server)
+{
+	char why[256];
+	size_t old;
+	int rc = 0;
+
+	if (sjson_get_string(c, server, "tls_priorities", 0,
+			     &c->m->tls_priorities) <= 0)
+		return 0;
+	old = sjson_push(c, "tls_priorities");
+	if (tls_priorities_check(c->m->tls_priorities, why, sizeof(why)) < 0) {
+		sjson_fail(c, why);
+		rc = -1;
+	}
+	sjson_pop(c, old);
+	return rc;
+}
+
 static int parse_server(struct sjson *c, json_t *root)
 {
-	static const char *const keys[] = {"limits",	      "https_in_front",
-					   "signing",	      "tls",
-					   "trusted_proxies", NULL};
+	static const char *const keys[] = {
+	    "limits",	      "https_in_front",	 "signing", "tls",
+	    "tls_priorities", "trusted_proxies", NULL};
 	json_t *obj = sjson_get_object(c, root, "server", 0), *limits, *v;
 	size_t top, old;
 	int rc = 0;
@@ -407,6 +427,7 @@ static int parse_server(struct sjson *c, json_t *root)
 		rc |= parse_signing(c, obj);
 	if (json_object_get(obj, "tls") != NULL)
 		rc |= parse_tls(c, obj);
+	rc |= parse_tls_priorities(c, obj);
 	if (json_object_get(obj, "trusted_proxies") != NULL)
 		rc |= parse_trusted(c, json_object_get(obj, "trusted_proxies"));
 	limits = sjson_get_object(c, obj, "limits", 0);

@@ -175,3 +175,25 @@ void tls_store_free(struct tls_store *s)
 	free(s->certs);
 	free(s);
 }
+
+int tls_priorities_check(const char *s, char *why, size_t n)
+{
+	gnutls_priority_t p = NULL; /* freed below */
+	const char *err = NULL;
+	int rc = gnutls_priority_init(&p, s, &err);
+
+	if (rc == GNUTLS_E_SUCCESS) {
+		gnutls_priority_deinit(p);
+		return 0;
+	}
+	if (err != NULL && rc == GNUTLS_E_INVALID_REQUEST)
+		snprintf(why, n,
+			 "GnuTLS does not take this priority string "
+			 "(at \"%.40s\")",
+			 err);
+	else
+		snprintf(why, n,
+			 "GnuTLS does not take this priority string: %s",
+			 gnutls_strerror(rc));
+	return -1;
+}

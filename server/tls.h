@@ -11,6 +11,19 @@
 
 struct tls_store; /* immutable once loaded; owned by the model */
 
+/* The default GnuTLS priority string: Mozilla's "intermediate" profile
+ * (TLS 1.2 and 1.3, forward-secret AEAD suites only, X25519/P-256/P-384),
+ * the server's order first. server.tls_priorities replaces it. */
+#define TLS_PRIORITIES_DEFAULT                                                 \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"           \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:"         \
+	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-GROUP-ALL:+GROUP-X25519:"            \
+	"+GROUP-SECP256R1:+GROUP-SECP384R1:%SERVER_PRECEDENCE"
+
+/* Checks that GnuTLS accepts the priority string s. Returns 0, or -1
+ * with the reason (the part it stumbled on) in why[0..n). */
+int tls_priorities_check(const char *s, char *why, size_t n);
+
 struct tls_store *tls_store_new(void);
 
 /* Adds a certificate (PEM chain) and its key. Its names are the DNS

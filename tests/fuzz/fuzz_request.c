@@ -59,7 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	host = next_line(&p);
 	lang = next_line(&p);
 	if (target != NULL && strlen(target) <= 4096) {
+		char logged[300];
 		request_parse(&req, method, target, host);
+		if (req.bad_host == NULL && req.host[0] != '\0' &&
+		    !hostname_valid(req.host))
+			__builtin_trap(); /* a host we act on is a name */
+		request_log_path(logged, sizeof(logged), target);
+		if (strchr(logged, '@') != NULL || strstr(logged, "%40"))
+			__builtin_trap(); /* the log never holds an address */
 		request_set_language(&req, lang);
 		req.body = p;
 		req.body_len = p ? size - (size_t)(p - text) : 0;
