@@ -56,20 +56,23 @@ def main(binary, artifacts):
                 "the page's profile link downloads the profile: %s %d" % (href, st))
         st, _, _ = d.request("GET", "/setup", host="www.example.net")
         t.check(st == 404, "not hosted: %d" % st)
-        for name, url in [("de-personal", "/setup?email=alice%40example.org&lang=de"),
-                          ("en-generic", "/?lang=en")]:
+        shots = [("de-personal", "autoconfig.example.org", "/setup?email=alice%40example.org&lang=de"),
+                 ("en-generic", "autoconfig.example.org", "/?lang=en"),
+                 ("front-de", "localhost", "/?lang=de")]  # the service's own front page
+        for name, host, url in shots:
             for kind, size in WIDTHS.items():
                 path = os.path.join(artifacts, "setup-%s-%s.png" % (name, kind))
                 if os.path.exists(path):
                     os.unlink(path)
-                screenshot("http://autoconfig.example.org:%d%s" % (d.port, url), path, size)
+                screenshot("http://%s:%d%s" % (host, d.port, url), path, size)
                 w, hgt = png_size(path) if os.path.exists(path) else (0, 0)
                 t.check(w == size[0] and hgt == size[1], "%s screenshot %dx%d" % (path, w, hgt))
                 print("screenshot:", path)
         lines = [l for l in d.log_text().splitlines()
                  if l.startswith("access:") and "closed before" not in l]  # preconnects
-        t.check(sum(1 for l in lines[-4:] if " 200 " in l and ("GET / " in l or "GET /setup " in l)) == 4,
-                "Chromium got the pages (200): %r" % lines[-4:])
+        n = len(shots) * len(WIDTHS)
+        t.check(sum(1 for l in lines[-n:] if " 200 " in l and ("GET / " in l or "GET /setup " in l)) == n,
+                "Chromium got the pages (200): %r" % lines[-n:])
     finally:
         t.check(d.stop() == 0, "clean exit")
     return t.done()
