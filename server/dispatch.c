@@ -15,6 +15,7 @@
 #include "mobileconfig.h"
 #include "precompiled.h"
 #include "setup_page.h"
+#include "signer.h"
 
 #define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)

@@ -18,6 +18,8 @@
 #include "dispatch.h"
 #include "log.h"
 #include "request.h"
+#include "netaddr.h"
+#include "tls.h"
 
 struct http {
 	struct MHD_Daemon *daemon; /* owned */
@@ -370,34 +372,6 @@ static const char *early_text(int status)
 	}
 }
 
-/* RFC 9110 13.1.2: If-None-Match is "*" or a list of (weak or strong)
- * entity tags; weak comparison. */
-static int etag_matches(const char *inm, const char *etag)
-{
-	const char *p = inm, *end;
-	size_t n;
-
-	if (inm == NULL || etag == NULL)
-		return 0;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		end = strchr(p, ',');
-		n = end ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if ((n == 1 && *p == '*') ||
-		    (n == strlen(etag) && strncmp(p, etag, n) == 0))
-			return 1;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	return 0;
-}
-
 /* The client has this answer already: 304, same validators, no body. */
 static void not_modified(struct reply *r)
 {
@@ -406,44 +380,6 @@ static void not_modified(struct reply *r)
 	r->status = 304;
 	r->content_type = NULL;
 	buf_reset(&r->body);
-}
-
-/* The last element of a comma-separated header value (the one our
- * nearest proxy wrote), trimmed and unquoted, into out. */
-static void last_item(const char *v, char *out, size_t n)
-{
-	const char *comma = strrchr(v, ',');
-	size_t len;
-
-	v = comma ? comma + 1 : v;
-	while (*v == ' ' || *v == '\t' || *v == '"')
-		v++;
-	len = strcspn(v, "\";, \t");
-	if (len >= n)
-		len = 0;
-	memcpy(out, v, len);
-	out[len] = '\0';
-}
-
-/* RFC 7239: a parameter (host=, proto=) of the last Forwarded element. */
-static void forwarded_param(const char *v, const char *name, char *out,
-			    size_t n)
-{
-	const char *comma = strrchr(v, ','), *p;
-	size_t k = strlen(name);
-
-	out[0] = '\0';
-	for (p = comma ? comma + 1 : v; *p != '\0'; p++) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		if (strncasecmp(p, name, k) == 0 && p[k] == '=') {
-			last_item(p + k + 1, out, n);
-			return;
-		}
-		p += strcspn(p, ";");
-		if (*p == '\0')
-			break;
-	}
 }
 
 /* From a trusted proxy only (server.trusted_proxies): the name and the
@@ -461,15 +397,15 @@ static int forwarded(struct MHD_Connection *c, const struct model *m,
 		return 0;
 	if ((v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					     "Forwarded")) != NULL) {
-		forwarded_param(v, "host", host, hostsz);
-		forwarded_param(v, "proto", proto, protosz);
+		request_forwarded_param(v, "host", host, hostsz);
+		request_forwarded_param(v, "proto", proto, protosz);
 	}
 	if (!host[0] && (v = MHD_lookup_connection_value(
 			     c, MHD_HEADER_KIND, "X-Forwarded-Host")) != NULL)
-		last_item(v, host, hostsz);
+		request_last_item(v, host, hostsz);
 	if (!proto[0] && (v = MHD_lookup_connection_value(
 			      c, MHD_HEADER_KIND, "X-Forwarded-Proto")) != NULL)
-		last_item(v, proto, protosz);
+		request_last_item(v, proto, protosz);
 	return 1;
 }
 
@@ -508,9 +444,10 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.body_len = x->body.len;
 	dispatch(&r, x->model, &req, time(NULL));
 	if (req.method != METHOD_POST && r.status == 200 &&
-	    etag_matches(MHD_lookup_connection_value(
-			     c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
-			 reply_get_header(&r, "ETag")))
+	    request_etag_matches(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_IF_NONE_MATCH),
+		reply_get_header(&r, "ETag")))
 		not_modified(&r);
 	ret = send_reply(c, x, &r);
 	reply_free(&r);

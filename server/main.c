@@ -21,7 +21,9 @@
 #include "http.h"
 #include "metrics.h"
 #include "log.h"
+#include "model_load.h"
 #include "settings.h"
+#include "tls.h"
 
 #ifndef MAILCONFD_VERSION
 #define MAILCONFD_VERSION "0.0.0"
@@ -259,55 +261,6 @@ static void parse_options(struct options *o, int argc, char **argv)
 	}
 }
 
-/* Applies the --limit options over the table's limits. */
-static int apply_limit_options(const struct options *o, struct limits *l)
-{
-	const char *why = NULL;
-	size_t i;
-
-	for (i = 0; i < o->n_limit_opts; i++) {
-		if (limits_set_option(l, o->limit_opts[i], &why) < 0) {
-			log_error("--limit %s: %s", o->limit_opts[i], why);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The setup page's templates, loaded with the table: a reload re-reads
- * them, and a broken one fails the reload like a broken table. */
-static int load_pages(const struct options *o, struct model *m, FILE *errout)
-{
-	char err[1024];
-
-	m->pages = pages_load(o->templates, err, sizeof(err));
-	if (m->pages != NULL)
-		return 0;
-	fprintf(errout, "%s\n", err);
-	return -1;
-}
-
-/* The --tls-cert/--tls-key pairs join the table's server.tls; like it,
- * they are re-read on every reload. */
-static int load_tls(const struct options *o, struct model *m, FILE *errout)
-{
-	char why[512];
-	size_t i;
-
-	if (o->n_tls_cert > 0 && m->tls == NULL &&
-	    (m->tls = tls_store_new()) == NULL)
-		return -1;
-	for (i = 0; i < o->n_tls_cert; i++) {
-		if (tls_store_add(m->tls, o->tls_cert[i], o->tls_key[i],
-				  time(NULL), why, sizeof(why)) < 0) {
-			fprintf(errout, "--tls-cert %s: %s\n", o->tls_cert[i],
-				why);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* --dns DOMAIN: the zone lines for a hosted domain. */
 static int print_dns(const struct model *m, const char *domain)
 {
@@ -347,16 +300,21 @@ static double seconds_since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Loads the table; on failure prints every problem and returns NULL. */
+/* Builds a model from the options (model_load.h); on failure prints every
+ * problem and returns NULL. */
 static struct model *load(const struct options *o, FILE *errout,
 			  struct metrics *metrics)
 {
 	struct settings_errors errs = {BUF_INIT, 0};
+	struct load_options lo = {o->config,	NULL,	       0,
+				  o->templates, o->limit_opts, o->n_limit_opts,
+				  o->tls_cert,	o->tls_key,    o->n_tls_cert,
+				  time(NULL)};
 	struct model *m = NULL;
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (settings_load(&m, o->config, &errs) < 0) {
+	if (model_load(&m, &lo, &errs) < 0) {
 		fputs(errs.text.data ? errs.text.data : "", errout);
 		if (errs.count > SETTINGS_ERRORS_LISTED_MAX)
 			fprintf(errout, "%s: ... and %zu more problems\n",
@@ -364,10 +322,6 @@ static struct model *load(const struct options *o, FILE *errout,
 				errs.count - SETTINGS_ERRORS_LISTED_MAX);
 		fprintf(errout, "%s: %zu problem%s\n", o->config, errs.count,
 			errs.count == 1 ? "" : "s");
-	} else if (apply_limit_options(o, &m->limits) < 0 ||
-		   load_pages(o, m, errout) < 0 || load_tls(o, m, errout) < 0) {
-		model_unref(m);
-		m = NULL;
 	} else {
 		double s = seconds_since(&t0);
 		log_info("loaded %s: %zu domains, version %s, in %.3f s",

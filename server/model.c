@@ -1,5 +1,9 @@
 /* model.c - the loaded settings table: domains, accounts, lifetime. */
 #include "model.h"
+#include "pages.h"
+#include "signer.h"
+#include "skeleton.h"
+#include "tls.h"
 
 #include <stdlib.h>
 #include <string.h>

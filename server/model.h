@@ -13,11 +13,13 @@
 
 #include "buf.h"
 #include "limits.h"
-#include "pages.h"
-#include "signer.h"
-#include "skeleton.h"
-#include "netaddr.h"
-#include "tls.h"
+
+/* The model only points at these; their modules own the details. */
+struct cidr;
+struct pages;
+struct signer;
+struct skeleton;
+struct tls_store;
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
 enum security { SECURITY_TLS, SECURITY_STARTTLS, SECURITY_NONE };

@@ -1,19 +1,14 @@
 /* pages.c - the human-facing templates, loaded from a folder. */
 #include "pages.h"
 
+#include "template.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TEMPLATE_FILE_MAX (1u << 20)
-
-static const char *const lang_codes[LANG_COUNT] = {"en", "de"};
-
-enum lang lang_of(const char *code)
-{
-	return code != NULL && strcmp(code, "de") == 0 ? LANG_DE : LANG_EN;
-}
 
 static int read_text(struct buf *b, const char *dir, const char *name,
 		     char *err, size_t errsz)
@@ -37,7 +32,7 @@ static int load_one(struct template **out, const char *kind, enum lang l,
 	char name[64], why[256];
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "%s.%s.html", kind, lang_codes[l]);
+	snprintf(name, sizeof(name), "%s.%s.html", kind, lang_code(l));
 	if (read_text(&text, dir, name, err, errsz) < 0)
 		goto out;
 	*out = template_compile(text.data, text.len, why, sizeof(why));

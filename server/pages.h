@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 
-#include "template.h"
+#include "lang.h"
 
-enum lang { LANG_EN, LANG_DE, LANG_COUNT };
+struct template;
 
 struct pages {
 	struct template *setup[LANG_COUNT]; /* owned */
@@ -19,9 +19,6 @@ struct pages {
 /* Loads and compiles the templates in dir. Returns the pages, or NULL
  * with "FILE:LINE: problem" in err[0..errsz). */
 struct pages *pages_load(const char *dir, char *err, size_t errsz);
-
-/* "de" -> LANG_DE; anything else LANG_EN. */
-enum lang lang_of(const char *code);
 
 void pages_free(struct pages *p);
 

@@ -7,6 +7,7 @@
 #include "autodiscover.h"
 #include "expand.h"
 #include "pages.h"
+#include "skeleton.h"
 
 /* The render input that writes sentinels where request values go. */
 struct sentinel_input {

@@ -366,3 +366,69 @@ void request_set_language(struct request *r, const char *accept_language)
 	if (accept_language != NULL)
 		language_from_header(r, accept_language);
 }
+
+/* RFC 9110 13.1.2: If-None-Match is "*" or a list of (weak or strong)
+ * entity tags; weak comparison. */
+int request_etag_matches(const char *inm, const char *etag)
+{
+	const char *p = inm, *end;
+	size_t n;
+
+	if (inm == NULL || etag == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if ((n == 1 && *p == '*') ||
+		    (n == strlen(etag) && strncmp(p, etag, n) == 0))
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* The last element of a comma-separated header value (the one our
+ * nearest proxy wrote), trimmed and unquoted, into out. */
+void request_last_item(const char *v, char *out, size_t n)
+{
+	const char *comma = strrchr(v, ',');
+	size_t len;
+
+	v = comma ? comma + 1 : v;
+	while (*v == ' ' || *v == '\t' || *v == '"')
+		v++;
+	len = strcspn(v, "\";, \t");
+	if (len >= n)
+		len = 0;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+/* RFC 7239: a parameter (host=, proto=) of the last Forwarded element. */
+void request_forwarded_param(const char *v, const char *name, char *out,
+			     size_t n)
+{
+	const char *comma = strrchr(v, ','), *p;
+	size_t k = strlen(name);
+
+	out[0] = '\0';
+	for (p = comma ? comma + 1 : v; *p != '\0'; p++) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncasecmp(p, name, k) == 0 && p[k] == '=') {
+			request_last_item(p + k + 1, out, n);
+			return;
+		}
+		p += strcspn(p, ";");
+		if (*p == '\0')
+			break;
+	}
+}

@@ -81,4 +81,22 @@ void request_log_path(char *out, size_t outsz, const char *uri);
  * decoded length, or -1 (bad escape, %00, or does not fit). */
 long request_unescape(char *out, size_t outsz, const char *in, size_t len);
 
+/* Headers a client or proxy controls, parsed here so that unit tests and
+ * the request fuzzer reach them (http.c only looks them up). */
+
+/* RFC 9110 13.1.2: 1 if If-None-Match inm ("*" or a list of weak or
+ * strong entity tags) matches etag by weak comparison, else 0. Either may
+ * be NULL (no match). */
+int request_etag_matches(const char *inm, const char *etag);
+
+/* The last element of a comma-separated header value v (the one our
+ * nearest proxy wrote), trimmed and unquoted, into out[0..n); "" if it
+ * does not fit. */
+void request_last_item(const char *v, char *out, size_t n);
+
+/* RFC 7239: the parameter name (host, proto) of the last Forwarded
+ * element in v, into out[0..n); "" if absent. */
+void request_forwarded_param(const char *v, const char *name, char *out,
+			     size_t n);
+
 #endif

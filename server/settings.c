@@ -16,9 +16,11 @@
 
 #include "address.h"
 #include "domainlist.h"
-#include "precompiled.h"
 #include "settings_account.h"
-#include "sjson.h"
+#include "settings_json.h"
+#include "netaddr.h"
+#include "signer.h"
+#include "tls.h"
 
 #define SETTINGS_FILE_MAX (64u << 20)
 #define DOMAIN_FILE_MAX	  (1u << 30)
@@ -92,7 +94,7 @@ static void report_list_line(void *cls, const char *path, size_t line,
 {
 	struct sjson *c = cls;
 
-	sjson_report(c->errs, "%s:%zu: %s", path, line, why);
+	settings_errors_add(c->errs, "%s:%zu: %s", path, line, why);
 }
 
 /* Loads one domain list; path relative to the settings file's folder. */
@@ -106,8 +108,8 @@ static int load_domain_file(struct sjson *c, const char *name)
 	if (path == NULL)
 		goto out;
 	if (buf_read_file(&data, path, DOMAIN_FILE_MAX) < 0) {
-		sjson_report(c->errs, "%s: %s: cannot read %s: %s", c->file,
-			     c->ptr, path, strerror(errno));
+		settings_errors_add(c->errs, "%s: %s: cannot read %s: %s",
+				    c->file, c->ptr, path, strerror(errno));
 		goto out;
 	}
 	sjson_digest(c, data.data, data.len);
@@ -479,8 +481,8 @@ static json_t *parse_json(struct sjson *c, const char *text, size_t len)
 	sjson_digest(c, text, len);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		sjson_report(c->errs, "%s:%d:%d: %s", c->file, jerr.line,
-			     jerr.column, jerr.text);
+		settings_errors_add(c->errs, "%s:%d:%d: %s", c->file, jerr.line,
+				    jerr.column, jerr.text);
 	return root;
 }
 
@@ -513,7 +515,7 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 
 	*out = NULL;
 	if (ctx_init(&c, file, errs) < 0) {
-		sjson_report(errs, "%s: out of memory", file);
+		settings_errors_add(errs, "%s: out of memory", file);
 		goto out;
 	}
 	root = parse_json(&c, text, len);
@@ -524,11 +526,6 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 	 * unknown key) must fail the load all the same. */
 	if (root == NULL || errs->count != problems_before)
 		goto out;
-	if (precompiled_build(c.m) < 0) {
-		sjson_report(
-		    errs, "%s: out of memory while precompiling answers", file);
-		goto out;
-	}
 	snprintf(c.m->version, sizeof(c.m->version), "%016llx",
 		 (unsigned long long)c.digest);
 	*out = c.m;
@@ -549,8 +546,8 @@ int settings_load(struct model **out, const char *file,
 
 	*out = NULL;
 	if (buf_read_file(&text, file, SETTINGS_FILE_MAX) < 0) {
-		sjson_report(errs, "%s: cannot read: %s", file,
-			     strerror(errno));
+		settings_errors_add(errs, "%s: cannot read: %s", file,
+				    strerror(errno));
 		buf_free(&text);
 		return -1;
 	}

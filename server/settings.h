@@ -20,7 +20,8 @@ struct settings_errors {
 
 #define SETTINGS_ERRORS_LISTED_MAX 1000
 
-/* Loads the table in file (domain_files relative to its folder).
+/* Loads the table in file (domain_files relative to its folder): the
+ * first step of model_load(), which everyone else calls.
  * On success returns 0 and *out is a new model (one reference, the
  * caller's). On failure returns -1, *out is NULL and errs lists every
  * problem. errs must be zeroed by the caller before the first use. */
@@ -31,6 +32,11 @@ int settings_load(struct model **out, const char *file,
  * messages and relative paths); the fuzzer's entry. */
 int settings_load_text(struct model **out, const char *file, const char *text,
 		       size_t len, struct settings_errors *errs);
+
+/* Adds one problem line (counted; listed up to the cap): every step of
+ * building a model reports here (model_load.h). */
+void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 void settings_errors_free(struct settings_errors *errs);
 

@@ -3,7 +3,7 @@
 #ifndef MAILCONFD_SETTINGS_ACCOUNT_H
 #define MAILCONFD_SETTINGS_ACCOUNT_H
 
-#include "sjson.h"
+#include "settings_json.h"
 
 /* Reads an account object into *a: the defaults (incoming and outgoing
  * required) or a domain's override, which starts as a copy of the

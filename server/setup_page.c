@@ -13,6 +13,7 @@
 #include "expand.h"
 #include "pages.h"
 #include "qr.h"
+#include "template.h"
 
 #define QR_SCALE 4
 

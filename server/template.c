@@ -4,11 +4,12 @@
  * knows where it ends; rendering walks it with a stack of contexts. */
 #include "template.h"
 
-#include "escape.h"
-
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "escape.h"
 
 #define NAME_MAX_LEN 128
 #define DEPTH_MAX    16

@@ -14,10 +14,11 @@
 #ifndef MAILCONFD_TEMPLATE_H
 #define MAILCONFD_TEMPLATE_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "buf.h"
+
+struct json_t; /* jansson's; only the callers that build one include it */
 
 struct template; /* compiled; immutable; owned by whoever compiled it */
 
@@ -28,7 +29,8 @@ struct template *template_compile(const char *text, size_t len, char *err,
 
 /* Appends the template rendered with ctx (borrowed) to out.
  * Returns 0 or -1 (out of memory). */
-int template_render(const struct template *t, json_t *ctx, struct buf *out);
+int template_render(const struct template *t, struct json_t *ctx,
+		    struct buf *out);
 
 /* Appends s with & < > " ' escaped for HTML text and attributes. */
 int html_escape(struct buf *out, const char *s, size_t len);

@@ -140,7 +140,8 @@ static int name_matches(const char *pattern, const char *name)
 }
 
 int tls_store_pick(const struct tls_store *s, const char *sni,
-		   gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key)
+		   struct gnutls_pcert_st **pcert, unsigned *n,
+		   struct gnutls_privkey_st **key)
 {
 	const struct tls_cert *best = NULL;
 	size_t i, k;

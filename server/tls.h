@@ -5,11 +5,15 @@
 #ifndef MAILCONFD_TLS_H
 #define MAILCONFD_TLS_H
 
-#include <gnutls/abstract.h>
 #include <stddef.h>
 #include <time.h>
 
 struct tls_store; /* immutable once loaded; owned by the model */
+
+/* GnuTLS's gnutls_pcert_st and the struct behind gnutls_privkey_t: named
+ * here so that only the files that call GnuTLS include its headers. */
+struct gnutls_pcert_st;
+struct gnutls_privkey_st;
 
 /* The default GnuTLS priority string: Mozilla's "intermediate" profile
  * (TLS 1.2 and 1.3, forward-secret AEAD suites only, X25519/P-256/P-384),
@@ -38,7 +42,8 @@ size_t tls_store_count(const struct tls_store *s);
  * exact name first, then a wildcard. The pointers live as long as the
  * store. Returns 0, or -1 if the store is empty. */
 int tls_store_pick(const struct tls_store *s, const char *sni,
-		   gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key);
+		   struct gnutls_pcert_st **pcert, unsigned *n,
+		   struct gnutls_privkey_st **key);
 
 void tls_store_free(struct tls_store *s);
 

@@ -1,26 +1,27 @@
 /* fuzz_request.c - a whole request through the router: the input is
  * "METHOD\nTARGET\nHOST\nACCEPT-LANGUAGE\nBODY", answered from a fixed
- * table with overrides, IDN domains and the setup page's templates. */
+ * table with overrides, IDN domains and the setup page's templates. The
+ * fourth line also feeds the other header parsers (If-None-Match,
+ * X-Forwarded-*, Forwarded). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
 #include "fuzz.h"
-#include "settings.h"
+#include "model_load.h"
 
 static struct model *model; /* the fixed table: the fuzzer's own state */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct settings_errors errs = {BUF_INIT, 0};
-	char err[256];
+	struct load_options lo = {0};
 
 	(void)argc;
 	(void)argv;
-	if (settings_load(&model, FUZZ_TABLE, &errs) < 0)
-		abort();
-	model->pages = pages_load(FUZZ_TEMPLATES, err, sizeof(err));
-	if (model->pages == NULL)
+	lo.config = FUZZ_TABLE;
+	lo.templates = FUZZ_TEMPLATES;
+	if (model_load(&model, &lo, &errs) < 0)
 		abort();
 	settings_errors_free(&errs);
 	return 0;
@@ -68,6 +69,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strchr(logged, '@') != NULL || strstr(logged, "%40"))
 			__builtin_trap(); /* the log never holds an address */
 		request_set_language(&req, lang);
+		if (lang != NULL) { /* the header parsers, on the same bytes */
+			char item[300];
+			request_etag_matches(lang, host);
+			request_last_item(lang, item, sizeof(item));
+			request_forwarded_param(lang, "host", item,
+						sizeof(item));
+			if (strlen(item) >= sizeof(item))
+				__builtin_trap();
+		}
 		req.body = p;
 		req.body_len = p ? size - (size_t)(p - text) : 0;
 		dispatch(&r, model, &req, 0);

@@ -1,5 +1,6 @@
 /* fuzz_template.c - the template step: any bytes as a template, rendered
  * with a context like the setup page's. */
+#include <jansson.h>
 #include "fuzz.h"
 #include "template.h"
 

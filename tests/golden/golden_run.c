@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dispatch.h"
-#include "settings.h"
+#include "model_load.h"
 
 #define GOLDEN_NOW                                                             \
 	1767225600 /* 2026-01-01T00:00:00Z: golden files are                   \
@@ -116,19 +116,18 @@ static void run_case(const struct model *m, const char *dir, char *line)
 int main(int argc, char **argv)
 {
 	struct settings_errors errs = {BUF_INIT, 0};
+	struct load_options lo = {0};
 	struct model *m = NULL;
 	char path[1024], line[4096];
 	FILE *f;
 
 	if (argc != 3 && argc != 4)
 		return 2;
-	if (settings_load(&m, argv[1], &errs) < 0) {
+	lo.config = argv[1];
+	lo.templates = argc == 4 ? argv[3] : NULL;
+	lo.now = GOLDEN_NOW;
+	if (model_load(&m, &lo, &errs) < 0) {
 		fputs(errs.text.data, stderr);
-		return 1;
-	}
-	if (argc == 4 &&
-	    (m->pages = pages_load(argv[3], line, sizeof(line))) == NULL) {
-		fprintf(stderr, "%s\n", line);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/requests.txt", argv[2]);

@@ -7,7 +7,7 @@
 #include "autodiscover.h"
 #include "check.h"
 #include "precompiled.h"
-#include "settings.h"
+#include "model_load.h"
 
 /* Dot-strings, and quoted strings (RFC 5321) for what needs escaping. */
 static const char *const locals[] = {"alice",
@@ -77,9 +77,10 @@ int main(void)
 	char text[400];
 	size_t d, l;
 	int compared = 0, equal = 0;
+	struct load_options lo = {0};
 
-	CHECK(settings_load(&m, GOLDEN_DIR "/mobileconfig/settings.json",
-			    &errs) == 0);
+	lo.config = GOLDEN_DIR "/mobileconfig/settings.json";
+	CHECK(model_load(&m, &lo, &errs) == 0);
 	if (m == NULL) {
 		fputs(errs.text.data, stderr);
 		return 1;

@@ -200,8 +200,59 @@ static void test_log_path(void)
 	CHECK_STR(small, "/abcdef");
 }
 
+/* RFC 9110 13.1.2: weak comparison, lists, "*". */
+static void test_etag(void)
+{
+	const char *e = "\"abc\"";
+
+	CHECK(request_etag_matches("\"abc\"", e));
+	CHECK(request_etag_matches("W/\"abc\"", e));
+	CHECK(request_etag_matches("\"x\", \"abc\"", e));
+	CHECK(request_etag_matches(" \"x\" ,\t\"abc\" ", e));
+	CHECK(request_etag_matches("*", e));
+	CHECK(!request_etag_matches("\"abcd\"", e));
+	CHECK(!request_etag_matches("\"ab\"", e));
+	CHECK(!request_etag_matches("", e));
+	CHECK(!request_etag_matches(",,,", e));
+	CHECK(!request_etag_matches(NULL, e));
+	CHECK(!request_etag_matches("\"abc\"", NULL));
+}
+
+/* X-Forwarded-* and Forwarded (RFC 7239): the nearest proxy's value. */
+static void test_forwarded(void)
+{
+	char out[64], tiny[4];
+
+	request_last_item("evil.example, autoconfig.example.org", out,
+			  sizeof(out));
+	CHECK_STR(out, "autoconfig.example.org");
+	request_last_item(" https ", out, sizeof(out));
+	CHECK_STR(out, "https");
+	request_last_item("\"quoted.example\"", out, sizeof(out));
+	CHECK_STR(out, "quoted.example");
+	request_last_item("toolong.example", tiny, sizeof(tiny));
+	CHECK_STR(tiny, "");
+	request_last_item("", out, sizeof(out));
+	CHECK_STR(out, "");
+	request_forwarded_param("for=1.2.3.4;host=evil.example, "
+				"for=5.6.7.8;proto=https;host=\"a.example\"",
+				"host", out, sizeof(out));
+	CHECK_STR(out, "a.example");
+	request_forwarded_param("for=5.6.7.8;PROTO=https", "proto", out,
+				sizeof(out));
+	CHECK_STR(out, "https");
+	request_forwarded_param("for=5.6.7.8", "host", out, sizeof(out));
+	CHECK_STR(out, "");
+	request_forwarded_param(";;;", "host", out, sizeof(out));
+	CHECK_STR(out, "");
+	request_forwarded_param("hostx=a;host=b", "host", out, sizeof(out));
+	CHECK_STR(out, "b");
+}
+
 int main(void)
 {
+	test_etag();
+	test_forwarded();
 	test_log_path();
 	test_bad_host();
 	test_absolute_form();

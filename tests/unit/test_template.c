@@ -1,5 +1,6 @@
 /* test_template.c - the template step: escaping by default, sections,
  * lookups, and compile errors with line numbers. */
+#include <jansson.h>
 #include <stdlib.h>
 
 #include "check.h"

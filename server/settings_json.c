@@ -1,5 +1,5 @@
-/* sjson.c - the JSON-reading helpers of the settings loader. */
-#include "sjson.h"
+/* settings_json.c - the JSON-reading helpers of the settings loader. */
+#include "settings_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 const char *const sjson_host_placeholders[] = {"EMAILDOMAIN", NULL};
 
-void sjson_report(struct settings_errors *e, const char *fmt, ...)
+void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -26,8 +26,8 @@ void sjson_report(struct settings_errors *e, const char *fmt, ...)
 /* Reports a problem with the value at the current JSON pointer. */
 void sjson_fail(struct sjson *c, const char *why)
 {
-	sjson_report(c->errs, "%s: %s: %s", c->file, c->ptr_len ? c->ptr : "/",
-		     why);
+	settings_errors_add(c->errs, "%s: %s: %s", c->file,
+			    c->ptr_len ? c->ptr : "/", why);
 }
 
 /* sjson_fail() with a formatted reason. */

@@ -1,9 +1,9 @@
-/* sjson.h - the JSON-reading helpers of the settings loader (settings.c,
- * settings_account.c): the problem list with JSON pointers (RFC 6901),
- * typed getters that report what is wrong, where. Internal to the
+/* settings_json.h - the JSON-reading helpers of the settings loader
+ * (settings.c, settings_account.c): the problem list with JSON pointers (RFC
+ * 6901), typed getters that report what is wrong, where. Internal to the
  * settings module. */
-#ifndef MAILCONFD_SJSON_H
-#define MAILCONFD_SJSON_H
+#ifndef MAILCONFD_SETTINGS_JSON_H
+#define MAILCONFD_SETTINGS_JSON_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -24,10 +24,6 @@ struct sjson {
 };
 
 extern const char *const sjson_host_placeholders[];
-
-/* Adds one problem line (counted; listed up to the cap). */
-void sjson_report(struct settings_errors *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Reports a problem with the value at the current JSON pointer. */
 void sjson_fail(struct sjson *c, const char *why);

@@ -1,0 +1,82 @@
+/* model_load.c - builds a model: table, overrides, pages, TLS pairs,
+ * precompiled answers (model_load.h). */
+#include "model_load.h"
+
+#include "limits.h"
+#include "model.h"
+#include "pages.h"
+#include "precompiled.h"
+#include "tls.h"
+
+/* The --limit options over the table's server.limits. */
+static void apply_limits(struct model *m, const struct load_options *o,
+			 struct settings_errors *errs)
+{
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < o->n_limit_opts; i++)
+		if (limits_set_option(&m->limits, o->limit_opts[i], &why) < 0)
+			settings_errors_add(errs, "--limit %s: %s",
+					    o->limit_opts[i], why);
+}
+
+/* The setup page's templates: a broken one fails the load like a broken
+ * table, so a reload keeps the old pages. */
+static void load_pages(struct model *m, const struct load_options *o,
+		       struct settings_errors *errs)
+{
+	char err[1024];
+
+	if (o->templates == NULL)
+		return;
+	m->pages = pages_load(o->templates, err, sizeof(err));
+	if (m->pages == NULL)
+		settings_errors_add(errs, "%s", err);
+}
+
+/* The --tls-cert/--tls-key pairs join the table's server.tls. */
+static void load_tls_pairs(struct model *m, const struct load_options *o,
+			   struct settings_errors *errs)
+{
+	char why[512];
+	size_t i;
+
+	if (o->n_tls > 0 && m->tls == NULL &&
+	    (m->tls = tls_store_new()) == NULL) {
+		settings_errors_add(errs, "--tls-cert: out of memory");
+		return;
+	}
+	for (i = 0; i < o->n_tls; i++)
+		if (tls_store_add(m->tls, o->tls_cert[i], o->tls_key[i], o->now,
+				  why, sizeof(why)) < 0)
+			settings_errors_add(errs, "--tls-cert %s: %s",
+					    o->tls_cert[i], why);
+}
+
+int model_load(struct model **out, const struct load_options *o,
+	       struct settings_errors *errs)
+{
+	struct model *m = NULL; /* handed to *out, or released */
+	size_t before = errs->count;
+	int rc = o->text != NULL ? settings_load_text(&m, o->config, o->text,
+						      o->text_len, errs)
+				 : settings_load(&m, o->config, errs);
+
+	*out = NULL;
+	if (rc < 0)
+		return -1;
+	apply_limits(m, o, errs);
+	load_pages(m, o, errs);
+	load_tls_pairs(m, o, errs);
+	if (errs->count == before && precompiled_build(m) < 0)
+		settings_errors_add(
+		    errs, "%s: out of memory while precompiling answers",
+		    o->config);
+	if (errs->count != before) { /* derived from what was recorded */
+		model_unref(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
