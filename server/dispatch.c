@@ -243,18 +243,18 @@ static int html_error(struct reply *out, int status, const char *en,
 	return out->body.failed ? -1 : 0;
 }
 
-/* ?type=imap|pop3 (or pop): -1 none, 0 IMAP, 1 POP3, -2 unknown. */
-static int profile_type(const struct request *r)
+/* ?type=imap|pop3 (or pop). */
+static enum profile_type profile_type(const struct request *r)
 {
 	char v[16];
 
 	if (request_query_get(r->query, "type", v, sizeof(v)) != 1 || !v[0])
-		return -1;
+		return PROFILE_PREFERRED;
 	if (strcasecmp(v, "imap") == 0)
-		return 0;
+		return PROFILE_IMAP;
 	if (strcasecmp(v, "pop3") == 0 || strcasecmp(v, "pop") == 0)
-		return 1;
-	return -2;
+		return PROFILE_POP3;
+	return PROFILE_UNKNOWN;
 }
 
 /* ?name=: the sender name, if it is short printable UTF-8. */
@@ -344,7 +344,7 @@ static int handle_profile(struct reply *out, const struct call *c)
 				  "?email=you@your-domain.",
 				  "Bitte geben Sie Ihre E-Mail-Adresse an: "
 				  "?email=sie@ihre-domain.");
-	if (!r->addr_ok || opt.want_pop == -2)
+	if (!r->addr_ok || opt.type == PROFILE_UNKNOWN)
 		return html_error(out, 400, "This e-mail address is not valid.",
 				  "Diese E-Mail-Adresse ist ungültig.");
 	in.account = model_find_domain(c->m, r->addr.domain);

@@ -47,25 +47,26 @@ static const struct endpoint *pick(const struct endpoint *e, size_t n,
 	return endpoint_offered(e, n, (int)p, 1, NULL);
 }
 
-int mobileconfig_protocol(const struct account *a, int want_pop)
+int mobileconfig_protocol(const struct account *a, enum profile_type type)
 {
 	const struct endpoint *first;
+	int pop = type == PROFILE_POP3;
 
-	if (want_pop < 0) { /* the table's preference: the first offered */
+	if (type < 0) { /* the table's preference: the first offered */
 		first = endpoint_offered(a->incoming, a->n_incoming, PROTO_ANY,
 					 0, NULL);
-		want_pop = first != NULL && first->proto == PROTO_POP3;
+		pop = first != NULL && first->proto == PROTO_POP3;
 	}
-	if (pick(a->incoming, a->n_incoming,
-		 want_pop ? PROTO_POP3 : PROTO_IMAP) == NULL)
+	if (pick(a->incoming, a->n_incoming, pop ? PROTO_POP3 : PROTO_IMAP) ==
+	    NULL)
 		return -1;
-	return want_pop;
+	return pop;
 }
 
 static const struct endpoint *pick_incoming(const struct account *a,
-					    int want_pop)
+					    enum profile_type type)
 {
-	int p = mobileconfig_protocol(a, want_pop);
+	int p = mobileconfig_protocol(a, type);
 
 	if (p < 0)
 		return NULL;
@@ -210,8 +211,7 @@ static int write_top(xmlTextWriterPtr w, const struct render_input *in,
 		     struct buf *tmp)
 {
 	const struct provider *p = &in->model->provider;
-	const struct texts *t =
-	    strcmp(opt->lang, "de") == 0 ? &texts_de : &texts_en;
+	const struct texts *t = opt->lang == LANG_DE ? &texts_de : &texts_en;
 	int rc = 0;
 
 	buf_reset(tmp);
@@ -266,7 +266,7 @@ int mobileconfig_render(struct buf *out, const struct render_input *in,
 			const struct profile_options *opt)
 {
 	const struct account *a = in->account;
-	const struct endpoint *inc = pick_incoming(a, opt->want_pop);
+	const struct endpoint *inc = pick_incoming(a, opt->type);
 	const struct endpoint *smtp =
 	    pick(a->outgoing, a->n_outgoing, PROTO_SMTP);
 	struct buf tmp = BUF_INIT; /* scratch for filled templates; freed */

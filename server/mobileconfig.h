@@ -4,12 +4,21 @@
 #define MAILCONFD_MOBILECONFIG_H
 
 #include "buf.h"
+#include "lang.h"
 #include "render.h"
 #include "uuid.h"
 
+/* Which incoming server a profile sets up (?type=). */
+enum profile_type {
+	PROFILE_UNKNOWN = -2,	/* ?type= named no protocol we know */
+	PROFILE_PREFERRED = -1, /* as the table prefers */
+	PROFILE_IMAP = 0,
+	PROFILE_POP3 = 1
+};
+
 struct profile_options {
-	int want_pop;	  /* -1: as the table prefers, 0: IMAP, 1: POP3 */
-	const char *lang; /* "en" or "de" */
+	enum profile_type type; /* never PROFILE_UNKNOWN */
+	enum lang lang;
 	const char *account_name; /* the sender name, or NULL (omitted) */
 	const char *uuids[2];	  /* NULL: derived from the address (else given:
 				     for precompiling with sentinels) */
@@ -23,7 +32,7 @@ int mobileconfig_uuids(const struct model *m, const char *address,
 
 /* The protocol a profile for account a offers: 0 IMAP, 1 POP3 (want_pop
  * as in struct profile_options), or -1 if the table offers none. */
-int mobileconfig_protocol(const struct account *a, int want_pop);
+int mobileconfig_protocol(const struct account *a, enum profile_type type);
 
 /* Appends the XML plist profile for in->addr (required) to out: the
  * preferred advertised incoming server of the chosen protocol (implicit

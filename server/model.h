@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "limits.h"
 
 /* The model only points at these; their modules own the details. */
@@ -49,7 +50,7 @@ struct account {
 	/* Precompiled answers (skeleton.h), owned; built after loading. */
 	struct skeleton *sk_autoconfig;
 	struct skeleton *sk_autodiscover;
-	struct skeleton *sk_profile[2][2]; /* [LANG_EN/DE][IMAP/POP3] */
+	struct skeleton *sk_profile[LANG_COUNT][2]; /* [lang][IMAP, POP3] */
 };
 
 struct provider {

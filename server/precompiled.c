@@ -46,12 +46,12 @@ static struct skeleton *build(int (*render)(struct buf *,
 	return s;
 }
 
-static struct skeleton *build_profile(const struct render_input *in, int lang,
-				      int pop)
+static struct skeleton *build_profile(const struct render_input *in,
+				      enum lang lang, int pop)
 {
 	struct profile_options opt = {
-	    pop,
-	    lang == LANG_DE ? "de" : "en",
+	    pop ? PROFILE_POP3 : PROFILE_IMAP,
+	    lang,
 	    NULL,
 	    {skeleton_sentinel(SLOT_UUID1), skeleton_sentinel(SLOT_UUID2)}};
 	struct buf b = BUF_INIT; /* freed below */
@@ -75,12 +75,13 @@ static int build_account(const struct model *m, struct account *a)
 	a->sk_autodiscover = build(autodiscover_render, &s.in);
 	if (a->sk_autoconfig == NULL || a->sk_autodiscover == NULL)
 		return -1;
-	for (lang = 0; lang < 2; lang++)
+	for (lang = 0; lang < LANG_COUNT; lang++)
 		for (pop = 0; pop < 2; pop++) {
-			if (mobileconfig_protocol(a, pop) != pop)
+			if (mobileconfig_protocol(a, pop ? PROFILE_POP3
+							 : PROFILE_IMAP) != pop)
 				continue;
 			a->sk_profile[lang][pop] =
-			    build_profile(&s.in, lang, pop);
+			    build_profile(&s.in, (enum lang)lang, pop);
 			if (a->sk_profile[lang][pop] == NULL)
 				return -1;
 		}
@@ -137,13 +138,13 @@ int precompiled_autodiscover(struct buf *out, const struct render_input *in)
 int precompiled_profile(struct buf *out, const struct render_input *in,
 			const struct profile_options *opt)
 {
-	int pop = mobileconfig_protocol(in->account, opt->want_pop);
+	int pop = mobileconfig_protocol(in->account, opt->type);
 	const struct skeleton *sk;
 	char u[2][UUID_STR_LEN + 1];
 
 	if (pop < 0)
 		return 1;
-	sk = in->account->sk_profile[lang_of(opt->lang)][pop];
+	sk = in->account->sk_profile[opt->lang][pop];
 	if (sk == NULL || opt->account_name != NULL || in->addr == NULL)
 		return mobileconfig_render(out, in, opt);
 	if (mobileconfig_uuids(in->model, in->addr->full, u) < 0)

@@ -305,16 +305,19 @@ void request_parse(struct request *r, const char *method, const char *uri,
 		domain_from_host(r);
 }
 
-static int lang_supported(const char *s, size_t n, char out[3])
+/* A language tag s[0..n) we serve ("de", "en-GB", "de_AT") into *out. */
+static int lang_supported(const char *s, size_t n, enum lang *out)
 {
+	int l;
+
 	if (n < 2 || (n > 2 && s[2] != '-' && s[2] != '_'))
 		return 0;
-	if (strncasecmp(s, "de", 2) != 0 && strncasecmp(s, "en", 2) != 0)
-		return 0;
-	out[0] = (char)(s[0] | 0x20);
-	out[1] = (char)(s[1] | 0x20);
-	out[2] = '\0';
-	return 1;
+	for (l = 0; l < LANG_COUNT; l++)
+		if (strncasecmp(s, lang_code((enum lang)l), 2) == 0) {
+			*out = (enum lang)l;
+			return 1;
+		}
+	return 0;
 }
 
 /* q-value of an Accept-Language item's parameters (RFC 9110 12.4.2). */
@@ -336,7 +339,7 @@ static void language_from_header(struct request *r, const char *h)
 {
 	double best = 0.0, q;
 	const char *p = h, *end, *semi;
-	char tag[3];
+	enum lang tag;
 
 	while (p != NULL && *p != '\0') {
 		while (*p == ' ' || *p == ',')
@@ -346,10 +349,11 @@ static void language_from_header(struct request *r, const char *h)
 			end = p + strlen(p);
 		semi = memchr(p, ';', (size_t)(end - p));
 		q = item_q(semi, end);
-		if (lang_supported(p, (size_t)((semi ? semi : end) - p), tag) &&
+		if (lang_supported(p, (size_t)((semi ? semi : end) - p),
+				   &tag) &&
 		    q > best) {
 			best = q;
-			memcpy(r->lang, tag, 3);
+			r->lang = tag;
 		}
 		p = *end ? end + 1 : NULL;
 	}
@@ -359,9 +363,9 @@ void request_set_language(struct request *r, const char *accept_language)
 {
 	char v[16];
 
-	memcpy(r->lang, "en", 3);
+	r->lang = LANG_EN;
 	if (request_query_get(r->query, "lang", v, sizeof(v)) == 1 &&
-	    lang_supported(v, strlen(v), r->lang))
+	    lang_supported(v, strlen(v), &r->lang))
 		return;
 	if (accept_language != NULL)
 		language_from_header(r, accept_language);

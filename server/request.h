@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "address.h"
+#include "lang.h"
 
 #define REQUEST_PATH_MAX  1024
 #define REQUEST_VALUE_MAX 1024
@@ -30,7 +31,7 @@ struct request {
 	int host_literal;	   /* the Host is an IP address literal */
 	const char *bad_host;	   /* static reason for a 400 (RFC 9112 3.2),
 				      or NULL */
-	char lang[3]; /* "en" or "de": ?lang=, else Accept-Language */
+	enum lang lang; /* ?lang=, else Accept-Language, else English */
 	char domain[DOMAIN_MAX + 1]; /* the domain asked about, or "" */
 
 	int via_https;	     /* the client used https: our TLS listener, or a

@@ -153,10 +153,11 @@ static void base_url(struct buf *out, const struct render_input *in)
 	}
 }
 
-static void add_links(json_t *ctx, const struct render_input *in,
-		      const char *lang)
+static void add_links(json_t *ctx, const struct render_input *in, enum lang l)
 {
 	struct buf base = BUF_INIT, u = BUF_INIT, q = BUF_INIT; /* freed */
+	const char *lang = lang_code(l);
+	const char *other = lang_code(l == LANG_DE ? LANG_EN : LANG_DE);
 
 	base_url(&base, in);
 	if (in->addr != NULL) {
@@ -172,10 +173,9 @@ static void add_links(json_t *ctx, const struct render_input *in,
 		buf_printf(&u, "%s/setup?email=%s", base.data, q.data);
 		set_str(ctx, "setup_link", u.data);
 		buf_reset(&u);
-		buf_printf(&u, "?email=%s&lang=%s", q.data,
-			   strcmp(lang, "de") ? "de" : "en");
+		buf_printf(&u, "?email=%s&lang=%s", q.data, other);
 	} else {
-		buf_printf(&u, "?lang=%s", strcmp(lang, "de") ? "de" : "en");
+		buf_printf(&u, "?lang=%s", other);
 	}
 	set_str(ctx, "switch_url", u.data);
 	buf_free(&base);
@@ -238,7 +238,7 @@ static json_t *context(const struct render_input *in,
 
 	if (ctx == NULL)
 		return NULL;
-	set_str(ctx, "lang", opt->lang);
+	set_str(ctx, "lang", lang_code(opt->lang));
 	set_str(ctx, "css", in->model->pages->css);
 	json_object_set_new(ctx, "bad_address", json_boolean(opt->bad_address));
 	add_identity(ctx, in);
@@ -265,7 +265,7 @@ int setup_page_render(struct buf *out, const struct render_input *in,
 	ctx = context(in, opt);
 	if (ctx == NULL)
 		return -1;
-	rc = template_render(p->setup[lang_of(opt->lang)], ctx, out);
+	rc = template_render(p->setup[opt->lang], ctx, out);
 	json_decref(ctx);
 	return rc;
 }
@@ -278,11 +278,11 @@ int setup_page_render_index(struct buf *out, const struct model *m,
 
 	if (m->pages == NULL || (ctx = json_object()) == NULL)
 		return -1;
-	set_str(ctx, "lang", opt->lang);
+	set_str(ctx, "lang", lang_code(opt->lang));
 	set_str(ctx, "css", m->pages->css);
 	json_object_set_new(ctx, "bad_address", json_boolean(opt->bad_address));
 	add_provider(ctx, &m->provider);
-	rc = template_render(m->pages->index[lang_of(opt->lang)], ctx, out);
+	rc = template_render(m->pages->index[opt->lang], ctx, out);
 	json_decref(ctx);
 	return rc;
 }

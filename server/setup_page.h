@@ -4,10 +4,11 @@
 #define MAILCONFD_SETUP_PAGE_H
 
 #include "buf.h"
+#include "lang.h"
 #include "render.h"
 
 struct setup_options {
-	const char *lang;	  /* "en" or "de" */
+	enum lang lang;
 	int bad_address;	  /* the form was sent with a bad address */
 	const char *display_name; /* ?name=, or "" */
 };

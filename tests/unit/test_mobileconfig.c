@@ -47,7 +47,8 @@ static void render(struct buf *out, const struct model *m, const char *addr)
 	struct address a;
 	const char *why = NULL;
 	struct render_input in = {m, NULL, NULL, &a, NULL, 0};
-	struct profile_options opt = {-1, "en", NULL, {NULL, NULL}};
+	struct profile_options opt = {
+	    PROFILE_PREFERRED, LANG_EN, NULL, {NULL, NULL}};
 
 	buf_reset(out);
 	if (address_parse(&a, addr, &why) < 0)

@@ -52,10 +52,12 @@ static int compare(const struct model *m, const char *domain,
 	buf_reset(&b);
 	ok &= precompiled_autodiscover(&a, &in) == 0 &&
 	      autodiscover_render(&b, &in) == 0 && same(&a, &b);
-	for (lang = 0; lang < 2; lang++)
+	for (lang = 0; lang < LANG_COUNT; lang++)
 		for (pop = -1; pop < 2; pop++) {
-			struct profile_options o = {
-			    pop, lang ? "de" : "en", NULL, {NULL, NULL}};
+			struct profile_options o = {(enum profile_type)pop,
+						    (enum lang)lang,
+						    NULL,
+						    {NULL, NULL}};
 			int r1, r2;
 			buf_reset(&a);
 			buf_reset(&b);

@@ -137,7 +137,7 @@ static void test_absolute_form(void)
 
 	request_parse(&r, "GET", "http://autoconfig.example.com?lang=de", NULL);
 	CHECK_STR(r.path, "/");
-	CHECK_STR(r.lang, "de");
+	CHECK(r.lang == LANG_DE);
 
 	request_parse(&r, "GET", "http://user@example.com/", "example.com");
 	CHECK(r.bad_host != NULL);
@@ -249,8 +249,29 @@ static void test_forwarded(void)
 	CHECK_STR(out, "b");
 }
 
+/* ?lang= first, then Accept-Language by q-value (RFC 9110 12.5.4). */
+static void test_language(void)
+{
+	struct request r;
+
+	request_parse(&r, "GET", "/", "example.org");
+	CHECK(r.lang == LANG_EN);
+	request_set_language(&r, "fr-FR, de-DE;q=0.8, en;q=0.5");
+	CHECK(r.lang == LANG_DE);
+	request_set_language(&r, "de;q=0.3, en-GB;q=0.9");
+	CHECK(r.lang == LANG_EN);
+	request_set_language(&r, "DE_at");
+	CHECK(r.lang == LANG_DE);
+	request_set_language(&r, "deu, fr");
+	CHECK(r.lang == LANG_EN);
+	request_parse(&r, "GET", "/?lang=de", "example.org");
+	request_set_language(&r, "en");
+	CHECK(r.lang == LANG_DE);
+}
+
 int main(void)
 {
+	test_language();
 	test_etag();
 	test_forwarded();
 	test_log_path();
