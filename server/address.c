@@ -2,8 +2,11 @@
 #include "address.h"
 
 #include <idn2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "skeleton.h"
 
 /* Length of the UTF-8 sequence at s (at most n bytes), 0 if malformed.
  * Follows RFC 3629 table 3-7: no overlongs, no surrogates, <= U+10FFFF. */
@@ -131,6 +134,19 @@ static int domain_to_ascii(char out[DOMAIN_MAX + 1], const char *tmp,
 	return 0;
 }
 
+void domain_to_unicode(char *out, size_t n, const char *domain)
+{
+	char *u = NULL; /* from libidn2; freed below */
+	const char *shown = domain;
+
+	if (n == 0)
+		return;
+	if (idn2_to_unicode_8z8z(domain, &u, 0) == IDN2_OK && strlen(u) < n)
+		shown = u;
+	snprintf(out, n, "%s", shown);
+	idn2_free(u);
+}
+
 int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 		     const char **why)
 {
@@ -173,19 +189,6 @@ int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 		*why = "not a valid domain name";
 		return -1;
 	}
-	return 0;
-}
-
-/* U+E000..U+E0FF: mailconfd's sentinels (skeleton.h); no address has
- * them. */
-static int private_use(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i++)
-		if ((unsigned char)s[i] == 0xEE &&
-		    (unsigned char)s[i + 1] == 0x80)
-			return 1;
 	return 0;
 }
 
@@ -275,7 +278,7 @@ static int local_part_check(const char *s, size_t n, const char **why)
 		*why = "address is not valid UTF-8";
 		return -1;
 	}
-	if (private_use(s, n)) {
+	if (!skeleton_value_ok(s, n)) { /* the precompiled answers' sentinels */
 		*why = "address contains private-use characters";
 		return -1;
 	}

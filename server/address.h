@@ -28,6 +28,11 @@ int utf8_valid(const char *s, size_t n);
 int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 		     const char **why);
 
+/* The domain (an A-label, as domain_normalize() leaves it) for people:
+ * U-labels (IDNA2008 via libidn2) into out[0..n); the A-label itself if
+ * it does not convert or fit. */
+void domain_to_unicode(char *out, size_t n, const char *domain);
+
 /* Parses an address as RFC 5321's Mailbox: a local part that is a
  * Dot-string (atoms of atext, RFC 6531 allowing UTF-8, joined by single
  * dots) or a Quoted-string ("john doe", with \" and \\ escapes), 1..64

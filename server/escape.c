@@ -1,5 +1,7 @@
-/* escape.c - appending text escaped for XML or HTML. */
+/* escape.c - every escaping mailconfd does, in one place (escape.h). */
 #include "escape.h"
+
+#include <string.h>
 
 static const char *xml_entity(char c)
 {
@@ -51,4 +53,52 @@ int escape_xml(struct buf *out, const char *s, size_t len)
 int escape_html(struct buf *out, const char *s, size_t len)
 {
 	return escape(out, s, len, html_entity);
+}
+
+int escape_url(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL)
+			buf_append(out, p, 1);
+		else
+			buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+	return out->failed ? -1 : 0;
+}
+
+int escape_json(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_append(out, "\\", 1);
+		buf_append(out, s, 1);
+	}
+	return out->failed ? -1 : 0;
+}
+
+void escape_log(char *out, size_t outsz, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i;
+
+	if (outsz == 0)
+		return;
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (n + 5 >= outsz)
+			break;
+		if (ch > 0x20 && ch < 0x7F && ch != '\\') {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = '\0';
 }

@@ -1,5 +1,6 @@
-/* escape.h - appending text escaped for XML (as libxml2 escapes text and
- * attribute values) or for HTML. */
+/* escape.h - every escaping mailconfd does, in one place: XML (as libxml2
+ * escapes text and attribute values), HTML, URL query values, JSON
+ * strings and log lines. */
 #ifndef MAILCONFD_ESCAPE_H
 #define MAILCONFD_ESCAPE_H
 
@@ -13,5 +14,18 @@ int escape_xml(struct buf *out, const char *s, size_t len);
 
 /* & < > " ' for HTML text and attribute values. Returns 0 or -1. */
 int escape_html(struct buf *out, const char *s, size_t len);
+
+/* s percent-encoded for a URL query value: RFC 3986 unreserved
+ * characters and '@' stay. Returns 0 or -1. */
+int escape_url(struct buf *out, const char *s);
+
+/* s (printable ASCII, as escape_log() leaves it) for a JSON string:
+ * '"' and '\\' get a backslash. Returns 0 or -1. */
+int escape_json(struct buf *out, const char *s);
+
+/* At most max bytes of s for a log line into out[0..outsz): bytes that
+ * are not printable ASCII, space and '\\' as \xHH, so no line can be
+ * forged or broken. */
+void escape_log(char *out, size_t outsz, const char *s, size_t max);
 
 #endif

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "dispatch.h"
+#include "elapsed.h"
+#include "escape.h"
 #include "log.h"
 #include "request.h"
 #include "netaddr.h"
@@ -66,31 +68,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (x == NULL)
 		return NULL;
 	x->http = cls;
-	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	elapsed_start(&x->start);
 	x->uri = strdup(uri);
 	return x;
-}
-
-/* Copies s for the log: non-printable bytes as \xHH, at most max bytes. */
-static void log_safe(char *out, size_t outsz, const char *s, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0, i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (n + 5 >= outsz)
-			break;
-		if (ch > 0x20 && ch < 0x7F && ch != '\\') {
-			out[n++] = (char)ch;
-		} else {
-			out[n++] = '\\';
-			out[n++] = 'x';
-			out[n++] = hex[ch >> 4];
-			out[n++] = hex[ch & 15];
-		}
-	}
-	out[n] = '\0';
 }
 
 static void client_address(struct MHD_Connection *c, char *out, size_t n)
@@ -125,26 +105,22 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	struct http *h = cls;
 	struct peer *p = *ctx; /* freed here when the connection closes */
 	char client[INET6_ADDRSTRLEN];
-	struct timespec now;
 
 	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
 		p = calloc(1, sizeof(struct peer));
 		if (p != NULL) {
-			clock_gettime(CLOCK_MONOTONIC, &p->start);
+			elapsed_start(&p->start);
 			p->http = h;
 		}
 		*ctx = p;
 		return;
 	}
 	if (p != NULL && p->requests == 0 && h->access_log != ACCESS_LOG_OFF) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		client_address(c, client, sizeof(client));
 		fprintf(stderr,
 			"access: %s - - closed before a whole request, after "
 			"%.1f s\n",
-			client,
-			(double)(now.tv_sec - p->start.tv_sec) +
-			    (double)(now.tv_nsec - p->start.tv_nsec) / 1e9);
+			client, (double)elapsed_us(&p->start) / 1e6);
 	}
 	if (p != NULL)
 		model_unref(p->tls_model);
@@ -196,16 +172,6 @@ static void peer_count(struct MHD_Connection *c)
 		((struct peer *)ci->socket_context)->requests++;
 }
 
-/* Escapes s (already printable ASCII, see log_safe) for a JSON string. */
-static void json_escape(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_append(b, "\\", 1);
-		buf_append(b, s, 1);
-	}
-}
-
 /* What an access line says, made safe for the log once. */
 struct log_line {
 	char client[INET6_ADDRSTRLEN], path[1100], method[80];
@@ -218,9 +184,9 @@ static void log_prepare(struct log_line *l, struct MHD_Connection *c,
 
 	client_address(c, l->client, sizeof(l->client));
 	request_log_path(path, sizeof(path), x->uri);
-	log_safe(l->path, sizeof(l->path), path, 256);
-	log_safe(l->method, sizeof(l->method), x->method[0] ? x->method : "-",
-		 15);
+	escape_log(l->path, sizeof(l->path), path, 256);
+	escape_log(l->method, sizeof(l->method), x->method[0] ? x->method : "-",
+		   15);
 }
 
 static void log_plain(const struct log_line *l, const struct exchange *x,
@@ -240,9 +206,9 @@ static void log_json(const struct log_line *l, const struct exchange *x,
 	buf_puts(&line, "{\"client\":\"");
 	buf_puts(&line, l->client);
 	buf_puts(&line, "\",\"method\":\"");
-	json_escape(&line, l->method);
+	escape_json(&line, l->method);
 	buf_puts(&line, "\",\"path\":\"");
-	json_escape(&line, l->path);
+	escape_json(&line, l->path);
 	buf_printf(&line,
 		   "\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
 		   "\"us\":%lld,\"aborted\":%s}\n",
@@ -261,16 +227,13 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct exchange *x = *con_cls;
-	struct timespec now;
 	long long us;
 	int aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
 
 	if (x == NULL)
 		return;
 	peer_count(c);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (now.tv_sec - x->start.tv_sec) * 1000000LL +
-	     (now.tv_nsec - x->start.tv_nsec) / 1000;
+	us = elapsed_us(&x->start);
 	if (h->metrics != NULL && x->status != 0)
 		metrics_request(h->metrics, x->route, x->status, us);
 	if (h->access_log != ACCESS_LOG_OFF) {

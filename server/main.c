@@ -18,6 +18,7 @@
 
 #include "address.h"
 #include "dns.h"
+#include "elapsed.h"
 #include "http.h"
 #include "metrics.h"
 #include "log.h"
@@ -291,15 +292,6 @@ static int print_dns(const struct model *m, const char *domain)
 	return rc;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Builds a model from the options (model_load.h); on failure prints every
  * problem and returns NULL. */
 static struct model *load(const struct options *o, FILE *errout,
@@ -313,7 +305,7 @@ static struct model *load(const struct options *o, FILE *errout,
 	struct model *m = NULL;
 	struct timespec t0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	elapsed_start(&t0);
 	if (model_load(&m, &lo, &errs) < 0) {
 		fputs(errs.text.data ? errs.text.data : "", errout);
 		if (errs.count > SETTINGS_ERRORS_LISTED_MAX)
@@ -323,7 +315,7 @@ static struct model *load(const struct options *o, FILE *errout,
 		fprintf(errout, "%s: %zu problem%s\n", o->config, errs.count,
 			errs.count == 1 ? "" : "s");
 	} else {
-		double s = seconds_since(&t0);
+		double s = (double)elapsed_us(&t0) / 1e6;
 		log_info("loaded %s: %zu domains, version %s, in %.3f s",
 			 o->config, m->n_domains, m->version, s);
 		atomic_store(&metrics->load_us, (unsigned long long)(s * 1e6));

@@ -32,18 +32,26 @@ static void sentinel_input(struct sentinel_input *s, const struct model *m,
 	s->in.now = 0;
 }
 
+/* Keeps what a renderer wrote into b (rc: its result) as a skeleton, or
+ * NULL; frees b. */
+static struct skeleton *keep(struct buf *b, int rc)
+{
+	struct skeleton *s = NULL;
+
+	if (rc == 0 && !b->failed)
+		s = skeleton_build(b->data, b->len);
+	buf_free(b);
+	return s;
+}
+
 /* Renders with render() and keeps the result as a skeleton. */
 static struct skeleton *build(int (*render)(struct buf *,
 					    const struct render_input *),
 			      const struct render_input *in)
 {
-	struct buf b = BUF_INIT; /* freed below */
-	struct skeleton *s = NULL;
+	struct buf b = BUF_INIT; /* freed by keep() */
 
-	if (render(&b, in) == 0 && !b.failed)
-		s = skeleton_build(b.data, b.len);
-	buf_free(&b);
-	return s;
+	return keep(&b, render(&b, in));
 }
 
 static struct skeleton *build_profile(const struct render_input *in,
@@ -54,13 +62,9 @@ static struct skeleton *build_profile(const struct render_input *in,
 	    lang,
 	    NULL,
 	    {skeleton_sentinel(SLOT_UUID1), skeleton_sentinel(SLOT_UUID2)}};
-	struct buf b = BUF_INIT; /* freed below */
-	struct skeleton *s = NULL;
+	struct buf b = BUF_INIT; /* freed by keep() */
 
-	if (mobileconfig_render(&b, in, &opt) == 0 && !b.failed)
-		s = skeleton_build(b.data, b.len);
-	buf_free(&b);
-	return s;
+	return keep(&b, mobileconfig_render(&b, in, &opt));
 }
 
 static int build_account(const struct model *m, struct account *a)

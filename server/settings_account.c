@@ -11,39 +11,47 @@
 static const char *const login_placeholders[] = {
     "EMAILADDRESS", "EMAILLOCALPART", "EMAILDOMAIN", NULL};
 
-/* Lower-cases the host template in place and checks it names a valid host
- * once %EMAILDOMAIN% is filled in; a literal IDN host becomes an A-label. */
-static int check_host(struct sjson *c, char **host)
+/* Lower-cases s in place outside %PLACEHOLDERS%. */
+static void lower_outside_placeholders(char *s)
 {
-	char norm[DOMAIN_MAX + 1], probe[DOMAIN_INPUT_MAX + 1];
-	const char *why = NULL, *p;
-	size_t n = 0;
-	char *s;
-
 	int inside = 0; /* within %...% */
 
-	for (s = *host; *s != '\0'; s++) {
+	for (; *s != '\0'; s++) {
 		if (*s == '%')
 			inside = !inside;
 		else if (!inside && *s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
 	}
-	if (sjson_check_placeholders(c, *host, sjson_host_placeholders) < 0)
+}
+
+/* A literal host name: normalized (an IDN host becomes an A-label). */
+static int normalize_host(struct sjson *c, char **host)
+{
+	char norm[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	char *s;
+
+	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
+		sjson_fail(c, why);
 		return -1;
-	if (strchr(*host, '%') == NULL) {
-		if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
-			sjson_fail(c, why);
-			return -1;
-		}
-		s = strdup(norm);
-		if (s == NULL)
-			return -1;
-		free(*host);
-		*host = s;
-		return 0;
 	}
-	/* A template: try it with a sample domain. */
-	for (p = *host; *p != '\0' && n + 12 < sizeof(probe);) {
+	s = strdup(norm);
+	if (s == NULL)
+		return -1;
+	free(*host);
+	*host = s;
+	return 0;
+}
+
+/* A host template: valid once %EMAILDOMAIN% is filled in (tried with a
+ * sample domain). */
+static int check_host_template(struct sjson *c, const char *host)
+{
+	char probe[DOMAIN_INPUT_MAX + 1];
+	const char *p;
+	size_t n = 0;
+
+	for (p = host; *p != '\0' && n + 12 < sizeof(probe);) {
 		if (strncmp(p, "%EMAILDOMAIN%", 13) == 0) {
 			memcpy(probe + n, "example.org", 11);
 			n += 11;
@@ -60,6 +68,17 @@ static int check_host(struct sjson *c, char **host)
 		return -1;
 	}
 	return 0;
+}
+
+/* An endpoint's host: a literal name or a template with %EMAILDOMAIN%. */
+static int check_host(struct sjson *c, char **host)
+{
+	lower_outside_placeholders(*host);
+	if (sjson_check_placeholders(c, *host, sjson_host_placeholders) < 0)
+		return -1;
+	if (strchr(*host, '%') == NULL)
+		return normalize_host(c, host);
+	return check_host_template(c, *host);
 }
 
 static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)

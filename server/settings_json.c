@@ -132,7 +132,8 @@ int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
 	} else if (!json_is_string(v)) {
 		sjson_fail(c, "must be a string");
 		rc = -1;
-	} else if (!skeleton_value_ok(json_string_value(v)) ||
+	} else if (!skeleton_value_ok(json_string_value(v),
+				      json_string_length(v)) ||
 		   has_control(json_string_value(v))) {
 		sjson_fail(c,
 			   "must not hold control or private-use characters");

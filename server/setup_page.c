@@ -4,33 +4,18 @@
  * template step. */
 #include "setup_page.h"
 
-#include <idn2.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
+#include "escape.h"
 #include "expand.h"
 #include "pages.h"
 #include "qr.h"
 #include "template.h"
 
 #define QR_SCALE 4
-
-int url_encode(struct buf *out, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL)
-			buf_append(out, p, 1);
-		else
-			buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-	}
-	return out->failed ? -1 : 0;
-}
 
 /* Sets obj[key] to a string that is taken over (json_string copies). */
 static void set_str(json_t *obj, const char *key, const char *s)
@@ -161,7 +146,7 @@ static void add_links(json_t *ctx, const struct render_input *in, enum lang l)
 
 	base_url(&base, in);
 	if (in->addr != NULL) {
-		url_encode(&q, in->addr->full);
+		escape_url(&q, in->addr->full);
 		buf_printf(&u, "/apple/mail.mobileconfig?email=%s&lang=%s",
 			   q.data, lang);
 		set_str(ctx, "profile_url", u.data);
@@ -215,15 +200,12 @@ static void add_provider(json_t *ctx, const struct provider *p)
 static void add_identity(json_t *ctx, const struct render_input *in)
 {
 	const struct provider *p = &in->model->provider;
-	char *u = NULL;		   /* from libidn2; freed below */
+	char shown[DOMAIN_INPUT_MAX + 1];
 	struct buf dns = BUF_INIT; /* freed below */
 
 	set_str(ctx, "domain", in->domain);
-	if (idn2_to_unicode_8z8z(in->domain, &u, 0) == IDN2_OK)
-		set_str(ctx, "domain_display", u);
-	else
-		set_str(ctx, "domain_display", in->domain);
-	idn2_free(u);
+	domain_to_unicode(shown, sizeof(shown), in->domain);
+	set_str(ctx, "domain_display", shown);
 	add_provider(ctx, p);
 	if (p->service_host[0] &&
 	    dns_records(&dns, in->domain, in->account, p->service_host) == 0)

@@ -26,8 +26,4 @@ int setup_page_render(struct buf *out, const struct render_input *in,
 int setup_page_render_index(struct buf *out, const struct model *m,
 			    const struct setup_options *opt);
 
-/* Appends s percent-encoded for a URL query value (RFC 3986 unreserved
- * characters and '@' stay). */
-int url_encode(struct buf *out, const char *s);
-
 #endif

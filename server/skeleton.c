@@ -37,12 +37,13 @@ static int sentinel_at(const char *p)
 	return u[2] - 0x80;
 }
 
-int skeleton_value_ok(const char *s)
+int skeleton_value_ok(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
 
-	for (; *u != '\0'; u++)
-		if (u[0] == 0xEE && u[1] == 0x80)
+	for (i = 0; i + 1 < n; i++)
+		if (u[i] == 0xEE && u[i + 1] == 0x80)
 			return 0;
 	return 1;
 }

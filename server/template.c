@@ -181,11 +181,6 @@ struct template *template_compile(const char *text, size_t len, char *err,
 	return t;
 }
 
-int html_escape(struct buf *out, const char *s, size_t len)
-{
-	return escape_html(out, s, len);
-}
-
 struct renderer {
 	const struct template *t;
 	json_t *stack[DEPTH_MAX + 1];
@@ -238,7 +233,7 @@ static void emit(struct renderer *r, json_t *v, int escape)
 
 	if (json_is_string(v)) {
 		if (escape)
-			html_escape(r->out, json_string_value(v),
+			escape_html(r->out, json_string_value(v),
 				    json_string_length(v));
 		else
 			buf_append(r->out, json_string_value(v),

@@ -32,9 +32,6 @@ struct template *template_compile(const char *text, size_t len, char *err,
 int template_render(const struct template *t, struct json_t *ctx,
 		    struct buf *out);
 
-/* Appends s with & < > " ' escaped for HTML text and attributes. */
-int html_escape(struct buf *out, const char *s, size_t len);
-
 void template_free(struct template *t);
 
 #endif

@@ -117,6 +117,20 @@ static void test_addresses(void)
 	CHECK(address_parse(&a, local, &why) == 0);
 }
 
+static void test_to_unicode(void)
+{
+	char out[64], tiny[8];
+
+	domain_to_unicode(out, sizeof(out), "xn--mller-kva.example");
+	CHECK_STR(out, "m\xc3\xbcller.example");
+	domain_to_unicode(out, sizeof(out), "example.org");
+	CHECK_STR(out, "example.org");
+	domain_to_unicode(out, sizeof(out), "xn--zz.example"); /* invalid */
+	CHECK_STR(out, "xn--zz.example");
+	domain_to_unicode(tiny, sizeof(tiny), "xn--mller-kva.example");
+	CHECK_STR(tiny, "xn--mll"); /* cut, never overrun */
+}
+
 static void test_utf8(void)
 {
 	CHECK(utf8_valid("plain", 5));
@@ -131,6 +145,7 @@ static void test_utf8(void)
 
 int main(void)
 {
+	test_to_unicode();
 	test_domains();
 	test_addresses();
 	test_utf8();
