@@ -226,21 +226,17 @@ static int handle_autodiscover_json(struct reply *out, const struct call *c)
 	return st < 0 ? render_failed(out, "autodiscover.json", domain) : 0;
 }
 
-/* A short page for a person whose browser asked for a profile. The texts
- * are static: nothing from the request is echoed. */
-static int html_error(struct reply *out, int status, const char *en,
-		      const char *de)
+/* A short page for a person whose browser asked for a page or a profile
+ * (templates/error.html). Nothing from the request is echoed. */
+static int html_error(struct reply *out, const struct call *c, int status,
+		      enum page_error what)
 {
 	buf_reset(&out->body);
-	buf_printf(&out->body,
-		   "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-		   "<meta name=\"viewport\" content=\"width=device-width\">"
-		   "<title>%d</title></head>\n<body>\n<p lang=\"en\">%s</p>\n"
-		   "<p lang=\"de\">%s</p>\n</body></html>\n",
-		   status, en, de);
+	if (setup_page_render_error(&out->body, c->m, status, what) < 0)
+		return render_failed(out, "error page", "-");
 	out->status = status;
 	out->content_type = CT_HTML;
-	return out->body.failed ? -1 : 0;
+	return 0;
 }
 
 /* ?type=imap|pop3 (or pop). */
@@ -339,28 +335,18 @@ static int handle_profile(struct reply *out, const struct call *c)
 	if (wants_https(c->m, r))
 		return https_redirect(out, r);
 	if (!r->has_addr)
-		return html_error(out, 400,
-				  "Give your e-mail address: "
-				  "?email=you@your-domain.",
-				  "Bitte geben Sie Ihre E-Mail-Adresse an: "
-				  "?email=sie@ihre-domain.");
+		return html_error(out, c, 400, PAGE_ERROR_NO_ADDRESS);
 	if (!r->addr_ok || opt.type == PROFILE_UNKNOWN)
-		return html_error(out, 400, "This e-mail address is not valid.",
-				  "Diese E-Mail-Adresse ist ungültig.");
+		return html_error(out, c, 400, PAGE_ERROR_BAD_ADDRESS);
 	in.account = model_find_domain(c->m, r->addr.domain);
 	if (in.account == NULL)
-		return html_error(out, 404, "This domain is not hosted here.",
-				  "Diese Domain wird hier nicht betreut.");
+		return html_error(out, c, 404, PAGE_ERROR_NOT_HOSTED);
 	in.domain = r->addr.domain;
 	in.addr = &r->addr;
 	opt.account_name = profile_name(r, name, sizeof(name));
 	rc = precompiled_profile(&out->body, &in, &opt);
 	if (rc == 1)
-		return html_error(out, 404,
-				  "This domain offers no server of "
-				  "that type.",
-				  "Diese Domain bietet keinen Server dieser "
-				  "Art an.");
+		return html_error(out, c, 404, PAGE_ERROR_NO_SERVER_TYPE);
 	if (rc < 0 || (c->m->signer && profile_sign(out, c->m->signer) < 0))
 		return render_failed(out, "profile", in.domain);
 	return profile_headers(out, in.domain);
@@ -415,9 +401,8 @@ static int handle_setup(struct reply *out, const struct call *c)
 	if (in.account == NULL && !r->addr_ok && own_name(c->m, r))
 		return front_page(out, c, &opt);
 	if (in.account == NULL)
-		return html_error(out, opt.bad_address ? 400 : 404,
-				  "This domain is not hosted here.",
-				  "Diese Domain wird hier nicht betreut.");
+		return html_error(out, c, opt.bad_address ? 400 : 404,
+				  PAGE_ERROR_NOT_HOSTED);
 	in.addr = r->addr_ok ? &r->addr : NULL;
 	if (profile_name(r, name, sizeof(name)) != NULL)
 		opt.display_name = name;

@@ -24,15 +24,14 @@ static int read_text(struct buf *b, const char *dir, const char *name,
 	return 0;
 }
 
-/* Compiles dir/KIND.LANG.html into *out. */
-static int load_one(struct template **out, const char *kind, enum lang l,
-		    const char *dir, char *err, size_t errsz)
+/* Compiles dir/name into *out. */
+static int load_file(struct template **out, const char *name, const char *dir,
+		     char *err, size_t errsz)
 {
 	struct buf text = BUF_INIT; /* freed below */
-	char name[64], why[256];
+	char why[256];
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "%s.%s.html", kind, lang_code(l));
 	if (read_text(&text, dir, name, err, errsz) < 0)
 		goto out;
 	*out = template_compile(text.data, text.len, why, sizeof(why));
@@ -44,6 +43,16 @@ static int load_one(struct template **out, const char *kind, enum lang l,
 out:
 	buf_free(&text);
 	return rc;
+}
+
+/* Compiles dir/KIND.LANG.html into *out. */
+static int load_one(struct template **out, const char *kind, enum lang l,
+		    const char *dir, char *err, size_t errsz)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s.%s.html", kind, lang_code(l));
+	return load_file(out, name, dir, err, errsz);
 }
 
 struct pages *pages_load(const char *dir, char *err, size_t errsz)
@@ -62,7 +71,8 @@ struct pages *pages_load(const char *dir, char *err, size_t errsz)
 		    load_one(&p->index[l], "index", (enum lang)l, dir, err,
 			     errsz) < 0)
 			goto fail;
-	if (read_text(&css, dir, "setup.css", err, errsz) < 0)
+	if (load_file(&p->error, "error.html", dir, err, errsz) < 0 ||
+	    read_text(&css, dir, "setup.css", err, errsz) < 0)
 		goto fail;
 	p->css = buf_steal(&css);
 	return p;
@@ -82,6 +92,7 @@ void pages_free(struct pages *p)
 		template_free(p->setup[l]);
 		template_free(p->index[l]);
 	}
+	template_free(p->error);
 	free(p->css);
 	free(p);
 }

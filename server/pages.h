@@ -1,6 +1,7 @@
 /* pages.h - the human-facing templates (templates/setup.LANG.html, the
- * service's own front page index.LANG.html, and setup.css), loaded with
- * the table and swapped with it on reload. */
+ * service's own front page index.LANG.html, the error page error.html in
+ * both languages, and setup.css), loaded with the table and swapped with
+ * it on reload. */
 #ifndef MAILCONFD_PAGES_H
 #define MAILCONFD_PAGES_H
 
@@ -13,6 +14,7 @@ struct template;
 struct pages {
 	struct template *setup[LANG_COUNT]; /* owned */
 	struct template *index[LANG_COUNT]; /* owned */
+	struct template *error;		    /* owned: both languages */
 	char *css;			    /* owned: inlined into the page */
 };
 

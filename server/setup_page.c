@@ -268,3 +268,22 @@ int setup_page_render_index(struct buf *out, const struct model *m,
 	json_decref(ctx);
 	return rc;
 }
+
+int setup_page_render_error(struct buf *out, const struct model *m, int status,
+			    enum page_error what)
+{
+	static const char *const sections[] = {
+	    [PAGE_ERROR_NO_ADDRESS] = "no_address",
+	    [PAGE_ERROR_BAD_ADDRESS] = "bad_address",
+	    [PAGE_ERROR_NOT_HOSTED] = "not_hosted",
+	    [PAGE_ERROR_NO_SERVER_TYPE] = "no_server_type"};
+	json_t *ctx; /* owned; freed below */
+	int rc;
+
+	if (m->pages == NULL || (ctx = json_pack("{s:i, s:b}", "status", status,
+						 sections[what], 1)) == NULL)
+		return -1;
+	rc = template_render(m->pages->error, ctx, out);
+	json_decref(ctx);
+	return rc;
+}

@@ -19,6 +19,20 @@ struct setup_options {
 int setup_page_render(struct buf *out, const struct render_input *in,
 		      const struct setup_options *opt);
 
+/* What an error page for a person says (templates/error.html, both
+ * languages). */
+enum page_error {
+	PAGE_ERROR_NO_ADDRESS,
+	PAGE_ERROR_BAD_ADDRESS,
+	PAGE_ERROR_NOT_HOSTED,
+	PAGE_ERROR_NO_SERVER_TYPE
+};
+
+/* Appends the error page for status and what to out. m->pages must be
+ * loaded. Returns 0 or -1. */
+int setup_page_render_error(struct buf *out, const struct model *m, int status,
+			    enum page_error what);
+
 /* Appends the service's own front page (templates/index.LANG.html: what
  * this server is, an address field leading to /setup) to out. It names
  * the provider and no hosted domain. m->pages must be loaded. Returns 0
