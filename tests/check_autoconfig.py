@@ -7,11 +7,12 @@ cannot say are asserted: the emailProvider id equals the domain, every IMAP
 entry comes before any POP3 entry (FairEmail), no placeholder is left in a
 hostname, and the Content-Type of the .head file is the one Thunderbird
 accepts. Prints "N passed, N failed"."""
-import glob
 import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+
+import golden_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 XSD = os.path.join(HERE, "schema", "autoconfig.xsd")
@@ -43,20 +44,9 @@ def check(path):
 
 
 def main(dirs):
-    passed = failed = 0
-    for d in dirs:
-        for path in sorted(glob.glob(os.path.join(d, "*.xml"))):
-            if "<clientConfig" not in open(path, encoding="utf-8").read():
-                continue
-            problems = check(path)
-            if problems:
-                failed += 1
-                for p in problems:
-                    print("%s: %s" % (path, p), file=sys.stderr)
-            else:
-                passed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not passed else 0
+    return golden_check.report(*golden_check.run(
+        dirs, ["*.xml"], check,
+        lambda path: "<clientConfig" in open(path, encoding="utf-8").read()))
 
 
 if __name__ == "__main__":

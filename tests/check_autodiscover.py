@@ -6,7 +6,6 @@ Exchange server's: settings answers must give IMAP/POP3/SMTP protocols
 with SPA off, AuthRequired on and SSL on; error answers must raise the
 error exchangelib maps the code to. JSON answers are read by json.
 Prints "N passed, N failed"."""
-import glob
 import json
 import os
 import subprocess
@@ -14,6 +13,8 @@ import sys
 
 from exchangelib.autodiscover.properties import Autodiscover
 from exchangelib.errors import AutoDiscoverFailed, ErrorNonExistentMailbox
+
+import golden_check
 
 
 def check_xml(path):
@@ -51,28 +52,17 @@ def check_xml(path):
     return problems
 
 
+def check(path):
+    if not path.endswith(".json"):
+        return check_xml(path)
+    obj = json.load(open(path))
+    ok = ("Url" in obj and obj["Url"].startswith("https://")) or "ErrorCode" in obj
+    return [] if ok else ["unexpected JSON %r" % obj]
+
+
 def main(dirs):
-    passed = failed = 0
-    for d in dirs:
-        answers = glob.glob(os.path.join(d, "*.xml")) + glob.glob(os.path.join(d, "*.json"))
-        for path in sorted(p for p in answers if not p.endswith("settings.json")):
-            try:
-                if path.endswith(".json"):
-                    obj = json.load(open(path))
-                    ok = ("Url" in obj and obj["Url"].startswith("https://")) or "ErrorCode" in obj
-                    problems = [] if ok else ["unexpected JSON %r" % obj]
-                else:
-                    problems = check_xml(path)
-            except Exception as e:  # a parse failure is a finding
-                problems = ["%s: %s" % (type(e).__name__, e)]
-            if problems:
-                failed += 1
-                for p in problems:
-                    print("%s: %s" % (path, p), file=sys.stderr)
-            else:
-                passed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not passed else 0
+    return golden_check.report(*golden_check.run(
+        dirs, ["*.xml", "*.json"], check, lambda path: not path.endswith("settings.json")))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ value in its rangelist, required keys present. Then the rules of SPEC §3
 the schema cannot say: IMAP path prefix INBOX where the table says so, no
 password, distinct PayloadUUIDs in UUID form, the identifier scheme.
 Prints "N passed, N failed"."""
-import glob
 import os
 import plistlib
 import re
@@ -16,6 +15,8 @@ import subprocess
 import sys
 
 import yaml
+
+import golden_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REF = os.path.join(HERE, "schema", "apple")  # a copy of shared/reference/apple
@@ -86,25 +87,15 @@ def main(dirs):
     top_keys = schema("TopLevel.yaml")
     mail_keys = dict(schema("CommonPayloadKeys.yaml"))
     mail_keys.update(schema("com.apple.mail.managed.yaml"))
-    passed = failed = 0
-    for d in dirs:
-        for path in sorted(glob.glob(os.path.join(d, "*.mobileconfig"))):
-            try:
-                problems, p = check(path, top_keys, mail_keys)
-                m = p["PayloadContent"][0]
-                if os.path.basename(path) == "imap.mobileconfig" and \
-                        m.get("IncomingMailServerIMAPPathPrefix") != "INBOX":
-                    problems.append("the FAQ's IMAP path prefix INBOX is missing")
-            except Exception as e:  # a parse failure is a finding
-                problems = ["%s: %s" % (type(e).__name__, e)]
-            if problems:
-                failed += 1
-                for pr in problems:
-                    print("%s: %s" % (path, pr), file=sys.stderr)
-            else:
-                passed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not passed else 0
+    def check_one(path):
+        problems, p = check(path, top_keys, mail_keys)
+        m = p["PayloadContent"][0]
+        if os.path.basename(path) == "imap.mobileconfig" and \
+                m.get("IncomingMailServerIMAPPathPrefix") != "INBOX":
+            problems.append("the FAQ's IMAP path prefix INBOX is missing")
+        return problems
+
+    return golden_check.report(*golden_check.run(dirs, ["*.mobileconfig"], check_one))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ must hold the page's profile URL, the Thunderbird for Android code a
 payload valid per its format (qr-code-format.md v1, and the checks of
 QrCodePayloadValidator.kt); the DNS block loads in named-checkzone inside a
 minimal zone. Prints "N passed, N failed"."""
-import glob
 import json
 import os
 import re
@@ -16,6 +15,8 @@ import sys
 import tempfile
 
 import html5lib
+
+import golden_check
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 HTML_NS = "{http://www.w3.org/1999/xhtml}"
@@ -110,28 +111,22 @@ def check(path, tmp):
 
 
 def main(dirs):
-    passed = failed = 0
-    qr = zones = 0
+    counts = {"qr": 0, "zones": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        for d in dirs:
-            for path in sorted(glob.glob(os.path.join(d, "*.html"))):
-                res = check(path, tmp)
-                problems = res if isinstance(res, list) else res[0]
-                if not isinstance(res, list):
-                    qr += res[1]
-                    zones += res[2]
-                if problems:
-                    failed += 1
-                    for p in problems:
-                        print("%s: %s" % (path, p), file=sys.stderr)
-                else:
-                    passed += 1
-    print("decoded %d QR codes, loaded %d zones" % (qr, zones))
-    if qr == 0 or zones == 0:
+        def check_one(path):
+            res = check(path, tmp)
+            if isinstance(res, list):
+                return res
+            counts["qr"] += res[1]
+            counts["zones"] += res[2]
+            return res[0]
+
+        passed, failed = golden_check.run(dirs, ["*.html"], check_one)
+    print("decoded %d QR codes, loaded %d zones" % (counts["qr"], counts["zones"]))
+    if counts["qr"] == 0 or counts["zones"] == 0:
         print("no QR code or zone was checked", file=sys.stderr)
         failed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not passed else 0
+    return golden_check.report(passed, failed)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def main(build_dir):
         prefix = re.match(r"(.*)/bin/mailconfd$", [f for f in files if f.endswith("bin/mailconfd")][0]).group(1)
         for want in ["bin/mailconfd", "share/mailconfd/profiles/hosting-faq.json",
                      "share/mailconfd/templates/setup.de.html", "share/mailconfd/templates/setup.en.html",
-                     "share/mailconfd/templates/setup.css", "share/man/man8/mailconfd.8",
+                     "share/mailconfd/templates/setup.css", "share/mailconfd/templates/index.en.html",
+                     "share/mailconfd/templates/error.html", "share/man/man8/mailconfd.8",
                      "lib/systemd/system/mailconfd.service"]:
             check(os.path.join(prefix, want) in files, "installed: %s (have %r)" % (want, files))
         root = os.path.join(dest, prefix)
