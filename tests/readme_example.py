@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""The README's sample answer is a golden file: the block after each
-'<!-- golden: CASE/NAME.EXT ... -->' marker must equal that file byte for
-byte, and the README's curl command must ask what that golden case asks."""
+"""The documents' sample answers are golden files: in README.md and
+docs/*.md, the block after each '<!-- golden: CASE/NAME.EXT ... -->'
+marker must equal that file byte for byte, and the curl commands must ask
+what those golden cases ask."""
+import glob
 import os
 import re
 import sys
 
 
 def main(readme_path, golden_dir):
-    text = open(readme_path, encoding="utf-8").read()
+    docs = os.path.join(os.path.dirname(os.path.abspath(readme_path)), "docs")
+    text = "".join(open(p, encoding="utf-8").read()
+                   for p in [readme_path] + sorted(glob.glob(os.path.join(docs, "*.md"))))
     blocks = re.findall(r"<!-- golden: (\S+)[^>]*-->\n```\w*\n(.*?)```", text, re.S)
     passed = failed = 0
     for name, block in blocks:
