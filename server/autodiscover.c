@@ -6,6 +6,7 @@
 #include "autodiscover.h"
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,39 @@ static int parse_request(struct address *addr, xmlNodePtr req)
 	return 0;
 }
 
+/* The body as a document, parsed in place (a static input buffer: no
+ * copy, no URI). No XML_PARSE_NOENT, no DTDLOAD: entities stay
+ * references. NULL if it is not well-formed. */
+static xmlDocPtr read_body(const char *body, size_t len)
+{
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt(); /* freed below */
+	xmlParserInputBufferPtr buf = NULL; /* handed to the input stream */
+	xmlParserInputPtr in = NULL;	    /* handed to ctxt */
+	xmlDocPtr doc = NULL;
+
+	if (ctxt == NULL)
+		return NULL;
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	buf = xmlParserInputBufferCreateStatic(body, (int)len,
+					       XML_CHAR_ENCODING_NONE);
+	if (buf != NULL)
+		in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+	if (in == NULL) {
+		xmlFreeParserInputBuffer(buf);
+	} else if (inputPush(ctxt, in) >= 0) {
+		xmlParseDocument(ctxt);
+		doc = ctxt->myDoc;
+		ctxt->myDoc = NULL;
+		if (!ctxt->wellFormed) {
+			xmlFreeDoc(doc);
+			doc = NULL;
+		}
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
 int autodiscover_parse(struct address *addr, const char *body, size_t len)
 {
 	xmlDocPtr doc = NULL; /* freed below */
@@ -98,10 +132,7 @@ int autodiscover_parse(struct address *addr, const char *body, size_t len)
 
 	if (body == NULL || len == 0 || len > (size_t)1 << 30)
 		return rc;
-	/* No XML_PARSE_NOENT, no DTDLOAD: entities stay references. */
-	doc = xmlReadMemory(body, (int)len, "request.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR |
-				XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	doc = read_body(body, len);
 	if (doc == NULL || doc->intSubset != NULL) /* a DTD: refuse */
 		goto out;
 	root = xmlDocGetRootElement(doc);

@@ -36,6 +36,11 @@ static int buf_grow(struct buf *b, size_t need)
 	return 0;
 }
 
+int buf_grow_by(struct buf *b, size_t n)
+{
+	return buf_grow(b, b->len + n);
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, b->len + n) < 0)

@@ -25,6 +25,10 @@ struct buf {
 /* Appends n bytes. Returns 0, or -1 when out of memory (then b->failed). */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/* Makes room for n more bytes (and the NUL) without changing len: for a
+ * caller that writes into data + len itself. Returns 0 or -1 (failed). */
+int buf_grow_by(struct buf *b, size_t n);
+
 /* Appends a NUL-terminated string. */
 int buf_puts(struct buf *b, const char *s);
 

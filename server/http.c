@@ -497,7 +497,10 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 				       const struct http_config *cfg,
 				       const struct sockaddr *sa, int ipv6)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/* TURBO: no shutdown() before close, optimistic reads: fewer system
+	 * calls per request (bench/run: docs/internals.md). */
+	unsigned flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	const struct limits *l = &cfg->limits;
 	gnutls_certificate_retrieve_function2 *cb = on_certificate;
 	struct MHD_OptionItem tls[] = {
@@ -617,7 +620,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 	(void)con_cls;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		reply_text(&r, 405, "Method not allowed.");
-		reply_header(&r, "Allow", "GET, HEAD");
+		reply_header_static(&r, "Allow", "GET, HEAD");
 	} else if (strcmp(url, "/healthz") == 0) {
 		r.status = 200;
 		r.content_type = "text/plain; charset=utf-8";
@@ -630,7 +633,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 	} else {
 		reply_text(&r, 404, "Not found: /healthz and /metrics only.");
 	}
-	reply_header(&r, "Cache-Control", "no-store");
+	reply_header_static(&r, "Cache-Control", "no-store");
 	ret = send_reply(c, &x, &r);
 	reply_free(&r);
 	model_unref(m);

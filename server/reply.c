@@ -17,19 +17,30 @@ int reply_text(struct reply *r, int status, const char *text)
 	return r->body.failed ? -1 : 0;
 }
 
-int reply_header(struct reply *r, const char *name, const char *value)
+static int add(struct reply *r, const char *name, const char *value, int owned)
 {
-	char *v;
-
-	if (r->n_headers == REPLY_HEADERS_MAX)
-		return -1;
-	v = strdup(value);
-	if (v == NULL)
+	if (r->n_headers == REPLY_HEADERS_MAX || value == NULL)
 		return -1;
 	r->headers[r->n_headers].name = name;
-	r->headers[r->n_headers].value = v;
+	r->headers[r->n_headers].value = value;
+	r->headers[r->n_headers].owned = owned;
 	r->n_headers++;
 	return 0;
+}
+
+int reply_header(struct reply *r, const char *name, const char *value)
+{
+	char *v = strdup(value); /* the reply's, freed by reply_free() */
+
+	if (add(r, name, v, 1) == 0)
+		return 0;
+	free(v);
+	return -1;
+}
+
+int reply_header_static(struct reply *r, const char *name, const char *value)
+{
+	return add(r, name, value, 0);
 }
 
 void reply_free(struct reply *r)
@@ -40,7 +51,8 @@ void reply_free(struct reply *r)
 		return;
 	buf_free(&r->body);
 	for (i = 0; i < r->n_headers; i++)
-		free(r->headers[i].value);
+		if (r->headers[i].owned)
+			free((void *)(uintptr_t)r->headers[i].value);
 	r->n_headers = 0;
 }
 
@@ -56,21 +68,34 @@ static uint64_t fnv64(const char *p, size_t n)
 	return h;
 }
 
+/* "\"<8 characters of version><16 hex digits>\"" into out (32 bytes). */
+static void format_etag(char out[32], const char *version, uint64_t h)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i;
+
+	out[n++] = '"';
+	for (i = 0; i < 8 && version[i] != '\0'; i++)
+		out[n++] = version[i];
+	for (i = 0; i < 16; i++)
+		out[n++] = hex[(h >> (60 - 4 * i)) & 15];
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
 int reply_finish(struct reply *r, const char *version)
 {
 	static const char *const policies[] = {
 	    "no-store", "public, max-age=300", "private, max-age=300"};
-	char etag[64];
 	enum cache_policy p = r->status == 200 ? r->cache : CACHE_NONE;
 
-	if (reply_header(r, "Cache-Control", policies[p]) < 0)
+	if (reply_header_static(r, "Cache-Control", policies[p]) < 0)
 		return -1;
 	if (p == CACHE_NONE)
 		return 0;
-	snprintf(etag, sizeof(etag), "\"%.8s%016llx\"", version,
-		 (unsigned long long)fnv64(r->body.data ? r->body.data : "",
-					   r->body.len));
-	return reply_header(r, "ETag", etag);
+	format_etag(r->etag, version,
+		    fnv64(r->body.data ? r->body.data : "", r->body.len));
+	return reply_header_static(r, "ETag", r->etag);
 }
 
 const char *reply_get_header(const struct reply *r, const char *name)

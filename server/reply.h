@@ -22,9 +22,11 @@ struct reply {
 	struct buf body;	  /* owned */
 	size_t n_headers;
 	struct reply_header {
-		const char *name; /* static string */
-		char *value;	  /* owned */
+		const char *name;  /* static string */
+		const char *value; /* owned when owned is 1, else static */
+		int owned;
 	} headers[REPLY_HEADERS_MAX];
+	char etag[32]; /* the ETag header's value (reply_finish) */
 };
 
 /* Sets a plain-text answer: status and one line of text. */
@@ -32,6 +34,10 @@ int reply_text(struct reply *r, int status, const char *text);
 
 /* Adds a header (the value is copied). Returns 0 or -1. */
 int reply_header(struct reply *r, const char *name, const char *value);
+
+/* Adds a header whose value is a string literal (not copied, never
+ * freed). Returns 0 or -1. */
+int reply_header_static(struct reply *r, const char *name, const char *value);
 
 /* Adds Cache-Control, and for a cacheable 200 an ETag made of the table's
  * version and a digest of the body, so a reload changes it. Call once,

@@ -89,16 +89,32 @@ fail:
 int skeleton_fill(const struct skeleton *s, struct buf *out,
 		  const char *const values[SLOT_COUNT])
 {
+	/* Each value is escaped once, where it first stands; later places
+	 * copy those bytes (offsets: out may move when it grows). */
+	size_t at[SLOT_COUNT], len[SLOT_COUNT], i, start;
+	int done[SLOT_COUNT] = {0};
 	const char *v;
-	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct piece *p = &s->pieces[i];
 		buf_append(out, s->text + p->off, p->len);
-		if (p->slot < 0)
+		if (p->slot < 0 || out->failed)
 			continue;
+		if (done[p->slot]) {
+			start = out->len;
+			if (buf_grow_by(out, len[p->slot]) == 0) {
+				memcpy(out->data + start,
+				       out->data + at[p->slot], len[p->slot]);
+				out->len += len[p->slot];
+				out->data[out->len] = '\0';
+			}
+			continue;
+		}
 		v = values[p->slot] ? values[p->slot] : "";
+		at[p->slot] = out->len;
 		escape_xml(out, v, strlen(v));
+		len[p->slot] = out->len - at[p->slot];
+		done[p->slot] = 1;
 	}
 	return out->failed ? -1 : 0;
 }
