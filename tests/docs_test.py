@@ -15,19 +15,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e"))
+from daemon import Checks  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-class T:
-    passed = failed = 0
-
-    @classmethod
-    def check(cls, cond, what):
-        if cond:
-            cls.passed += 1
-        else:
-            cls.failed += 1
-            print("FAILED:", what)
+T = Checks()  # the e2e suites' counter and closing line
 
 
 def man_pages():
@@ -98,8 +92,7 @@ def main(binary):
     keys_documented()
     layout_map()
     links()
-    print("%d passed, %d failed" % (T.passed, T.failed))
-    return 1 if T.failed or not T.passed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

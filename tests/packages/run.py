@@ -29,21 +29,14 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from daemon import Checks  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PODMAN = ["podman", "--storage-driver", "vfs"]
 
 
-class T:
-    passed = failed = 0
-
-    @classmethod
-    def check(cls, cond, what):
-        if cond:
-            cls.passed += 1
-        else:
-            cls.failed += 1
-            print("FAILED:", what, flush=True)
-        return cond
+T = Checks()  # the e2e suites' counter and closing line
 
 
 def sh(*args, check=True, **kw):
@@ -243,8 +236,7 @@ def main():
         subprocess.run(["umount", "-R", os.path.join(tmp, "root-apt", "proc")], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     print("packages: %.0f s" % (time.time() - t0))
-    print("%d passed, %d failed" % (T.passed, T.failed))
-    return 1 if T.failed or not T.passed else 0
+    return T.done()
 
 
 if __name__ == "__main__":
