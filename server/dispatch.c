@@ -11,6 +11,7 @@
 #include "autoconfig.h"
 #include "autodiscover.h"
 #include "autodiscover_json.h"
+#include "expand.h"
 #include "log.h"
 #include "mobileconfig.h"
 #include "precompiled.h"
@@ -20,6 +21,7 @@
 #define M_GET  (1u << METHOD_GET)
 #define M_HEAD (1u << METHOD_HEAD)
 #define M_POST (1u << METHOD_POST)
+#define M_ANY  (M_GET | M_HEAD | M_POST | (1u << METHOD_OTHER))
 
 #define CT_XML	   "application/xml; charset=utf-8"
 #define CT_JSON	   "application/json; charset=utf-8"
@@ -432,6 +434,44 @@ static int handle_hosted(struct reply *out, const struct call *c)
 	return reply_text(out, 200, "Hosted here.");
 }
 
+/* RFC 6764 5: /.well-known/caldav and /carddav on a hosted domain's names
+ * redirect to its DAV service; 404 where it has none. Any method: DAV
+ * clients ask with PROPFIND. */
+static int well_known_dav(struct reply *out, const struct call *c, int card)
+{
+	const struct account *a = model_find_host(c->m, c->r->host);
+	const struct dav *d = a ? (card ? a->carddav : a->caldav) : NULL;
+	struct buf url = BUF_INIT; /* freed below */
+	const char *domain = c->r->host;
+	int rc;
+
+	if (d == NULL)
+		return reply_text(out, 404,
+				  a ? "This domain offers no such service."
+				    : "This domain is not hosted here.");
+	if (model_find_domain(c->m, domain) == NULL) /* autoconfig.<domain> */
+		domain = strchr(domain, '.') + 1;
+	buf_puts(&url, "https://");
+	expand(&url, d->host, domain, NULL);
+	if (d->port != 443)
+		buf_printf(&url, ":%u", d->port);
+	expand(&url, d->path, domain, NULL);
+	reply_text(out, 301, "Moved.");
+	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
+	buf_free(&url);
+	return rc;
+}
+
+static int handle_caldav(struct reply *out, const struct call *c)
+{
+	return well_known_dav(out, c, 0);
+}
+
+static int handle_carddav(struct reply *out, const struct call *c)
+{
+	return well_known_dav(out, c, 1);
+}
+
 static const struct route_entry routes[] = {
     {ROUTE_AUTOCONFIG, "/mail/config-v1.1.xml", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_autoconfig},
@@ -449,6 +489,9 @@ static const struct route_entry routes[] = {
     {ROUTE_HOSTED, "/.well-known/mailconfd/hosted", 0, M_GET | M_HEAD,
      "GET, HEAD", handle_hosted},
     {ROUTE_SETUP, "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
+    {ROUTE_WELL_KNOWN_DAV, "/.well-known/caldav", 0, M_ANY, "", handle_caldav},
+    {ROUTE_WELL_KNOWN_DAV, "/.well-known/carddav", 0, M_ANY, "",
+     handle_carddav},
 };
 
 static const struct route_entry *route_find(const char *path)

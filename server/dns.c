@@ -47,6 +47,28 @@ static void service_records(struct buf *out, const char *domain,
 	buf_free(&host);
 }
 
+/* RFC 6764: the SRV and TXT path= records of a CalDAV or CardDAV
+ * service (always TLS: "_caldavs"), or the "not provided" record. */
+static void dav_records(struct buf *out, const char *domain, const char *label,
+			const struct dav *d)
+{
+	struct buf v = BUF_INIT; /* freed below */
+
+	if (d == NULL) {
+		buf_printf(out, "%s._tcp.%s.\t3600\tIN\tSRV\t0 0 0 .\n", label,
+			   domain);
+		return;
+	}
+	expand(&v, d->host, domain, NULL);
+	buf_printf(out, "%s._tcp.%s.\t3600\tIN\tSRV\t0 1 %u %s.\n", label,
+		   domain, d->port, v.data ? v.data : "");
+	buf_reset(&v);
+	expand(&v, d->path, domain, NULL);
+	buf_printf(out, "%s._tcp.%s.\t3600\tIN\tTXT\t\"path=%s\"\n", label,
+		   domain, v.data ? v.data : "/");
+	buf_free(&v);
+}
+
 int dns_records(struct buf *out, const char *domain, const struct account *a,
 		const char *service_host)
 {
@@ -70,6 +92,13 @@ int dns_records(struct buf *out, const char *domain, const struct account *a,
 		else
 			service_records(out, domain, s, a->incoming,
 					a->n_incoming);
+	}
+	if (a->caldav != NULL || a->carddav != NULL) {
+		buf_puts(out,
+			 "; calendars and contacts (RFC 6764); \"0 0 0 .\": "
+			 "not offered\n");
+		dav_records(out, domain, "_caldavs", a->caldav);
+		dav_records(out, domain, "_carddavs", a->carddav);
 	}
 	return out->failed ? -1 : 0;
 }

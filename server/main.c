@@ -297,7 +297,7 @@ static int print_dns(const struct model *m, const char *domain)
 static struct model *load(const struct options *o, FILE *errout,
 			  struct metrics *metrics)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct load_options lo = {o->config,	NULL,	       0,
 				  o->templates, o->limit_opts, o->n_limit_opts,
 				  o->tls_cert,	o->tls_key,    o->n_tls_cert,
@@ -316,6 +316,7 @@ static struct model *load(const struct options *o, FILE *errout,
 			errs.count == 1 ? "" : "s");
 	} else {
 		double s = (double)elapsed_us(&t0) / 1e6;
+		fputs(errs.warnings.data ? errs.warnings.data : "", errout);
 		log_info("loaded %s: %zu domains, version %s, in %.3f s",
 			 o->config, m->n_domains, m->version, s);
 		atomic_store(&metrics->load_us, (unsigned long long)(s * 1e6));

@@ -123,9 +123,27 @@ static int write_server(xmlTextWriterPtr w, const struct render_input *in,
 }
 
 struct ids {
-	char top_id[1024], mail_id[1040];
+	char top_id[1024], mail_id[1040], caldav_id[1040], carddav_id[1040];
 	char top_uuid[UUID_STR_LEN + 1], mail_uuid[UUID_STR_LEN + 1];
+	char caldav_uuid[UUID_STR_LEN + 1], carddav_uuid[UUID_STR_LEN + 1];
 };
+
+/* The UUIDv5 of "<address>/<what>" in the provider's name space, as the
+ * mail payload's is made: stable, so a second download replaces. */
+static int payload_uuid(const struct model *m, const char *address,
+			const char *what, char out[UUID_STR_LEN + 1])
+{
+	const char *id = m->provider.id;
+	uint8_t ns[16], u[16];
+	char name[LOCALPART_MAX + DOMAIN_MAX + 16];
+
+	snprintf(name, sizeof(name), "%s/%s", address, what);
+	if (uuid_v5(ns, uuid_namespace_dns, id, strlen(id)) < 0 ||
+	    uuid_v5(u, ns, name, strlen(name)) < 0)
+		return -1;
+	uuid_format(out, u);
+	return 0;
+}
 
 int mobileconfig_uuids(const struct model *m, const char *address,
 		       char out[2][UUID_STR_LEN + 1])
@@ -157,6 +175,17 @@ static int make_ids(struct ids *ids, const struct render_input *in,
 	snprintf(ids->top_id, sizeof(ids->top_id), "%s.%s", prefix,
 		 in->addr->full);
 	snprintf(ids->mail_id, sizeof(ids->mail_id), "%s.mail", ids->top_id);
+	snprintf(ids->caldav_id, sizeof(ids->caldav_id), "%s.caldav",
+		 ids->top_id);
+	snprintf(ids->carddav_id, sizeof(ids->carddav_id), "%s.carddav",
+		 ids->top_id);
+	if ((in->account->caldav != NULL &&
+	     payload_uuid(in->model, in->addr->full, "caldav",
+			  ids->caldav_uuid) < 0) ||
+	    (in->account->carddav != NULL &&
+	     payload_uuid(in->model, in->addr->full, "carddav",
+			  ids->carddav_uuid) < 0))
+		return -1;
 	if (opt->uuids[0] != NULL) {
 		snprintf(ids->top_uuid, sizeof(ids->top_uuid), "%s",
 			 opt->uuids[0]);
@@ -200,6 +229,67 @@ static int write_mail_payload(xmlTextWriterPtr w, const struct render_input *in,
 	rc |= key_string(w, "PayloadIdentifier", ids->mail_id);
 	rc |= key_string(w, "PayloadType", "com.apple.mail.managed");
 	rc |= key_string(w, "PayloadUUID", ids->mail_uuid);
+	rc |= key_int(w, "PayloadVersion", 1);
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
+/* What tells the DAV payloads apart (SPEC §8, Apple's schemas). */
+struct dav_kind {
+	const char *prefix; /* "CalDAV": the keys' prefix */
+	const char *type;   /* PayloadType */
+	const char *label;  /* in the account description */
+};
+
+static const struct dav_kind caldav_kind = {
+    "CalDAV", "com.apple.caldav.account", "Calendar"};
+static const struct dav_kind carddav_kind = {
+    "CardDAV", "com.apple.carddav.account", "Contacts"};
+
+static int dav_key_string(xmlTextWriterPtr w, const struct dav_kind *k,
+			  const char *key, const char *val)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", k->prefix, key);
+	return key_string(w, name, val);
+}
+
+/* A com.apple.caldav.account or com.apple.carddav.account payload:
+ * HostName, Port (<integer>), UseSSL, Username; PrincipalURL only when
+ * the table gives one (a wrong one broke macOS). */
+static int write_dav_payload(xmlTextWriterPtr w, const struct render_input *in,
+			     const struct dav *d, const struct dav_kind *k,
+			     const char *id, const char *uuid, struct buf *tmp)
+{
+	char key[64];
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "dict");
+	buf_reset(tmp);
+	buf_printf(tmp, "%s %s (%s)", in->model->provider.short_name, k->label,
+		   in->addr->full);
+	rc |= dav_key_string(w, k, "AccountDescription", tmp->data);
+	buf_reset(tmp);
+	rc |= expand(tmp, d->host, in->domain, in->addr);
+	rc |= dav_key_string(w, k, "HostName", tmp->data);
+	snprintf(key, sizeof(key), "%sPort", k->prefix);
+	rc |= key_int(w, key, d->port);
+	if (d->principal_url != NULL) {
+		buf_reset(tmp);
+		rc |= expand(tmp, d->principal_url, in->domain, in->addr);
+		rc |= dav_key_string(w, k, "PrincipalURL", tmp->data);
+	}
+	snprintf(key, sizeof(key), "%sUseSSL", k->prefix);
+	rc |= key_bool(w, key, 1);
+	buf_reset(tmp);
+	rc |= expand(tmp, d->login ? d->login : in->account->login, in->domain,
+		     in->addr);
+	rc |= dav_key_string(w, k, "Username", tmp->data);
+	rc |= key_string(w, "PayloadDisplayName", in->model->provider.name);
+	rc |= key_string(w, "PayloadIdentifier", id);
+	rc |= key_string(w, "PayloadType", k->type);
+	rc |= key_string(w, "PayloadUUID", uuid);
 	rc |= key_int(w, "PayloadVersion", 1);
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;
@@ -255,6 +345,14 @@ static int write_profile(xmlTextWriterPtr w, const struct render_input *in,
 	rc |= xmlout_element(w, "key", "PayloadContent");
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "array");
 	if (rc < 0 || write_mail_payload(w, in, opt, inc, out, &ids, tmp) < 0)
+		return -1;
+	if (in->account->caldav != NULL &&
+	    write_dav_payload(w, in, in->account->caldav, &caldav_kind,
+			      ids.caldav_id, ids.caldav_uuid, tmp) < 0)
+		return -1;
+	if (in->account->carddav != NULL &&
+	    write_dav_payload(w, in, in->account->carddav, &carddav_kind,
+			      ids.carddav_id, ids.carddav_uuid, tmp) < 0)
 		return -1;
 	rc |= xmlTextWriterEndElement(w);
 	if (rc < 0 || write_top(w, in, opt, inc, &ids, tmp) < 0)

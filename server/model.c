@@ -183,7 +183,47 @@ void account_clear(struct account *a)
 	free(a->imap_path_prefix);
 	endpoints_free(a->incoming, a->n_incoming);
 	endpoints_free(a->outgoing, a->n_outgoing);
+	dav_free(a->caldav);
+	dav_free(a->carddav);
 	memset(a, 0, sizeof(*a));
+}
+
+void dav_free(struct dav *d)
+{
+	if (d == NULL)
+		return;
+	free(d->host);
+	free(d->path);
+	free(d->login);
+	free(d->principal_url);
+	free(d);
+}
+
+/* A deep copy of src (NULL for NULL); *failed is set when memory ran
+ * out. */
+static struct dav *dav_copy(const struct dav *src, int *failed)
+{
+	struct dav *d;
+
+	if (src == NULL)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (d != NULL) {
+		d->port = src->port;
+		d->host = strdup(src->host);
+		d->path = strdup(src->path);
+		d->login = src->login ? strdup(src->login) : NULL;
+		d->principal_url =
+		    src->principal_url ? strdup(src->principal_url) : NULL;
+	}
+	if (d == NULL || d->host == NULL || d->path == NULL ||
+	    (src->login && d->login == NULL) ||
+	    (src->principal_url && d->principal_url == NULL)) {
+		dav_free(d);
+		*failed = 1;
+		return NULL;
+	}
+	return d;
 }
 
 static struct endpoint *endpoints_copy(const struct endpoint *src, size_t n)
@@ -206,7 +246,11 @@ static struct endpoint *endpoints_copy(const struct endpoint *src, size_t n)
 
 int account_copy(struct account *dst, const struct account *src)
 {
+	int failed = 0;
+
 	memset(dst, 0, sizeof(*dst));
+	dst->caldav = dav_copy(src->caldav, &failed);
+	dst->carddav = dav_copy(src->carddav, &failed);
 	dst->login = strdup(src->login);
 	dst->imap_path_prefix = strdup(src->imap_path_prefix);
 	dst->incoming = endpoints_copy(src->incoming, src->n_incoming);
@@ -215,7 +259,7 @@ int account_copy(struct account *dst, const struct account *src)
 	dst->outgoing = endpoints_copy(src->outgoing, src->n_outgoing);
 	if (dst->outgoing != NULL)
 		dst->n_outgoing = src->n_outgoing;
-	if (dst->login == NULL || dst->imap_path_prefix == NULL ||
+	if (failed || dst->login == NULL || dst->imap_path_prefix == NULL ||
 	    dst->incoming == NULL || dst->outgoing == NULL) {
 		account_clear(dst);
 		return -1;

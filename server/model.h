@@ -38,6 +38,15 @@ struct endpoint {
 	int advertise; /* 0: documented for people, never offered to clients */
 };
 
+/* A CalDAV or CardDAV service (SPEC §8): always HTTPS. */
+struct dav {
+	char *host;	     /* owned; lower case, may hold %EMAILDOMAIN% */
+	unsigned port;	     /* 443 unless the table says otherwise */
+	char *path;	     /* owned; starts with '/' (RFC 6764 TXT path=) */
+	char *login;	     /* owned; NULL: the account's login */
+	char *principal_url; /* owned; NULL unless the table gives one */
+};
+
 /* What a mail account on one domain needs: the table's "defaults", or a
  * domain's entry merged over them field by field. */
 struct account {
@@ -47,6 +56,8 @@ struct account {
 	size_t n_incoming;
 	struct endpoint *outgoing; /* owned array, preference order */
 	size_t n_outgoing;
+	struct dav *caldav;  /* owned; NULL: none */
+	struct dav *carddav; /* owned; NULL: none */
 	/* Precompiled answers (skeleton.h), owned; built after loading. */
 	struct skeleton *sk_autoconfig;
 	struct skeleton *sk_autodiscover;
@@ -135,6 +146,9 @@ void account_clear(struct account *a);
 /* Deep-copies src into dst (dst's old content is not freed).
  * Returns 0 or -1 (out of memory; dst is then cleared). */
 int account_copy(struct account *dst, const struct account *src);
+
+/* Frees a DAV service. NULL-safe. */
+void dav_free(struct dav *d);
 
 /* The current model, swapped atomically on reload. Owned by main(). */
 struct model_slot {

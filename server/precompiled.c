@@ -79,6 +79,10 @@ static int build_account(const struct model *m, struct account *a)
 	a->sk_autodiscover = build(autodiscover_render, &s.in);
 	if (a->sk_autoconfig == NULL || a->sk_autodiscover == NULL)
 		return -1;
+	/* A profile with DAV payloads has two more UUIDs: rendered directly
+	 * (precompiled_profile() falls back when there is no skeleton). */
+	if (a->caldav != NULL || a->carddav != NULL)
+		return 0;
 	for (lang = 0; lang < LANG_COUNT; lang++)
 		for (pop = 0; pop < 2; pop++) {
 			if (mobileconfig_protocol(a, pop ? PROFILE_POP3

@@ -9,6 +9,7 @@ static const char *const names[ROUTE_COUNT] = {
     [ROUTE_PROFILE] = "profile",
     [ROUTE_SETUP] = "setup",
     [ROUTE_HOSTED] = "hosted",
+    [ROUTE_WELL_KNOWN_DAV] = "well_known_dav",
 };
 
 const char *route_name(enum route r)

@@ -561,5 +561,6 @@ void settings_errors_free(struct settings_errors *errs)
 	if (errs == NULL)
 		return;
 	buf_free(&errs->text);
+	buf_free(&errs->warnings);
 	errs->count = 0;
 }

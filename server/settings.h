@@ -16,6 +16,7 @@
 struct settings_errors {
 	struct buf text; /* one problem per line, each ending in '\n' */
 	size_t count;	 /* every problem, also those past the listing cap */
+	struct buf warnings; /* lines that do not fail the load */
 };
 
 #define SETTINGS_ERRORS_LISTED_MAX 1000
@@ -36,6 +37,10 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 /* Adds one problem line (counted; listed up to the cap): every step of
  * building a model reports here (model_load.h). */
 void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Adds one warning line: said, but the load does not fail for it. */
+void settings_warn(struct settings_errors *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void settings_errors_free(struct settings_errors *errs);

@@ -317,6 +317,118 @@ static int check_account(struct sjson *c, const struct account *a)
 	return rc;
 }
 
+/* A DAV path or URL: printable, no white space. */
+static int check_dav_text(struct sjson *c, const char *key, const char *s,
+			  const char *must_start)
+{
+	size_t old = sjson_push(c, key);
+	int rc = 0;
+
+	if (strncmp(s, must_start, strlen(must_start)) != 0) {
+		sjson_failf(c, "must start with %s", must_start);
+		rc = -1;
+	} else if (strpbrk(s, " \t\"<>\\^`{|}") != NULL) {
+		sjson_fail(c, "must not hold white space, quotes or <>\\^`{|}");
+		rc = -1;
+	} else {
+		rc = sjson_check_placeholders(c, s, sjson_host_placeholders);
+	}
+	sjson_pop(c, old);
+	return rc;
+}
+
+/* The DAV service's port: 443 unless given. */
+static int parse_dav_port(struct sjson *c, json_t *obj, struct dav *d)
+{
+	struct endpoint e = {0};
+
+	d->port = 443;
+	if (json_object_get(obj, "port") == NULL)
+		return 0;
+	if (parse_port(c, obj, &e) < 0)
+		return -1;
+	d->port = e.port;
+	return 0;
+}
+
+/* caldav / carddav (SPEC §8): {"host", "port", "path", "login",
+ * "principal_url"}; HTTPS always. Replaces *out (an override's copy of the
+ * defaults' service). Returns 0 (absent or read) or -1. */
+static int parse_dav(struct sjson *c, json_t *obj, const char *key,
+		     struct dav **out)
+{
+	static const char *const keys[] = {"host",  "port",	     "path",
+					   "login", "principal_url", NULL};
+	json_t *v = sjson_get_object(c, obj, key, 0);
+	struct dav *d = NULL; /* handed to *out */
+	size_t top, old;
+	int rc = 0;
+
+	if (v == NULL)
+		return json_object_get(obj, key) ? -1 : 0;
+	top = sjson_push(c, key);
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		sjson_pop(c, top);
+		return -1;
+	}
+	sjson_check_keys(c, v, keys);
+	if (sjson_get_string(c, v, "host", 1, &d->host) > 0) {
+		old = sjson_push(c, "host");
+		rc |= check_host(c, &d->host);
+		sjson_pop(c, old);
+	} else {
+		rc = -1;
+	}
+	rc |= parse_dav_port(c, v, d);
+	if (sjson_get_string(c, v, "path", 0, &d->path) == 0)
+		d->path = strdup("/");
+	else if (d->path != NULL)
+		rc |= check_dav_text(c, "path", d->path, "/");
+	if (sjson_get_string(c, v, "login", 0, &d->login) > 0) {
+		old = sjson_push(c, "login");
+		rc |= sjson_check_placeholders(c, d->login, login_placeholders);
+		sjson_pop(c, old);
+	}
+	if (sjson_get_string(c, v, "principal_url", 0, &d->principal_url) > 0)
+		rc |= check_dav_text(c, "principal_url", d->principal_url,
+				     "https://");
+	sjson_pop(c, top);
+	if (rc != 0 || d->path == NULL) {
+		dav_free(d);
+		return -1;
+	}
+	dav_free(*out);
+	*out = d;
+	return 0;
+}
+
+/* OAuth2 as a server's only or first method: a warning, not a problem
+ * (SPEC §8): Thunderbird and Thunderbird for Android take OAuth2 only for
+ * the hosts in their own provider lists and drop such a server. */
+static void warn_oauth2(struct sjson *c, const struct endpoint *e, size_t n,
+			const char *list)
+{
+	size_t i, old;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].n_auth == 0 || e[i].auth[0] != AUTH_OAUTH2)
+			continue;
+		old = sjson_push(c, list);
+		sjson_push_index(c, i);
+		settings_warn(
+		    c->errs,
+		    "%s: %s/auth: warning: OAuth2 %s: Thunderbird and "
+		    "Thunderbird for Android accept OAuth2 only for "
+		    "hosts in their built-in provider lists and "
+		    "otherwise drop this server; put \"password\" "
+		    "first",
+		    c->file, c->ptr,
+		    e[i].n_auth == 1 ? "is its only method" : "comes first");
+		sjson_pop(c, old);
+	}
+}
+
 /* parse_endpoints(), where required lists must be present. */
 static int parse_list(struct sjson *c, json_t *obj, const char *key,
 		      struct endpoint **out, size_t *n, int required)
@@ -340,8 +452,9 @@ static int parse_list(struct sjson *c, json_t *obj, const char *key,
 int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 			   int is_defaults)
 {
-	static const char *const keys[] = {"login", "imap_path_prefix",
-					   "incoming", "outgoing", NULL};
+	static const char *const keys[] = {
+	    "login",  "imap_path_prefix", "incoming", "outgoing",
+	    "caldav", "carddav",	  NULL};
 	size_t old;
 	int rc = 0;
 
@@ -357,7 +470,13 @@ int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 			 is_defaults);
 	rc |= parse_list(c, obj, "outgoing", &a->outgoing, &a->n_outgoing,
 			 is_defaults);
+	rc |= parse_dav(c, obj, "caldav", &a->caldav);
+	rc |= parse_dav(c, obj, "carddav", &a->carddav);
 	rc |= check_account(c, a);
+	if (json_object_get(obj, "incoming") != NULL)
+		warn_oauth2(c, a->incoming, a->n_incoming, "incoming");
+	if (json_object_get(obj, "outgoing") != NULL)
+		warn_oauth2(c, a->outgoing, a->n_outgoing, "outgoing");
 	return rc ? -1 : 0;
 }
 

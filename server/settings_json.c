@@ -23,6 +23,16 @@ void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
 	buf_puts(&e->text, "\n");
 }
 
+void settings_warn(struct settings_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&e->warnings, fmt, ap);
+	va_end(ap);
+	buf_puts(&e->warnings, "\n");
+}
+
 /* Reports a problem with the value at the current JSON pointer. */
 void sjson_fail(struct sjson *c, const char *why)
 {

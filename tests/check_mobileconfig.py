@@ -46,7 +46,7 @@ def check_dict(d, keys, where, problems):
             problems.append("%s: required key %s missing" % (where, k))
 
 
-def check(path, top_keys, mail_keys):
+def check(path, top_keys, payload_keys):
     problems = []
     r = subprocess.run(["xmllint", "--noout", path], capture_output=True, text=True)
     if r.returncode != 0:
@@ -59,12 +59,22 @@ def check(path, top_keys, mail_keys):
     if p.get("PayloadType") != "Configuration" or p.get("PayloadVersion") != 1:
         problems.append("top: PayloadType/Version")
     content = p.get("PayloadContent", [])
-    if len(content) != 1:
-        problems.append("expected one payload, got %d" % len(content))
+    mails = [m for m in content if m.get("PayloadType") == "com.apple.mail.managed"]
+    if len(mails) != 1:
+        problems.append("expected one mail payload, got %d" % len(mails))
     for i, m in enumerate(content):
-        check_dict(m, mail_keys, "payload %d" % i, problems)
-        if m.get("PayloadType") != "com.apple.mail.managed":
-            problems.append("payload %d: PayloadType %r" % (i, m.get("PayloadType")))
+        ptype = m.get("PayloadType")
+        if ptype not in payload_keys:
+            problems.append("payload %d: PayloadType %r" % (i, ptype))
+            continue
+        check_dict(m, payload_keys[ptype], "payload %d" % i, problems)
+        if ptype != "com.apple.mail.managed":
+            kind = "caldav" if "caldav" in ptype else "carddav"
+            if m.get("PayloadIdentifier") != p.get("PayloadIdentifier") + "." + kind:
+                problems.append("payload %d: identifier scheme" % i)
+            if any(k.endswith("Password") for k in m):
+                problems.append("a password in the profile")
+            continue
         if "IncomingPassword" in m or "OutgoingPassword" in m:
             problems.append("a password in the profile")
         if m.get("EmailAccountType") == "EmailTypePOP" and "IncomingMailServerIMAPPathPrefix" in m:
@@ -85,10 +95,14 @@ def check(path, top_keys, mail_keys):
 
 def main(dirs):
     top_keys = schema("TopLevel.yaml")
-    mail_keys = dict(schema("CommonPayloadKeys.yaml"))
-    mail_keys.update(schema("com.apple.mail.managed.yaml"))
+    payload_keys = {}
+    for ptype in ("com.apple.mail.managed", "com.apple.caldav.account", "com.apple.carddav.account"):
+        keys = dict(schema("CommonPayloadKeys.yaml"))
+        keys.update(schema(ptype + ".yaml"))
+        payload_keys[ptype] = keys
+
     def check_one(path):
-        problems, p = check(path, top_keys, mail_keys)
+        problems, p = check(path, top_keys, payload_keys)
         m = p["PayloadContent"][0]
         if os.path.basename(path) == "imap.mobileconfig" and \
                 m.get("IncomingMailServerIMAPPathPrefix") != "INBOX":

@@ -14,7 +14,7 @@ static struct model *model; /* the fixed table: the fuzzer's own state */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct load_options lo = {0};
 
 	(void)argc;

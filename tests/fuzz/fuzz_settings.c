@@ -12,7 +12,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct load_options lo = {0};
 	struct model *m = NULL;
 

@@ -115,7 +115,7 @@ static void run_case(const struct model *m, const char *dir, char *line)
 
 int main(int argc, char **argv)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct load_options lo = {0};
 	struct model *m = NULL;
 	char path[1024], line[4096];

@@ -52,6 +52,16 @@ def main(daemon):
             failed += 1
             print("one/%s: exit %d, said:\n%s\nexpected exactly:\n%s" % (name, code, err, want),
                   file=sys.stderr)
+    # a warning (OAuth2 as a server's only or first method) does not fail
+    # the table, but --check says it with the JSON path
+    r = subprocess.run([daemon, "--check", "--config", "oauth2-only.json"],
+                       cwd=os.path.join(HERE, "warn"), capture_output=True, text=True, timeout=30)
+    if (r.returncode == 0 and r.stdout == "configuration OK\n" and
+            "oauth2-only.json: /defaults/outgoing/0/auth: warning: OAuth2 is its only method" in r.stderr):
+        passed += 1
+    else:
+        failed += 1
+        print("warn/oauth2-only.json: exit %d: %s%s" % (r.returncode, r.stdout, r.stderr), file=sys.stderr)
     # and the shipped table is fine
     r = subprocess.run([daemon, "--check", "--config",
                         os.path.join(HERE, "..", "..", "profiles", "hosting-faq.json")],

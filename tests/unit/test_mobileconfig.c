@@ -94,7 +94,7 @@ static void test_identities(const struct model *m)
 
 int main(void)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct model *m = NULL;
 
 	test_known_answer();

@@ -72,7 +72,7 @@ static int compare(const struct model *m, const char *domain,
 
 int main(void)
 {
-	struct settings_errors errs = {BUF_INIT, 0};
+	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct model *m = NULL;
 	const char *why = NULL;
 	struct address addr;
