@@ -20,6 +20,9 @@
 #define NS_OUTLOOK_2006A                                                       \
 	"http://schemas.microsoft.com/exchange/autodiscover/outlook/"          \
 	"responseschema/2006a"
+#define NS_MOBILESYNC                                                          \
+	"http://schemas.microsoft.com/exchange/autodiscover/mobilesync/"       \
+	"responseschema/2006"
 #define REQUEST_TEXT_MAX 1024
 
 /* The first child element of n with this local name, or NULL. */
@@ -57,12 +60,10 @@ static int text_of(xmlNodePtr n, char *out, size_t outsz)
 	return 0;
 }
 
-/* Is s the Outlook 2006a response schema, http:// or https:// spelling? */
-static int is_outlook_schema(const char *s)
+/* Is s the response schema tail ("://schemas..."), in its http:// or
+ * https:// spelling? */
+static int is_schema(const char *s, const char *tail)
 {
-	static const char tail[] = "://schemas.microsoft.com/exchange/"
-				   "autodiscover/outlook/responseschema/2006a";
-
 	if (strncmp(s, "https", 5) == 0)
 		s += 5;
 	else if (strncmp(s, "http", 4) == 0)
@@ -79,16 +80,22 @@ static int parse_request(struct address *addr, xmlNodePtr req)
 	xmlNodePtr schema = child(req, "AcceptableResponseSchema");
 	xmlNodePtr email = child(req, "EMailAddress");
 
-	if (schema != NULL && (text_of(schema, text, sizeof(text)) < 0 ||
-			       !is_outlook_schema(text)))
+	int mobilesync = 0;
+
+	if (schema != NULL && text_of(schema, text, sizeof(text)) < 0)
 		return AUTODISCOVER_BAD_SCHEMA;
+	if (schema != NULL && !is_schema(text, NS_OUTLOOK_2006A + 4)) {
+		if (!is_schema(text, NS_MOBILESYNC + 4))
+			return AUTODISCOVER_BAD_SCHEMA;
+		mobilesync = 1;
+	}
 	if (email == NULL)
 		email = child(req, "LegacyDN");
 	if (email == NULL || text_of(email, text, sizeof(text)) < 0)
 		return AUTODISCOVER_INVALID_REQUEST;
 	if (address_parse(addr, text, &why) < 0)
 		return AUTODISCOVER_INVALID_REQUEST;
-	return 0;
+	return mobilesync ? AUTODISCOVER_MOBILESYNC : 0;
 }
 
 /* The body as a document, parsed in place (a static input buffer: no
@@ -185,6 +192,30 @@ static int write_protocol(xmlTextWriterPtr w, const struct render_input *in,
 	return rc < 0 ? -1 : 0;
 }
 
+/* A CalDAV or CardDAV Protocol entry: read by eM Client, ignored by
+ * Outlook (SPEC §8); the Server is the service's URL. */
+static int write_dav_protocol(xmlTextWriterPtr w, const struct render_input *in,
+			      const char *type, const struct dav *d,
+			      struct buf *tmp)
+{
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Protocol");
+	rc |= xmlout_element(w, "Type", type);
+	buf_reset(tmp);
+	rc |= expand_dav_url(tmp, d, in->domain);
+	rc |= xmlout_element(w, "Server", tmp->data);
+	rc |= xmlout_element_uint(w, "Port", d->port);
+	buf_reset(tmp);
+	rc |= expand(tmp, d->login ? d->login : in->account->login, in->domain,
+		     in->addr);
+	rc |= xmlout_element(w, "LoginName", tmp->data);
+	rc |= xmlout_element(w, "DomainRequired", "off");
+	rc |= xmlout_element(w, "SSL", "on");
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
 static int write_account(xmlTextWriterPtr w, const struct render_input *in,
 			 struct buf *tmp)
 {
@@ -205,6 +236,10 @@ static int write_account(xmlTextWriterPtr w, const struct render_input *in,
 	for (i = 0; i < 3 && rc >= 0; i++)
 		if (e[i] != NULL)
 			rc |= write_protocol(w, in, e[i], tmp);
+	if (rc >= 0 && a->caldav != NULL)
+		rc |= write_dav_protocol(w, in, "CalDAV", a->caldav, tmp);
+	if (rc >= 0 && a->carddav != NULL)
+		rc |= write_dav_protocol(w, in, "CardDAV", a->carddav, tmp);
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;
 }
@@ -230,6 +265,42 @@ int autodiscover_render(struct buf *out, const struct render_input *in)
 		rc = write_account(w, in, &tmp);
 	rc = xmlout_finish(w, rc);
 	buf_free(&tmp);
+	return rc;
+}
+
+int autodiscover_render_mobilesync(struct buf *out,
+				   const struct render_input *in)
+{
+	struct buf url = BUF_INIT; /* freed below */
+	xmlTextWriterPtr w;
+	int rc = 0;
+
+	if (in->addr == NULL || in->account->activesync_url == NULL)
+		return -1;
+	rc |= expand(&url, in->account->activesync_url, in->domain, in->addr);
+	w = xmlout_new(out);
+	if (w == NULL || rc < 0) {
+		xmlout_finish(w, -1);
+		buf_free(&url);
+		return -1;
+	}
+	rc |= xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Autodiscover",
+					  BAD_CAST NS_RESPONSE);
+	rc |= xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Response",
+					  BAD_CAST NS_MOBILESYNC);
+	rc |= xmlout_element(w, "Culture", "en:us");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "User");
+	rc |= xmlout_element(w, "DisplayName", in->addr->full);
+	rc |= xmlout_element(w, "EMailAddress", in->addr->full);
+	rc |= xmlTextWriterEndElement(w);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Action");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Settings");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "Server");
+	rc |= xmlout_element(w, "Type", "MobileSync");
+	rc |= xmlout_element(w, "Url", url.data);
+	rc |= xmlout_element(w, "Name", url.data);
+	rc = xmlout_finish(w, rc);
+	buf_free(&url);
 	return rc;
 }
 

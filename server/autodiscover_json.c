@@ -40,6 +40,13 @@ static const char *echoable(const char *s)
 	return s ? s : "";
 }
 
+int autodiscover_json_url(struct buf *out, const char *protocol,
+			  const char *url)
+{
+	return append_json(
+	    out, json_pack("{s:s, s:s}", "Protocol", protocol, "Url", url));
+}
+
 int autodiscover_json_render(struct buf *out, const char *protocol,
 			     const char *host)
 {
@@ -49,11 +56,9 @@ int autodiscover_json_render(struct buf *out, const char *protocol,
 	if (protocol != NULL && strcasecmp(protocol, "AutodiscoverV1") == 0) {
 		buf_printf(&url, "https://%s/Autodiscover/Autodiscover.xml",
 			   host);
-		rc = url.failed
-			 ? -1
-			 : append_json(out, json_pack("{s:s, s:s}", "Protocol",
-						      "AutodiscoverV1", "Url",
-						      url.data));
+		rc = url.failed ? -1
+				: autodiscover_json_url(out, "AutodiscoverV1",
+							url.data);
 		rc = rc < 0 ? -1 : 200;
 	} else {
 		buf_printf(&msg,

@@ -18,4 +18,8 @@ int autodiscover_json_render(struct buf *out, const char *protocol,
 int autodiscover_json_error(struct buf *out, const char *code,
 			    const char *message);
 
+/* Appends {"Protocol": protocol, "Url": url}. Returns 0 or -1. */
+int autodiscover_json_url(struct buf *out, const char *protocol,
+			  const char *url);
+
 #endif

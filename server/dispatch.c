@@ -122,6 +122,20 @@ static int autodiscover_redirect(struct reply *out, const struct call *c)
 	return rc;
 }
 
+/* ActiveSync is opt-in per domain (SPEC §8); without it, the mobilesync
+ * schema gets 601 as any schema we do not serve. */
+static int mobilesync(struct reply *out, const struct render_input *in)
+{
+	if (in->account->activesync_url == NULL)
+		return autodiscover_error(out, AUTODISCOVER_BAD_SCHEMA,
+					  in->now);
+	if (autodiscover_render_mobilesync(&out->body, in) < 0)
+		return render_failed(out, "mobilesync", in->domain);
+	out->status = 200;
+	out->content_type = CT_XML;
+	return 0;
+}
+
 static int handle_autodiscover(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
@@ -137,14 +151,18 @@ static int handle_autodiscover(struct reply *out, const struct call *c)
 					  c->now);
 	}
 	code = autodiscover_parse(&addr, r->body, r->body_len);
-	if (code != 0)
+	if (code != 0 && code != AUTODISCOVER_MOBILESYNC)
 		return autodiscover_error(out, code, c->now);
 	in.account = model_find_domain(c->m, addr.domain);
 	if (in.account == NULL)
-		return autodiscover_error(out, AUTODISCOVER_UNKNOWN_USER,
+		return autodiscover_error(out,
+					  code ? AUTODISCOVER_BAD_SCHEMA
+					       : AUTODISCOVER_UNKNOWN_USER,
 					  c->now);
 	in.domain = addr.domain;
 	in.addr = &addr;
+	if (code == AUTODISCOVER_MOBILESYNC)
+		return mobilesync(out, &in);
 	if (precompiled_autodiscover(&out->body, &in) < 0)
 		return render_failed(out, "autodiscover", in.domain);
 	out->status = 200;
@@ -194,6 +212,35 @@ static void json_url_host(char *out, size_t n, const struct request *r,
 		snprintf(out, n, "autodiscover.%s", domain);
 }
 
+/* autodiscover.json?Protocol=ActiveSync, for a domain that opted in to
+ * it ("activesync": {"json": true}): 1 if answered, 0 if the caller
+ * answers as for any protocol we do not serve. */
+static int activesync_json(struct reply *out, const struct call *c)
+{
+	const struct account *a;
+	struct address addr;
+	struct buf url = BUF_INIT; /* freed below */
+	const char *domain = c->r->domain;
+	int st;
+
+	if (json_address(c->r, &addr) > 0)
+		domain = addr.domain;
+	a = domain[0] ? model_find_domain(c->m, domain) : NULL;
+	if (a == NULL || a->activesync_url == NULL || !a->activesync_json)
+		return 0;
+	expand(&url, a->activesync_url, domain, NULL);
+	st = url.failed
+		 ? -1
+		 : autodiscover_json_url(&out->body, "ActiveSync", url.data);
+	buf_free(&url);
+	if (st < 0)
+		return render_failed(out, "autodiscover.json", domain) < 0;
+	out->status = 200;
+	out->content_type = CT_JSON;
+	out->cache = CACHE_PUBLIC;
+	return 1;
+}
+
 static int handle_autodiscover_json(struct reply *out, const struct call *c)
 {
 	char proto[64], host[DOMAIN_MAX + 32];
@@ -203,6 +250,9 @@ static int handle_autodiscover_json(struct reply *out, const struct call *c)
 
 	found =
 	    request_query_get(c->r->query, "Protocol", proto, sizeof(proto));
+	if (found > 0 && strcasecmp(proto, "ActiveSync") == 0 &&
+	    activesync_json(out, c) == 1)
+		return 0;
 	if (found <= 0 || strcasecmp(proto, "AutodiscoverV1") != 0) {
 		st = autodiscover_json_render(&out->body,
 					      found > 0 ? proto : NULL, "");
@@ -451,11 +501,7 @@ static int well_known_dav(struct reply *out, const struct call *c, int card)
 				    : "This domain is not hosted here.");
 	if (model_find_domain(c->m, domain) == NULL) /* autoconfig.<domain> */
 		domain = strchr(domain, '.') + 1;
-	buf_puts(&url, "https://");
-	expand(&url, d->host, domain, NULL);
-	if (d->port != 443)
-		buf_printf(&url, ":%u", d->port);
-	expand(&url, d->path, domain, NULL);
+	expand_dav_url(&url, d, domain);
 	reply_text(out, 301, "Moved.");
 	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
 	buf_free(&url);

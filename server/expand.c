@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "model.h"
+
 struct placeholder {
 	const char *name; /* with the % signs */
 	size_t len;
@@ -50,5 +52,15 @@ int expand(struct buf *out, const char *tmpl, const char *domain,
 		p = pct + len;
 	}
 	buf_puts(out, p);
+	return out->failed ? -1 : 0;
+}
+
+int expand_dav_url(struct buf *out, const struct dav *d, const char *domain)
+{
+	buf_puts(out, "https://");
+	expand(out, d->host, domain, NULL);
+	if (d->port != 443)
+		buf_printf(out, ":%u", d->port);
+	expand(out, d->path, domain, NULL);
 	return out->failed ? -1 : 0;
 }

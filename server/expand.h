@@ -14,4 +14,10 @@
 int expand(struct buf *out, const char *tmpl, const char *domain,
 	   const struct address *addr);
 
+struct dav;
+
+/* Appends the DAV service's URL, https://HOST[:PORT]PATH, for domain.
+ * Returns 0 or -1. */
+int expand_dav_url(struct buf *out, const struct dav *d, const char *domain);
+
 #endif

@@ -185,6 +185,7 @@ void account_clear(struct account *a)
 	endpoints_free(a->outgoing, a->n_outgoing);
 	dav_free(a->caldav);
 	dav_free(a->carddav);
+	free(a->activesync_url);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -251,6 +252,10 @@ int account_copy(struct account *dst, const struct account *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->caldav = dav_copy(src->caldav, &failed);
 	dst->carddav = dav_copy(src->carddav, &failed);
+	dst->activesync_json = src->activesync_json;
+	if (src->activesync_url != NULL &&
+	    (dst->activesync_url = strdup(src->activesync_url)) == NULL)
+		failed = 1;
 	dst->login = strdup(src->login);
 	dst->imap_path_prefix = strdup(src->imap_path_prefix);
 	dst->incoming = endpoints_copy(src->incoming, src->n_incoming);

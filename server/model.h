@@ -56,8 +56,10 @@ struct account {
 	size_t n_incoming;
 	struct endpoint *outgoing; /* owned array, preference order */
 	size_t n_outgoing;
-	struct dav *caldav;  /* owned; NULL: none */
-	struct dav *carddav; /* owned; NULL: none */
+	struct dav *caldav;   /* owned; NULL: none */
+	struct dav *carddav;  /* owned; NULL: none */
+	char *activesync_url; /* owned; NULL: no ActiveSync (SPEC §8) */
+	int activesync_json;  /* autodiscover.json answers ActiveSync too */
 	/* Precompiled answers (skeleton.h), owned; built after loading. */
 	struct skeleton *sk_autoconfig;
 	struct skeleton *sk_autodiscover;

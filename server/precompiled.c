@@ -75,14 +75,18 @@ static int build_account(const struct model *m, struct account *a)
 	sentinel_input(&s, m, a);
 	s.in.addr = NULL; /* autoconfig: the login is all it takes */
 	a->sk_autoconfig = build(autoconfig_render, &s.in);
-	s.in.addr = &s.addr;
-	a->sk_autodiscover = build(autodiscover_render, &s.in);
-	if (a->sk_autoconfig == NULL || a->sk_autodiscover == NULL)
+	if (a->sk_autoconfig == NULL)
 		return -1;
-	/* A profile with DAV payloads has two more UUIDs: rendered directly
-	 * (precompiled_profile() falls back when there is no skeleton). */
+	/* DAV services have their own login rule and the profile two more
+	 * UUIDs, which the sentinels do not stand for: such an account's POX
+	 * answers and profiles are rendered directly (the precompiled_*()
+	 * functions fall back when there is no skeleton). */
 	if (a->caldav != NULL || a->carddav != NULL)
 		return 0;
+	s.in.addr = &s.addr;
+	a->sk_autodiscover = build(autodiscover_render, &s.in);
+	if (a->sk_autodiscover == NULL)
+		return -1;
 	for (lang = 0; lang < LANG_COUNT; lang++)
 		for (pop = 0; pop < 2; pop++) {
 			if (mobileconfig_protocol(a, pop ? PROFILE_POP3

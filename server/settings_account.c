@@ -403,6 +403,38 @@ static int parse_dav(struct sjson *c, json_t *obj, const char *key,
 	return 0;
 }
 
+/* activesync (SPEC §8, opt-in): {"url": "https://...", "json": false}.
+ * "json": true also answers autodiscover.json?Protocol=ActiveSync, after
+ * which new Outlook no longer falls back to IMAP: a separate choice. */
+static int parse_activesync(struct sjson *c, json_t *obj, struct account *a)
+{
+	static const char *const keys[] = {"url", "json", NULL};
+	json_t *v = sjson_get_object(c, obj, "activesync", 0), *j;
+	size_t top, old;
+	int rc = 0;
+
+	if (v == NULL)
+		return json_object_get(obj, "activesync") ? -1 : 0;
+	top = sjson_push(c, "activesync");
+	sjson_check_keys(c, v, keys);
+	if (sjson_get_string(c, v, "url", 1, &a->activesync_url) > 0)
+		rc |= check_dav_text(c, "url", a->activesync_url, "https://");
+	else
+		rc = -1;
+	a->activesync_json = 0;
+	if ((j = json_object_get(v, "json")) != NULL) {
+		old = sjson_push(c, "json");
+		if (!json_is_boolean(j)) {
+			sjson_fail(c, "must be true or false");
+			rc = -1;
+		}
+		a->activesync_json = json_is_true(j);
+		sjson_pop(c, old);
+	}
+	sjson_pop(c, top);
+	return rc;
+}
+
 /* OAuth2 as a server's only or first method: a warning, not a problem
  * (SPEC §8): Thunderbird and Thunderbird for Android take OAuth2 only for
  * the hosts in their own provider lists and drop such a server. */
@@ -453,8 +485,8 @@ int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 			   int is_defaults)
 {
 	static const char *const keys[] = {
-	    "login",  "imap_path_prefix", "incoming", "outgoing",
-	    "caldav", "carddav",	  NULL};
+	    "login",  "imap_path_prefix", "incoming",	"outgoing",
+	    "caldav", "carddav",	  "activesync", NULL};
 	size_t old;
 	int rc = 0;
 
@@ -472,6 +504,7 @@ int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 			 is_defaults);
 	rc |= parse_dav(c, obj, "caldav", &a->caldav);
 	rc |= parse_dav(c, obj, "carddav", &a->carddav);
+	rc |= parse_activesync(c, obj, a);
 	rc |= check_account(c, a);
 	if (json_object_get(obj, "incoming") != NULL)
 		warn_oauth2(c, a->incoming, a->n_incoming, "incoming");

@@ -10,11 +10,27 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 from exchangelib.autodiscover.properties import Autodiscover
 from exchangelib.errors import AutoDiscoverFailed, ErrorNonExistentMailbox
 
 import golden_check
+
+
+MOBILESYNC = b"http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"
+
+
+def check_mobilesync(data):
+    """[MS-ASCMD] 4.2.4: Action/Settings/Server with Type MobileSync and an
+    https Url (exchangelib reads only the outlook schema)."""
+    ns = {"r": MOBILESYNC.decode()}
+    root = ET.fromstring(data)
+    srv = root.find("r:Response/r:Action/r:Settings/r:Server", ns)
+    if srv is None or srv.findtext("r:Type", namespaces=ns) != "MobileSync" or \
+            not (srv.findtext("r:Url", namespaces=ns) or "").startswith("https://"):
+        return ["not a MobileSync answer"]
+    return []
 
 
 def check_xml(path):
@@ -23,15 +39,23 @@ def check_xml(path):
     if r.returncode != 0:
         problems.append("xmllint: " + r.stderr.strip())
     data = open(path, "rb").read()
+    if MOBILESYNC in data:
+        return problems + check_mobilesync(data)
     ad = Autodiscover.from_bytes(data)
     if ad.response is not None:
         acc = ad.response.account
         if acc.type != "email" or acc.action != "settings":
             problems.append("account type/action %r %r" % (acc.type, acc.action))
         types = [p.type for p in acc.protocols]
-        if types not in (["IMAP", "POP3", "SMTP"], ["IMAP", "SMTP"], ["POP3", "SMTP"]):
+        mail = [t for t in types if t not in ("CalDAV", "CardDAV")]
+        if mail not in (["IMAP", "POP3", "SMTP"], ["IMAP", "SMTP"], ["POP3", "SMTP"]) or \
+                types[:len(mail)] != mail:
             problems.append("protocol order %r" % types)
         for p in acc.protocols:
+            if p.type in ("CalDAV", "CardDAV"):
+                if not (p.server or "").startswith("https://") or not p.login_name:
+                    problems.append("%s: server URL/login %r %r" % (p.type, p.server, p.login_name))
+                continue
             if p.spa is not False or p.auth_required is not True or p.ssl is not True:
                 problems.append("%s: spa=%r auth_required=%r ssl=%r" % (p.type, p.spa, p.auth_required, p.ssl))
             if not p.server or not p.port or not p.login_name:
@@ -53,6 +77,8 @@ def check_xml(path):
 
 
 def check(path):
+    if path.endswith(".xml") and b"<clientConfig" in open(path, "rb").read():
+        return []  # a Thunderbird answer in a mixed folder: check_autoconfig.py
     if not path.endswith(".json"):
         return check_xml(path)
     obj = json.load(open(path))
