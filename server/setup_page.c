@@ -108,6 +108,42 @@ static void add_servers(json_t *ctx, const struct render_input *in)
 			 has_legacy(a->outgoing, a->n_outgoing)));
 }
 
+/* One DAV service for the page: its URL, host, port and user name. */
+static json_t *dav_values(const struct render_input *in, const struct dav *d)
+{
+	struct buf v = BUF_INIT; /* freed below */
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	expand_dav_url(&v, d, in->domain);
+	set_str(o, "url", v.data);
+	buf_reset(&v);
+	expand(&v, d->host, in->domain, NULL);
+	set_str(o, "host", v.data);
+	json_object_set_new(o, "port", json_integer(d->port));
+	buf_reset(&v);
+	expand(&v, d->login ? d->login : in->account->login, in->domain,
+	       in->addr);
+	set_str(o, "login", v.data);
+	buf_free(&v);
+	return o;
+}
+
+/* "Calendar and contacts" (SPEC §8), when the domain has either. */
+static void add_dav(json_t *ctx, const struct render_input *in)
+{
+	const struct account *a = in->account;
+
+	if (a->caldav == NULL && a->carddav == NULL)
+		return;
+	json_object_set_new(ctx, "has_dav", json_true());
+	if (a->caldav != NULL)
+		json_object_set_new(ctx, "caldav", dav_values(in, a->caldav));
+	if (a->carddav != NULL)
+		json_object_set_new(ctx, "carddav", dav_values(in, a->carddav));
+}
+
 static void add_login(json_t *ctx, const struct render_input *in)
 {
 	const char *login = in->account->login;
@@ -226,6 +262,7 @@ static json_t *context(const struct render_input *in,
 	add_identity(ctx, in);
 	add_servers(ctx, in);
 	add_login(ctx, in);
+	add_dav(ctx, in);
 	add_links(ctx, in, opt->lang);
 	if (in->addr != NULL) {
 		set_str(ctx, "email", in->addr->full);

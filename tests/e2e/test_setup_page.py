@@ -10,7 +10,7 @@ import sys
 import tempfile
 import urllib.parse
 
-from daemon import Checks, Daemon
+from daemon import ROOT, Checks, Daemon
 
 WIDTHS = {"phone": (390, 2600), "desktop": (1280, 2000)}
 
@@ -75,6 +75,28 @@ def main(binary, artifacts):
                 "Chromium got the pages (200): %r" % lines[-n:])
     finally:
         t.check(d.stop() == 0, "clean exit")
+    # a table with calendars and contacts: the page's own section
+    dav = os.path.join(ROOT, "tests", "golden", "dav", "settings.json")
+    d = Daemon(binary, config=dav)
+    try:
+        st, _, body = d.request("GET", "/setup?email=alice%40example.org&lang=en",
+                                host="autoconfig.example.org")
+        t.check(st == 200 and b'<section id="dav">' in body and
+                b"https://dav.example.org/remote.php/dav/" in body and
+                b"https://dav.example.org:8443/remote.php/dav/" in body,
+                "the calendar and contacts section with the domain's URLs")
+        for kind, (width, _) in WIDTHS.items():
+            size = (width, 7000)  # the whole page: the section is near its end
+            path = os.path.join(artifacts, "setup-dav-en-%s.png" % kind)
+            if os.path.exists(path):
+                os.unlink(path)
+            screenshot("http://autoconfig.example.org:%d/setup?email=alice%%40example.org&lang=en"
+                       % d.port, path, size)
+            w, hgt = png_size(path) if os.path.exists(path) else (0, 0)
+            t.check(w == size[0] and hgt == size[1], "%s screenshot %dx%d" % (path, w, hgt))
+            print("screenshot:", path)
+    finally:
+        t.check(d.stop() == 0, "clean exit (DAV table)")
     return t.done()
 
 
