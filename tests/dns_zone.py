@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`mailconfd --dns DOMAIN` prints zone lines that named-checkzone (from
 Debian's bind9-utils) loads inside a minimal zone, with the SRV records
-SPEC §5 names; a domain that is not hosted is refused."""
+SPEC §5 names, and for a domain with calendars and contacts the RFC 6764
+SRV and TXT records (a domain with one of them gets "not offered" for the
+other); a domain that is not hosted is refused."""
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +20,28 @@ SHIPPED_CHECKS = [
     "_submissions._tcp.example.org.\t3600\tIN\tSRV\t0 1 465 example.org.",
     "_submission._tcp.example.org.\t3600\tIN\tSRV\t0 1 587 example.org.",
 ]
+
+
+DAV_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "dav", "settings.json")
+DAV_CHECKS = {
+    "example.org": [
+        "_caldavs._tcp.example.org.\t3600\tIN\tSRV\t0 1 443 dav.example.org.",
+        '_caldavs._tcp.example.org.\t3600\tIN\tTXT\t"path=/remote.php/dav/"',
+        "_carddavs._tcp.example.org.\t3600\tIN\tSRV\t0 1 8443 dav.example.org.",
+        '_carddavs._tcp.example.org.\t3600\tIN\tTXT\t"path=/remote.php/dav/"'],
+    "kunde.example": [
+        "_caldavs._tcp.kunde.example.\t3600\tIN\tSRV\t0 1 443 cal.kunde.example.",
+        '_caldavs._tcp.kunde.example.\t3600\tIN\tTXT\t"path=/dav/cal/"'],
+}
+
+
+def zone_ok(domain, text):
+    with tempfile.NamedTemporaryFile("w", suffix=".zone") as z:
+        z.write("$TTL 3600\n@ IN SOA ns1.%s. hostmaster.%s. 1 7200 3600 1209600 3600\n"
+                "@ IN NS ns1.%s.\nns1 IN A 192.0.2.53\n" % (domain, domain, domain) + text)
+        z.flush()
+        c = subprocess.run(["named-checkzone", domain, z.name], capture_output=True, text=True)
+        return c.returncode == 0 and "OK" in c.stdout, c.stdout + c.stderr
 
 
 def main(binary):
@@ -41,6 +66,25 @@ def main(binary):
         z.flush()
         c = subprocess.run(["named-checkzone", "example.org", z.name], capture_output=True, text=True)
         check(c.returncode == 0 and "OK" in c.stdout, "named-checkzone: %s%s" % (c.stdout, c.stderr))
+    check("_caldavs" not in r.stdout, "no DAV records for a table without DAV")
+    for domain, wants in DAV_CHECKS.items():
+        r = subprocess.run([binary, "--config", DAV_TABLE, "--dns", domain], capture_output=True, text=True)
+        lines = r.stdout.splitlines()
+        for want in wants:
+            check(want in lines, "%s: missing line %r" % (domain, want))
+        ok, out = zone_ok(domain, r.stdout)
+        check(ok, "named-checkzone %s: %s" % (domain, out))
+    import json
+    table = json.load(open(DAV_TABLE))
+    del table["defaults"]["carddav"]
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as t:
+        json.dump(table, t)
+        t.flush()
+        r = subprocess.run([binary, "--config", t.name, "--dns", "example.org"], capture_output=True,
+                           text=True)
+    check("_carddavs._tcp.example.org.\t3600\tIN\tSRV\t0 0 0 ." in r.stdout.splitlines(),
+          "CalDAV only: CardDAV is not offered: %r" % r.stdout[-300:])
+    check(zone_ok("example.org", r.stdout)[0], "named-checkzone, CalDAV only")
     r = subprocess.run([binary, "--dns", "example.net"], capture_output=True, text=True)
     check(r.returncode == 1 and "not hosted" in r.stderr, "not hosted refused: %r" % r.stderr)
     print("%d passed, %d failed" % (passed, failed))
