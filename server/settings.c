@@ -408,7 +408,7 @@ static int parse_server(struct sjson *c, json_t *root)
 	static const char *const keys[] = {
 	    "limits",	      "https_in_front",	 "signing", "tls",
 	    "tls_priorities", "trusted_proxies", NULL};
-	json_t *obj = sjson_get_object(c, root, "server", 0), *limits, *v;
+	json_t *obj = sjson_get_object(c, root, "server", 0), *limits;
 	size_t top, old;
 	int rc = 0;
 
@@ -416,15 +416,8 @@ static int parse_server(struct sjson *c, json_t *root)
 		return json_object_get(root, "server") ? -1 : 0;
 	top = sjson_push(c, "server");
 	sjson_check_keys(c, obj, keys);
-	if ((v = json_object_get(obj, "https_in_front")) != NULL) {
-		old = sjson_push(c, "https_in_front");
-		if (!json_is_boolean(v)) {
-			sjson_fail(c, "must be true or false");
-			rc = -1;
-		}
-		c->m->https_in_front = json_is_true(v);
-		sjson_pop(c, old);
-	}
+	if (sjson_get_bool(c, obj, "https_in_front", &c->m->https_in_front) < 0)
+		rc = -1;
 	if (json_object_get(obj, "signing") != NULL)
 		rc |= parse_signing(c, obj);
 	if (json_object_get(obj, "tls") != NULL)

@@ -182,7 +182,7 @@ static int parse_flags(struct sjson *c, json_t *obj, struct endpoint *e)
 {
 	json_t *v;
 	size_t old;
-	int rc = 0;
+	int rc = 0, r;
 
 	e->auth[0] = AUTH_PASSWORD;
 	e->n_auth = 1;
@@ -193,19 +193,15 @@ static int parse_flags(struct sjson *c, json_t *obj, struct endpoint *e)
 		rc |= parse_auth(c, v, e);
 		sjson_pop(c, old);
 	}
-	if ((v = json_object_get(obj, "advertise")) != NULL) {
+	r = sjson_get_bool(c, obj, "advertise", &e->advertise);
+	if (r < 0) {
+		rc = -1;
+	} else if (r > 0 && e->advertise && e->security == SECURITY_NONE) {
 		old = sjson_push(c, "advertise");
-		if (!json_is_boolean(v)) {
-			sjson_fail(c, "must be true or false");
-			rc = -1;
-		}
-		e->advertise = json_is_true(v);
-		if (e->advertise && e->security == SECURITY_NONE) {
-			sjson_fail(c, "a server with \"security\": \"none\" is "
-				      "never offered to clients (RFC 8314)");
-			rc = -1;
-		}
+		sjson_fail(c, "a server with \"security\": \"none\" is never "
+			      "offered to clients (RFC 8314)");
 		sjson_pop(c, old);
+		rc = -1;
 	}
 	return rc;
 }
@@ -409,8 +405,8 @@ static int parse_dav(struct sjson *c, json_t *obj, const char *key,
 static int parse_activesync(struct sjson *c, json_t *obj, struct account *a)
 {
 	static const char *const keys[] = {"url", "json", NULL};
-	json_t *v = sjson_get_object(c, obj, "activesync", 0), *j;
-	size_t top, old;
+	json_t *v = sjson_get_object(c, obj, "activesync", 0);
+	size_t top;
 	int rc = 0;
 
 	if (v == NULL)
@@ -422,15 +418,8 @@ static int parse_activesync(struct sjson *c, json_t *obj, struct account *a)
 	else
 		rc = -1;
 	a->activesync_json = 0;
-	if ((j = json_object_get(v, "json")) != NULL) {
-		old = sjson_push(c, "json");
-		if (!json_is_boolean(j)) {
-			sjson_fail(c, "must be true or false");
-			rc = -1;
-		}
-		a->activesync_json = json_is_true(j);
-		sjson_pop(c, old);
-	}
+	if (sjson_get_bool(c, v, "json", &a->activesync_json) < 0)
+		rc = -1;
 	sjson_pop(c, top);
 	return rc;
 }

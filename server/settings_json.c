@@ -162,6 +162,23 @@ int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
 	return rc;
 }
 
+int sjson_get_bool(struct sjson *c, json_t *obj, const char *key, int *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t old;
+
+	if (v == NULL)
+		return 0;
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 1;
+	}
+	old = sjson_push(c, key);
+	sjson_fail(c, "must be true or false");
+	sjson_pop(c, old);
+	return -1;
+}
+
 /* Returns the object obj[key], NULL if absent or (reported) not an
  * object. */
 json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,

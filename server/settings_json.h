@@ -47,6 +47,10 @@ void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed);
 int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
 		     int required, char **out);
 
+/* Reads the boolean obj[key] into *out (untouched when absent). Returns 1
+ * if read, 0 if absent, -1 if it is not true or false (reported). */
+int sjson_get_bool(struct sjson *c, json_t *obj, const char *key, int *out);
+
 /* The object obj[key], or NULL if absent or (reported) not an object. */
 json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,
 			 int required);
