@@ -106,20 +106,28 @@ static int autodiscover_error(struct reply *out, int code, time_t now)
 	return 0;
 }
 
+/* A redirect to url (built by the caller, freed here); text is the body. */
+static int redirect(struct reply *out, int status, const char *text,
+		    struct buf *url)
+{
+	int rc;
+
+	reply_text(out, status, text);
+	rc = url->failed ? -1 : reply_header(out, "Location", url->data);
+	buf_free(url);
+	return rc;
+}
+
 /* Outlook's third step: GET http://autodiscover.<domain>/... -> 302 to
  * https, when the operator serves HTTPS in front (server.https_in_front). */
 static int autodiscover_redirect(struct reply *out, const struct call *c)
 {
-	struct buf url = BUF_INIT; /* freed below */
-	int rc;
+	struct buf url = BUF_INIT; /* freed by redirect() */
 
 	buf_printf(&url,
 		   "https://autodiscover.%s/autodiscover/autodiscover.xml",
 		   c->r->domain);
-	reply_text(out, 302, "Found.");
-	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
-	buf_free(&url);
-	return rc;
+	return redirect(out, 302, "Found.", &url);
 }
 
 /* ActiveSync is opt-in per domain (SPEC §8); without it, the mobilesync
@@ -354,18 +362,14 @@ static int profile_sign(struct reply *out, struct signer *s)
  * which clients fetch over plain HTTP as a fallback). */
 static int https_redirect(struct reply *out, const struct request *r)
 {
-	struct buf url = BUF_INIT; /* freed below */
-	int rc;
+	struct buf url = BUF_INIT; /* freed by redirect() */
 
 	if (r->https_port == 443)
 		buf_printf(&url, "https://%s%s", r->host, r->target);
 	else
 		buf_printf(&url, "https://%s:%u%s", r->host, r->https_port,
 			   r->target);
-	reply_text(out, 301, "Moved to HTTPS.");
-	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
-	buf_free(&url);
-	return rc;
+	return redirect(out, 301, "Moved to HTTPS.", &url);
 }
 
 /* Only names we serve are sent to HTTPS: a redirect to any Host would
@@ -479,7 +483,7 @@ static int handle_hosted(struct reply *out, const struct call *c)
 	if (request_query_get(c->r->query, "domain", name, sizeof(name)) != 1 ||
 	    domain_normalize(dom, name, strlen(name), &why) < 0)
 		return reply_text(out, 400, "Give ?domain=NAME.");
-	if (model_find_host(c->m, dom) == NULL)
+	if (model_find_host(c->m, dom, NULL) == NULL)
 		return reply_text(out, 404, "Not hosted here.");
 	return reply_text(out, 200, "Hosted here.");
 }
@@ -489,23 +493,17 @@ static int handle_hosted(struct reply *out, const struct call *c)
  * clients ask with PROPFIND. */
 static int well_known_dav(struct reply *out, const struct call *c, int card)
 {
-	const struct account *a = model_find_host(c->m, c->r->host);
+	const char *domain = NULL;
+	const struct account *a = model_find_host(c->m, c->r->host, &domain);
 	const struct dav *d = a ? (card ? a->carddav : a->caldav) : NULL;
-	struct buf url = BUF_INIT; /* freed below */
-	const char *domain = c->r->host;
-	int rc;
+	struct buf url = BUF_INIT; /* freed by redirect() */
 
 	if (d == NULL)
 		return reply_text(out, 404,
 				  a ? "This domain offers no such service."
 				    : "This domain is not hosted here.");
-	if (model_find_domain(c->m, domain) == NULL) /* autoconfig.<domain> */
-		domain = strchr(domain, '.') + 1;
 	expand_dav_url(&url, d, domain);
-	reply_text(out, 301, "Moved.");
-	rc = url.failed ? -1 : reply_header(out, "Location", url.data);
-	buf_free(&url);
-	return rc;
+	return redirect(out, 301, "Moved.", &url);
 }
 
 static int handle_caldav(struct reply *out, const struct call *c)

@@ -130,18 +130,24 @@ const struct endpoint *endpoint_offered(const struct endpoint *e, size_t n,
 	return NULL;
 }
 
-const struct account *model_find_host(const struct model *m, const char *host)
+const struct account *model_find_host(const struct model *m, const char *host,
+				      const char **domain)
 {
 	static const char *const prefixes[] = {"autoconfig.", "autodiscover.",
 					       NULL};
 	const struct account *a = model_find_domain(m, host);
+	const char *found = host;
 	size_t i, n;
 
 	for (i = 0; a == NULL && prefixes[i] != NULL; i++) {
 		n = strlen(prefixes[i]);
-		if (strncmp(host, prefixes[i], n) == 0 && host[n] != '\0')
-			a = model_find_domain(m, host + n);
+		if (strncmp(host, prefixes[i], n) == 0 && host[n] != '\0') {
+			found = host + n;
+			a = model_find_domain(m, found);
+		}
 	}
+	if (domain != NULL)
+		*domain = found;
 	return a;
 }
 
@@ -149,7 +155,7 @@ int model_serves_host(const struct model *m, const char *host)
 {
 	if (host[0] == '\0')
 		return 0;
-	return model_find_host(m, host) != NULL ||
+	return model_find_host(m, host, NULL) != NULL ||
 	       strcmp(host, m->provider.service_host) == 0;
 }
 

@@ -127,16 +127,18 @@ const struct endpoint *endpoint_offered(const struct endpoint *e, size_t n,
 const struct account *model_find_domain(const struct model *m,
 					const char *name);
 
-/* Takes one more reference. */
 /* The account of the hosted domain that the host name (normalized, as in
  * struct request) serves: the domain itself or its "autoconfig." or
- * "autodiscover." name. NULL if none. */
-const struct account *model_find_host(const struct model *m, const char *host);
+ * "autodiscover." name. NULL if none. When domain is not NULL, *domain is
+ * set to the hosted domain (a pointer into host). */
+const struct account *model_find_host(const struct model *m, const char *host,
+				      const char **domain);
 
 /* 1 if host is a name mailconfd serves: model_find_host() finds it, or
  * it is provider.service_host. */
 int model_serves_host(const struct model *m, const char *host);
 
+/* Takes one more reference. */
 struct model *model_ref(struct model *m);
 
 /* Drops a reference; the last one frees the model. NULL-safe. */
