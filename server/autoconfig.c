@@ -42,7 +42,7 @@ static int write_server(xmlTextWriterPtr w, const struct render_input *in,
 		rc |= xmlout_element(w, "authentication",
 				     auth_method(e->auth[i]));
 	buf_reset(tmp);
-	rc |= expand(tmp, in->account->login, in->domain, in->addr);
+	rc |= expand_login(tmp, in);
 	rc |= xmlout_element(w, "username", tmp->data);
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;

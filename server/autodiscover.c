@@ -156,7 +156,7 @@ static int write_protocol(xmlTextWriterPtr w, const struct render_input *in,
 	rc |= xmlout_element(w, "Server", tmp->data);
 	rc |= xmlout_element_uint(w, "Port", e->port);
 	buf_reset(tmp);
-	rc |= expand(tmp, in->account->login, in->domain, in->addr);
+	rc |= expand_login(tmp, in);
 	rc |= xmlout_element(w, "LoginName", tmp->data);
 	rc |= xmlout_element(w, "DomainRequired", "off");
 	rc |= xmlout_element(w, "SPA", "off"); /* absent means on (NTLM) */
@@ -185,8 +185,7 @@ static int write_dav_protocol(xmlTextWriterPtr w, const struct render_input *in,
 	rc |= xmlout_element(w, "Server", tmp->data);
 	rc |= xmlout_element_uint(w, "Port", d->port);
 	buf_reset(tmp);
-	rc |= expand(tmp, d->login ? d->login : in->account->login, in->domain,
-		     in->addr);
+	rc |= expand_dav_login(tmp, d, in);
 	rc |= xmlout_element(w, "LoginName", tmp->data);
 	rc |= xmlout_element(w, "DomainRequired", "off");
 	rc |= xmlout_element(w, "SSL", "on");

@@ -79,19 +79,45 @@ static const struct account *find_account(struct reply *out,
 	return a;
 }
 
+/* Asks the directory for the login of in->addr (SPEC §7). Returns 1 when
+ * the lookup is under way (out is marked pending: the handler returns and
+ * the request is asked again), else 0 with in->login set or left NULL. */
+static int resolve_login(struct reply *out, const struct call *c,
+			 struct render_input *in)
+{
+	const struct login_resolver *lr = c->r->resolver;
+
+	if (lr == NULL || in->addr == NULL)
+		return 0;
+	switch (lr->resolve(lr->cls, in->addr, &in->login)) {
+	case LOGIN_PENDING:
+		out->pending = 1;
+		return 1;
+	case LOGIN_FOUND:
+		return 0;
+	default:
+		in->login = NULL;
+		return 0;
+	}
+}
+
 static int handle_autoconfig(struct reply *out, const struct call *c)
 {
-	struct render_input in = {c->m, NULL, c->r->domain, NULL, NULL, c->now};
+	struct render_input in = {c->m, NULL, c->r->domain, NULL, NULL, c->now, NULL};
 
 	in.account = find_account(out, c);
 	if (in.account == NULL)
 		return 0;
 	in.addr = c->r->addr_ok ? &c->r->addr : NULL;
+	if (resolve_login(out, c, &in))
+		return 0;
 	if (precompiled_autoconfig(&out->body, &in) < 0)
 		return render_failed(out, "autoconfig", in.domain);
 	out->status = 200;
 	out->content_type = CT_XML;
-	out->cache = CACHE_PUBLIC;
+	/* With a directory, an answer for an address is that person's,
+	 * found or not (the same header either way). */
+	out->cache = c->r->resolver && in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
 	return 0;
 }
 
@@ -147,7 +173,7 @@ static int mobilesync(struct reply *out, const struct render_input *in)
 static int handle_autodiscover(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now};
+	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now, NULL};
 	struct address addr;
 	int code;
 
@@ -171,6 +197,8 @@ static int handle_autodiscover(struct reply *out, const struct call *c)
 	in.addr = &addr;
 	if (code == AUTODISCOVER_MOBILESYNC)
 		return mobilesync(out, &in);
+	if (resolve_login(out, c, &in))
+		return 0;
 	if (precompiled_autodiscover(&out->body, &in) < 0)
 		return render_failed(out, "autodiscover", in.domain);
 	out->status = 200;
@@ -383,7 +411,7 @@ static int wants_https(const struct model *m, const struct request *r)
 static int handle_profile(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now};
+	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now, NULL};
 	struct profile_options opt = {
 	    profile_type(r), r->lang, NULL, {NULL, NULL}};
 	char name[256];
@@ -401,6 +429,8 @@ static int handle_profile(struct reply *out, const struct call *c)
 	in.domain = r->addr.domain;
 	in.addr = &r->addr;
 	opt.account_name = profile_name(r, name, sizeof(name));
+	if (resolve_login(out, c, &in))
+		return 0;
 	rc = precompiled_profile(&out->body, &in, &opt);
 	if (rc == 1)
 		return html_error(out, c, 404, PAGE_ERROR_NO_SERVER_TYPE);
@@ -445,7 +475,7 @@ static int front_page(struct reply *out, const struct call *c,
 static int handle_setup(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, r->domain, NULL, NULL, c->now};
+	struct render_input in = {c->m, NULL, r->domain, NULL, NULL, c->now, NULL};
 	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
 	char name[256];
 
@@ -464,6 +494,8 @@ static int handle_setup(struct reply *out, const struct call *c)
 	in.addr = r->addr_ok ? &r->addr : NULL;
 	if (profile_name(r, name, sizeof(name)) != NULL)
 		opt.display_name = name;
+	if (resolve_login(out, c, &in))
+		return 0;
 	if (setup_page_render(&out->body, &in, &opt) < 0)
 		return render_failed(out, "setup page", in.domain);
 	out->cache = in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
@@ -585,7 +617,8 @@ int dispatch(struct reply *out, const struct model *m, const struct request *r,
 	 * instead of a doubling chain from 256 bytes. */
 	buf_grow_by(&out->body, 4096);
 	rc = route(out, m, r, now);
-
+	if (out->pending)
+		return rc;
 	if (reply_finish(out, m->version) < 0)
 		rc = -1;
 	return rc;

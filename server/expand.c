@@ -1,6 +1,8 @@
 /* expand.c - fills the placeholders of a settings template. */
 #include "expand.h"
 
+#include "render.h"
+
 #include <string.h>
 
 #include "model.h"
@@ -63,4 +65,19 @@ int expand_dav_url(struct buf *out, const struct dav *d, const char *domain)
 		buf_printf(out, ":%u", d->port);
 	expand(out, d->path, domain, NULL);
 	return out->failed ? -1 : 0;
+}
+
+int expand_login(struct buf *out, const struct render_input *in)
+{
+	if (in->login != NULL)
+		return buf_puts(out, in->login);
+	return expand(out, in->account->login, in->domain, in->addr);
+}
+
+int expand_dav_login(struct buf *out, const struct dav *d,
+		     const struct render_input *in)
+{
+	if (d->login != NULL)
+		return expand(out, d->login, in->domain, in->addr);
+	return expand_login(out, in);
 }

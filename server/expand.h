@@ -15,6 +15,14 @@ int expand(struct buf *out, const char *tmpl, const char *domain,
 	   const struct address *addr);
 
 struct dav;
+struct render_input;
+
+/* Appends the login of the request's account: the directory's answer
+ * when there is one, else the account's pattern filled in. DAV services
+ * with a login of their own use it (expand_dav_login). Returns 0 or -1. */
+int expand_login(struct buf *out, const struct render_input *in);
+int expand_dav_login(struct buf *out, const struct dav *d,
+		     const struct render_input *in);
 
 /* Appends the DAV service's URL, https://HOST[:PORT]PATH, for domain.
  * Returns 0 or -1. */

@@ -18,7 +18,10 @@
 #include "dispatch.h"
 #include "elapsed.h"
 #include "escape.h"
+#include "directory.h"
 #include "log.h"
+#include "lookup.h"
+#include "sources/source.h"
 #include "request.h"
 #include "netaddr.h"
 #include "tls.h"
@@ -31,6 +34,7 @@ struct http {
 	struct metrics *metrics; /* borrowed from main(), may be NULL */
 	int tls;
 	unsigned https_port;
+	struct directory *directory; /* borrowed from main(), may be NULL */
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -46,12 +50,17 @@ struct exchange {
 	size_t bytes;
 	char method[16];
 	int http10; /* the request line said HTTP/1.0 */
+	struct lookup_job *job; /* one reference: the login lookup, or NULL */
+	struct login_resolver resolver;
+	char login[LOOKUP_LOGIN_MAX]; /* the directory's answer */
 };
 
 static void exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
+	if (x->job != NULL)
+		lookup_release(x->http->directory, x->job);
 	model_unref(x->model);
 	free(x->uri);
 	buf_free(&x->body);
@@ -382,6 +391,45 @@ static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* The request's login from the directory (request.h): the cache, a
+ * lookup under way, or its outcome once the request is resumed. */
+static enum login_outcome resolve_login(void *cls, const struct address *a,
+					const char **login)
+{
+	struct exchange *x = cls;
+	enum login_outcome o;
+
+	*login = x->login;
+	if (x->job != NULL)
+		return lookup_result(x->http->directory, x->job, x->login,
+				     sizeof(x->login));
+	o = lookup_prepare(x->http->directory, x->model, a, x->login,
+			   sizeof(x->login), &x->job);
+	return o;
+}
+
+static void resume_connection(void *cls)
+{
+	MHD_resume_connection(cls);
+}
+
+/* A lookup is under way: the connection waits (no thread does) until the
+ * pool resumes it; MHD then calls on_request() again. */
+static enum MHD_Result suspend(struct MHD_Connection *c, struct exchange *x)
+{
+	MHD_suspend_connection(c);
+	lookup_submit(x->http->directory, x->job, resume_connection, c);
+	return MHD_YES;
+}
+
+static int wants_logins(const struct exchange *x)
+{
+	const struct model *m = x->model;
+
+	return x->http->directory != NULL && m->directory != NULL &&
+	       m->directory->login_source >= 0;
+}
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 {
 	unsigned n_host = 0;
@@ -405,7 +453,14 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.https_port = x->http->https_port;
 	req.body = x->body.data;
 	req.body_len = x->body.len;
+	x->resolver.resolve = resolve_login;
+	x->resolver.cls = x;
+	req.resolver = wants_logins(x) ? &x->resolver : NULL;
 	dispatch(&r, x->model, &req, time(NULL));
+	if (r.pending) {
+		reply_free(&r);
+		return suspend(c, x);
+	}
 	if (req.method != METHOD_POST && r.status == 200 &&
 	    request_etag_matches(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -500,7 +555,8 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 	/* TURBO: no shutdown() before close, optimistic reads: fewer system
 	 * calls per request (bench/run: docs/internals.md). */
 	unsigned flags =
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+	    MHD_ALLOW_SUSPEND_RESUME; /* login lookups (lookup.h) */
 	const struct limits *l = &cfg->limits;
 	gnutls_certificate_retrieve_function2 *cb = on_certificate;
 	struct MHD_OptionItem tls[] = {
@@ -554,6 +610,7 @@ static struct http *http_new(const struct http_config *cfg,
 		return NULL;
 	h->slot = cfg->slot;
 	h->metrics = cfg->metrics;
+	h->directory = cfg->directory;
 	return h;
 }
 
@@ -626,10 +683,14 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 		r.content_type = "text/plain; charset=utf-8";
 		buf_printf(&r.body, "ok\nversion %s\ndomains %zu\n", m->version,
 			   m->n_domains);
+		if (h->directory != NULL)
+			directory_render_health(&r.body, h->directory);
 	} else if (strcmp(url, "/metrics") == 0 && h->metrics != NULL) {
 		r.status = 200;
 		r.content_type = "text/plain; version=0.0.4; charset=utf-8";
 		metrics_render(&r.body, h->metrics, m);
+		if (h->directory != NULL)
+			directory_render_metrics(&r.body, h->directory);
 	} else {
 		reply_text(&r, 404, "Not found: /healthz and /metrics only.");
 	}

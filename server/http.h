@@ -9,6 +9,8 @@
 #include "metrics.h"
 #include "model.h"
 
+struct directory;
+
 struct http; /* opaque; owned by main() */
 
 enum access_log { ACCESS_LOG_OFF, ACCESS_LOG_PLAIN, ACCESS_LOG_JSON };
@@ -24,6 +26,8 @@ struct http_config {
 	int tls; /* HTTPS with the table's certificates (SNI) */
 	const char *tls_priorities; /* GnuTLS priority string, with tls */
 	unsigned https_port; /* plain listener: where HTTPS answers, or 0 */
+	struct directory *directory; /* borrowed, may be NULL: login
+					lookups and the sources' state */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason

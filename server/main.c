@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "directory.h"
 #include "dns.h"
 #include "elapsed.h"
 #include "http.h"
@@ -33,6 +34,7 @@
 #define SHORT_OPTIONS	  "c:l:p:t:u:nhV"
 #define LIMIT_OPTIONS_MAX 16
 #define TLS_PAIRS_MAX	  64
+#define LOOKUP_WORKERS	  4 /* threads that ask the directory for logins */
 
 struct options {
 	const char *config;
@@ -292,16 +294,36 @@ static int print_dns(const struct model *m, const char *domain)
 	return rc;
 }
 
-/* Builds a model from the options (model_load.h); on failure prints every
- * problem and returns NULL. */
+/* The table's text: read by the start and by SIGHUP; a refresh of the
+ * directory builds its model from the text loaded last, so an edit of the
+ * file takes effect on SIGHUP only. */
+static int read_table(struct buf *text, const char *file, FILE *errout)
+{
+	if (buf_read_file(text, file, 64u << 20) == 0)
+		return 0;
+	fprintf(errout, "%s: cannot read: %s\n%s: 1 problem\n", file,
+		strerror(errno), file);
+	return -1;
+}
+
+/* Builds a model from the options and the table's text (model_load.h);
+ * on failure prints every problem and returns NULL. */
 static struct model *load(const struct options *o, FILE *errout,
-			  struct metrics *metrics)
+			  struct metrics *metrics, const struct buf *text)
 {
 	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
-	struct load_options lo = {o->config,	NULL,	       0,
-				  o->templates, o->limit_opts, o->n_limit_opts,
-				  o->tls_cert,	o->tls_key,    o->n_tls_cert,
-				  time(NULL)};
+	struct load_options lo = {o->config,
+				  text->data ? text->data : "",
+				  text->len,
+				  o->templates,
+				  o->limit_opts,
+				  o->n_limit_opts,
+				  o->tls_cert,
+				  o->tls_key,
+				  o->n_tls_cert,
+				  time(NULL),
+				  1,
+				  o->check};
 	struct model *m = NULL;
 	struct timespec t0;
 
@@ -325,13 +347,30 @@ static struct model *load(const struct options *o, FILE *errout,
 	return m;
 }
 
-static void reload(const struct options *o, struct model_slot *slot,
-		   struct metrics *metrics, int tls)
-{
-	struct model *m;
+/* What serve() works with: all main()'s. */
+struct daemon {
+	const struct options *o;
+	struct model_slot *slot;
+	struct metrics *metrics;
+	struct directory *dir;
+	struct buf *table; /* the text of the table in service */
+	int tls;
+};
 
-	log_info("reloading %s", o->config);
-	m = load(o, stderr, metrics);
+/* SIGHUP (from_file: the table is read again) or a directory refresh
+ * (the same text, the directory read again). */
+static void reload(struct daemon *d, int from_file)
+{
+	const struct options *o = d->o;
+	struct buf fresh = BUF_INIT; /* kept as d->table on success */
+	struct model *m = NULL;
+	int tls = d->tls;
+
+	log_info(from_file ? "reloading %s"
+			   : "refreshing the directory's domains (%s)",
+		 o->config);
+	if (!from_file || read_table(&fresh, o->config, stderr) == 0)
+		m = load(o, stderr, d->metrics, from_file ? &fresh : d->table);
 	if (m != NULL && tls && tls_store_count(m->tls) == 0) {
 		log_error("%s: no HTTPS certificate left, but the listener "
 			  "speaks HTTPS",
@@ -339,10 +378,11 @@ static void reload(const struct options *o, struct model_slot *slot,
 		model_unref(m);
 		m = NULL;
 	}
-	metrics_reload(metrics, m != NULL);
+	metrics_reload(d->metrics, m != NULL);
 	if (m == NULL) {
 		log_error("reload failed: the table loaded before stays in "
 			  "service");
+		buf_free(&fresh);
 		return;
 	}
 	if (tls && strcmp(m->tls_priorities ? m->tls_priorities
@@ -351,22 +391,51 @@ static void reload(const struct options *o, struct model_slot *slot,
 		log_warn("%s: server.tls_priorities changed: it takes effect "
 			 "when mailconfd is restarted",
 			 o->config);
-	model_slot_swap(slot, m);
+	directory_adopt(d->dir, m);
+	model_slot_swap(d->slot, m);
+	if (from_file) {
+		buf_free(d->table);
+		*d->table = fresh;
+	}
 	log_info("reload done");
 }
 
-/* Serves until TERM or INT; HUP reloads. */
-static void serve(const struct options *o, struct model_slot *slot,
-		  const sigset_t *sigs, struct metrics *metrics, int tls)
+/* Waits for a signal, at most until the directory's next check. Returns
+ * the signal, or 0 when the time is up. */
+static int wait_signal(const sigset_t *sigs, long long wait_ms)
 {
+	struct timespec ts;
 	int sig = 0;
 
+	if (wait_ms < 0)
+		return sigwait(sigs, &sig) == 0 ? sig : 0;
+	ts.tv_sec = (time_t)(wait_ms / 1000);
+	ts.tv_nsec = (long)(wait_ms % 1000) * 1000000;
+	sig = sigtimedwait(sigs, NULL, &ts);
+	return sig > 0 ? sig : 0;
+}
+
+/* Serves until TERM or INT; HUP reloads; the directory's sources are
+ * checked when due (directory.h) and their domains read again when they
+ * changed. */
+static void serve(struct daemon *d, const sigset_t *sigs)
+{
+	struct model *m;
+	long long wait_ms;
+	int sig = 0, rebuild;
+
 	for (;;) {
-		if (sigwait(sigs, &sig) != 0)
+		m = model_slot_acquire(d->slot);
+		rebuild = directory_tick(d->dir, m, &wait_ms);
+		model_unref(m);
+		if (rebuild) {
+			reload(d, 0);
 			continue;
+		}
+		sig = wait_signal(sigs, wait_ms);
 		if (sig == SIGHUP)
-			reload(o, slot, metrics, tls);
-		else
+			reload(d, 1);
+		else if (sig != 0)
 			break;
 	}
 	log_info("signal %d: stopping", sig);
@@ -514,6 +583,9 @@ int main(int argc, char **argv)
 	struct listeners l;
 	struct model *m;
 	struct metrics metrics;
+	struct directory dir;
+	struct buf table = BUF_INIT; /* the text of the table in service */
+	struct daemon d;
 	sigset_t sigs;
 	int tls;
 
@@ -523,7 +595,9 @@ int main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 	metrics_init(&metrics);
 	xmlInitParser();
-	m = load(&o, stderr, &metrics);
+	m = read_table(&table, o.config, stderr) == 0
+		? load(&o, stderr, &metrics, &table)
+		: NULL;
 	if (o.dns_domain != NULL && m != NULL) {
 		int rc = print_dns(m, o.dns_domain);
 		model_unref(m);
@@ -533,10 +607,15 @@ int main(int argc, char **argv)
 		if (m != NULL)
 			printf("configuration OK\n");
 		model_unref(m);
+		buf_free(&table);
 		return m != NULL ? 0 : 1;
 	}
-	if (m == NULL)
+	if (m == NULL || directory_start(&dir, LOOKUP_WORKERS) < 0) {
+		model_unref(m);
+		buf_free(&table);
 		return 1;
+	}
+	directory_adopt(&dir, m);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
@@ -555,17 +634,30 @@ int main(int argc, char **argv)
 	cfg.metrics = &metrics;
 	cfg.slot = &slot;
 	cfg.tls_priorities = o.tls_priorities;
+	cfg.directory = &dir;
 	if (o.tls_priorities == NULL ||
 	    start_listeners(&o, &cfg, &l, tls) < 0 ||
 	    (o.user != NULL && drop_privileges(o.user) < 0)) {
+		directory_stop(&dir);
 		stop_listeners(&l);
+		directory_free(&dir);
 		model_slot_destroy(&slot);
 		free(o.tls_priorities);
+		buf_free(&table);
 		return 1;
 	}
 	print_listeners(&o, &l, tls);
-	serve(&o, &slot, &sigs, &metrics, tls);
+	d.o = &o;
+	d.slot = &slot;
+	d.metrics = &metrics;
+	d.dir = &dir;
+	d.table = &table;
+	d.tls = tls;
+	serve(&d, &sigs);
+	directory_stop(&dir); /* waiting requests answered first */
 	stop_listeners(&l);
+	directory_free(&dir);
+	buf_free(&table);
 	model_slot_destroy(&slot);
 	free(o.tls_priorities);
 	xmlCleanupParser();

@@ -114,7 +114,7 @@ static int write_server(xmlTextWriterPtr w, const struct render_input *in,
 	snprintf(key, sizeof(key), "%sMailServerUseSSL", side);
 	rc |= key_bool(w, key, e->security != SECURITY_NONE);
 	buf_reset(tmp);
-	rc |= expand(tmp, in->account->login, in->domain, in->addr);
+	rc |= expand_login(tmp, in);
 	snprintf(key, sizeof(key), "%sMailServerUsername", side);
 	rc |= key_string(w, key, tmp->data);
 	snprintf(key, sizeof(key), "%sMailServerAuthentication", side);
@@ -283,8 +283,7 @@ static int write_dav_payload(xmlTextWriterPtr w, const struct render_input *in,
 	snprintf(key, sizeof(key), "%sUseSSL", k->prefix);
 	rc |= key_bool(w, key, 1);
 	buf_reset(tmp);
-	rc |= expand(tmp, d->login ? d->login : in->account->login, in->domain,
-		     in->addr);
+	rc |= expand_dav_login(tmp, d, in);
 	rc |= dav_key_string(w, k, "Username", tmp->data);
 	rc |= key_string(w, "PayloadDisplayName", in->model->provider.name);
 	rc |= key_string(w, "PayloadIdentifier", id);

@@ -1,5 +1,7 @@
 /* model.c - the loaded settings table: domains, accounts, lifetime. */
 #include "model.h"
+
+#include "sources/source.h"
 #include "pages.h"
 #include "signer.h"
 #include "skeleton.h"
@@ -296,6 +298,7 @@ static void model_free(struct model *m)
 
 	free(m->source);
 	signer_free(m->signer);
+	directory_conf_free(m->directory);
 	pages_free(m->pages);
 	tls_store_free(m->tls);
 	free(m->tls_priorities);

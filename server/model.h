@@ -17,6 +17,7 @@
 
 /* The model only points at these; their modules own the details. */
 struct cidr;
+struct directory_conf;
 struct pages;
 struct signer;
 struct skeleton;
@@ -91,6 +92,7 @@ struct model {
 				  TLS_PRIORITIES_DEFAULT; read at start */
 	struct cidr *trusted;  /* owned: server.trusted_proxies */
 	size_t n_trusted;
+	struct directory_conf *directory; /* owned; NULL: the table alone */
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;

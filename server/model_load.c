@@ -2,6 +2,7 @@
  * precompiled answers (model_load.h). */
 #include "model_load.h"
 
+#include "directory_load.h"
 #include "limits.h"
 #include "model.h"
 #include "pages.h"
@@ -66,6 +67,14 @@ int model_load(struct model **out, const struct load_options *o,
 	*out = NULL;
 	if (rc < 0)
 		return -1;
+	directory_load(m, o, errs);
+	if (errs->count == before && m->n_domains == 0)
+		settings_errors_add(errs,
+				    "%s: no domain is hosted: the table lists "
+				    "none and the directory gave none",
+				    o->config);
+	if (o->check && errs->count == before)
+		directory_check_logins(m, errs);
 	apply_limits(m, o, errs);
 	load_pages(m, o, errs);
 	load_tls_pairs(m, o, errs);

@@ -1,7 +1,8 @@
 /* model_load.h - the one way a model comes to be: every step of building
  * it, in order, before anyone else sees it.
  *
- * The table (settings.c) → the --limit overrides → the setup page's
+ * The table (settings.c) → the directory's domains (directory_load.c)
+ * → the --limit overrides → the setup page's
  * templates → the --tls-cert/--tls-key pairs → the precompiled answers.
  * Afterwards the model is never changed (model.h); a reload builds a new
  * one the same way. */
@@ -26,6 +27,10 @@ struct load_options {
 	const char *const *tls_key;
 	size_t n_tls;
 	time_t now; /* certificates must be valid at this time */
+	int directory; /* 1: read the directory's sources (0: fuzzers and
+			  golden runs never connect) */
+	int check;     /* --check: also try the login query once, and
+			  write no snapshot */
 };
 
 /* Builds a model from o. On success returns 0 and *out is the new model

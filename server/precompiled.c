@@ -30,6 +30,7 @@ static void sentinel_input(struct sentinel_input *s, const struct model *m,
 	s->in.addr = &s->addr;
 	s->in.host = NULL;
 	s->in.now = 0;
+	s->in.login = NULL;
 }
 
 /* Keeps what a renderer wrote into b (rc: its result) as a skeleton, or
@@ -121,7 +122,7 @@ static int fill(const struct skeleton *sk, struct buf *out,
 	const char *values[SLOT_COUNT];
 	int rc;
 
-	if (expand(&login, in->account->login, in->domain, in->addr) < 0)
+	if (expand_login(&login, in) < 0)
 		return -1;
 	values[SLOT_DOMAIN] = in->domain;
 	values[SLOT_LOGIN] = login.data;

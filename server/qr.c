@@ -136,7 +136,7 @@ static json_t *server(const struct render_input *in, const struct endpoint *e,
 	a = json_pack("[i, s, i, i, i]", proto, tmp->data ? tmp->data : "",
 		      (int)e->port, tb_security(e->security), tb_auth(e));
 	buf_reset(tmp);
-	expand(tmp, in->account->login, in->domain, in->addr);
+	expand_login(tmp, in);
 	if (a == NULL || tmp->failed ||
 	    json_array_append_new(a, json_string(tmp->data)) < 0) {
 		json_decref(a);

@@ -16,6 +16,8 @@ struct render_input {
 	const struct address *addr;    /* NULL when the request had none */
 	const char *host;	       /* the name the client used, or NULL */
 	time_t now;		       /* the request's clock */
+	const char *login; /* the directory's login for addr (SPEC §7), or
+			      NULL: the account's pattern */
 };
 
 #endif

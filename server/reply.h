@@ -27,6 +27,7 @@ struct reply {
 		int owned;
 	} headers[REPLY_HEADERS_MAX];
 	char etag[32]; /* the ETag header's value (reply_finish) */
+	int pending;   /* a login lookup is under way: nothing to send yet */
 };
 
 /* Sets a plain-text answer: status and one line of text. */

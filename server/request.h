@@ -42,6 +42,21 @@ struct request {
 	int absolute;	     /* the target came in absolute form */
 	const char *body;    /* request body (POST), not owned; may be NULL */
 	size_t body_len;
+	const struct login_resolver *resolver; /* NULL: logins are the
+						  table's pattern */
+};
+
+/* The directory's logins (SPEC §7), as the transport offers them to the
+ * router: resolve() gives LOGIN_FOUND with *login set (valid until the
+ * request ends), LOGIN_PATTERN (answer with the table's pattern: not
+ * found, or the directory could not say in time), or LOGIN_PENDING (the
+ * lookup is under way: answer nothing yet, the request is asked again). */
+enum login_outcome { LOGIN_PATTERN, LOGIN_FOUND, LOGIN_PENDING };
+
+struct login_resolver {
+	enum login_outcome (*resolve)(void *cls, const struct address *a,
+				      const char **login);
+	void *cls;
 };
 
 /* Parses the request. uri is the raw target ("/path?query", or the

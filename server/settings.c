@@ -17,6 +17,7 @@
 #include "address.h"
 #include "domainlist.h"
 #include "settings_account.h"
+#include "settings_directory.h"
 #include "settings_json.h"
 #include "netaddr.h"
 #include "signer.h"
@@ -440,7 +441,8 @@ static int parse_server(struct sjson *c, json_t *root)
 static int parse_root(struct sjson *c, json_t *root)
 {
 	static const char *const keys[] = {
-	    "provider", "defaults", "domains", "domain_files", "server", NULL};
+	    "provider",	    "defaults", "domains", "domain_files",
+	    "directory", "server",   NULL};
 	size_t problems_before = c->errs->count;
 	int rc = 0, defaults_ok;
 
@@ -455,7 +457,11 @@ static int parse_root(struct sjson *c, json_t *root)
 	rc |= parse_domains(c, root, defaults_ok);
 	rc |= parse_domain_files(c, root);
 	rc |= parse_server(c, root);
-	if (c->errs->count == problems_before && c->m->n_domains == 0) {
+	rc |= settings_directory_parse(c, root, &c->m->directory);
+	/* With a directory giving domains, model_load() checks this after
+	 * reading it. */
+	if (c->errs->count == problems_before && c->m->n_domains == 0 &&
+	    !settings_directory_gives_domains(c->m->directory)) {
 		sjson_fail(c,
 			   "no domain is hosted: list some in \"domains\" or "
 			   "\"domain_files\"");

@@ -123,8 +123,7 @@ static json_t *dav_values(const struct render_input *in, const struct dav *d)
 	set_str(o, "host", v.data);
 	json_object_set_new(o, "port", json_integer(d->port));
 	buf_reset(&v);
-	expand(&v, d->login ? d->login : in->account->login, in->domain,
-	       in->addr);
+	expand_dav_login(&v, d, in);
 	set_str(o, "login", v.data);
 	buf_free(&v);
 	return o;
@@ -148,14 +147,18 @@ static void add_login(json_t *ctx, const struct render_input *in)
 {
 	const char *login = in->account->login;
 	struct buf v = BUF_INIT; /* freed below */
+	int is_address = strcmp(login, "%EMAILADDRESS%") == 0;
+	int is_local = strcmp(login, "%EMAILLOCALPART%") == 0;
 
-	expand(&v, login, in->domain, in->addr);
+	expand_login(&v, in);
 	set_str(ctx, "login", v.data);
-	json_object_set_new(ctx, "login_is_address",
-			    json_boolean(strcmp(login, "%EMAILADDRESS%") == 0));
-	json_object_set_new(
-	    ctx, "login_is_localpart",
-	    json_boolean(strcmp(login, "%EMAILLOCALPART%") == 0));
+	if (in->login != NULL) { /* the directory's answer: what it is */
+		is_address = in->addr && strcmp(in->login, in->addr->full) == 0;
+		is_local = in->addr && strcmp(in->login, in->addr->local) == 0;
+	}
+	json_object_set_new(ctx, "login_is_address", json_boolean(is_address));
+	json_object_set_new(ctx, "login_is_localpart",
+			    json_boolean(is_local));
 	buf_free(&v);
 }
 

@@ -59,7 +59,7 @@ def tables_check(binary):
 def keys_documented():
     man = open(os.path.join(ROOT, "contrib", "man", "mailconfd.json.5")).read().replace("\\-", "-")
     keys = set()
-    for src in ("settings.c", "settings_account.c", "limits.c"):
+    for src in ("settings.c", "settings_account.c", "settings_directory.c", "limits.c"):
         text = open(os.path.join(ROOT, "server", src)).read()
         for arr in re.findall(r"keys\[\]\s*=\s*\{(.*?)\}", text, re.S):
             keys.update(re.findall(r'"([a-z_]+)"', arr))
@@ -74,8 +74,9 @@ def keys_documented():
 def layout_map():
     text = open(os.path.join(ROOT, "docs", "internals.md")).read()
     block = text.split("## Layout", 1)[1]
-    for path in sorted(glob.glob(os.path.join(ROOT, "server", "*.c"))):
-        name = os.path.basename(path)
+    for path in sorted(glob.glob(os.path.join(ROOT, "server", "*.c")) +
+                       glob.glob(os.path.join(ROOT, "server", "sources", "*.c"))):
+        name = os.path.relpath(path, os.path.join(ROOT, "server"))
         T.check(re.search(r"^\s+%s\s" % re.escape(name), block, re.M) is not None,
                 "server/%s is missing from the layout map in docs/internals.md" % name)
 

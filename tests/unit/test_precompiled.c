@@ -36,7 +36,7 @@ static int compare(const struct model *m, const char *domain,
 		   const struct address *addr)
 {
 	struct render_input in = {
-	    m, model_find_domain(m, domain), domain, addr, NULL, 0};
+	    m, model_find_domain(m, domain), domain, addr, NULL, 0, NULL};
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	int ok = 1, lang, pop;
 

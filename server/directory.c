@@ -1,0 +1,335 @@
+/* directory.c - the directory at run time (directory.h). */
+#include "directory.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "login_cache.h"
+#include "lookup.h"
+#include "sources/source.h"
+
+#define BACKOFF_MAX_S 60
+
+int directory_start(struct directory *d, unsigned workers)
+{
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+	d->cache = login_cache_new(0);
+	d->pool = d->cache ? lookup_pool_start(d, workers) : NULL;
+	if (d->pool == NULL) {
+		log_error("cannot start the login lookup threads");
+		login_cache_free(d->cache);
+		d->cache = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void directory_stop(struct directory *d)
+{
+	lookup_pool_quiesce(d->pool);
+}
+
+void directory_free(struct directory *d)
+{
+	lookup_pool_free(d->pool);
+	login_cache_free(d->cache);
+	d->pool = NULL;
+	d->cache = NULL;
+	pthread_mutex_destroy(&d->lock);
+}
+
+static struct source_status *find(struct directory *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_sources; i++)
+		if (strcmp(d->sources[i].name, name) == 0)
+			return &d->sources[i];
+	return NULL;
+}
+
+/* Under the lock: sets the state, logs a change. */
+static void set_locked(struct source_status *s, int up, const char *why)
+{
+	long long now = (long long)time(NULL);
+
+	if (up)
+		s->last_success = now;
+	if (s->up == up)
+		return;
+	s->up = up;
+	s->since = now;
+	snprintf(s->why, sizeof(s->why), "%s", up ? "" : why);
+	if (up)
+		log_info("source %s: up again", s->name);
+	else
+		log_error("source %s: down (%s); serving what was loaded "
+			  "before and the login cache",
+			  s->name, why);
+}
+
+void directory_set_state(struct directory *d, const char *name, int up,
+			 const char *why)
+{
+	struct source_status *s;
+
+	pthread_mutex_lock(&d->lock);
+	if ((s = find(d, name)) != NULL)
+		set_locked(s, up, why);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static long long mono_ms(void)
+{
+	return source_deadline(0);
+}
+
+/* The status of source i of the new model: carried over by name. */
+static void adopt_source(struct directory *d, struct source_status *fresh,
+			 const struct directory_conf *dc, size_t i)
+{
+	const struct source_conf *c = &dc->sources[i];
+	const struct source_loaded *l = &dc->loaded[i];
+	struct source_status *old = find(d, c->name);
+
+	if (old != NULL)
+		*fresh = *old;
+	else {
+		memset(fresh, 0, sizeof(*fresh));
+		snprintf(fresh->name, sizeof(fresh->name), "%s", c->name);
+		fresh->up = 1;
+		fresh->since = (long long)time(NULL);
+	}
+	fresh->gives_domains = c->domains_query != NULL;
+	if (!fresh->gives_domains || l->rows < 0)
+		return;
+	fresh->rows = l->rows;
+	fresh->from_snapshot = l->from_snapshot;
+	fresh->load_seconds = l->seconds;
+	if (l->from_snapshot)
+		set_locked(fresh, 0, "its domains come from the snapshot");
+	else
+		set_locked(fresh, 1, "");
+	if (fresh->next_check_ms == 0 || !l->from_snapshot) {
+		fresh->backoff_s = 0;
+		fresh->next_check_ms =
+		    c->refresh ? mono_ms() + c->refresh * 1000ll : 0;
+	}
+}
+
+void directory_adopt(struct directory *d, const struct model *m)
+{
+	const struct directory_conf *dc = m->directory;
+	struct source_status fresh[DIRECTORY_SOURCES_MAX];
+	const struct source_conf *login = NULL;
+	size_t i, n = dc ? dc->n_sources : 0;
+
+	if (n > DIRECTORY_SOURCES_MAX)
+		n = DIRECTORY_SOURCES_MAX;
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < n; i++)
+		adopt_source(d, &fresh[i], dc, i);
+	memcpy(d->sources, fresh, n * sizeof(fresh[0]));
+	d->n_sources = n;
+	pthread_mutex_unlock(&d->lock);
+	if (dc != NULL && dc->login_source >= 0)
+		login = &dc->sources[dc->login_source];
+	if (d->cache != NULL && (login ? login->digest : 0) != d->cache_digest) {
+		/* other login settings: the old answers are not theirs */
+		if (login_cache_reset(d->cache, login ? login->cache_size : 0) <
+		    0)
+			log_error("login cache: out of memory; caching "
+				  "nothing");
+		d->cache_digest = login ? login->digest : 0;
+	}
+}
+
+/* Checks one source: its change detector against the loaded stamp, or
+ * (no detector) a rebuild. Returns 1 to rebuild, 0 not, -1 down. */
+static int check_source(const struct source_conf *c,
+			const struct source_loaded *l, char *why, size_t n)
+{
+	struct source_conn *conn;
+	struct buf stamp = BUF_INIT; /* freed below */
+	int rc;
+
+	if (c->changed_query == NULL)
+		return 1;
+	if ((conn = c->drv->open(c, why, n)) == NULL)
+		return -1;
+	rc = c->drv->changed(conn, c, &stamp, why, n);
+	c->drv->close(conn);
+	if (rc == 0)
+		rc = l->from_snapshot ||
+		     strcmp(stamp.data ? stamp.data : "", l->stamp) != 0;
+	else if (rc == SOURCE_DOWN)
+		rc = -1;
+	else /* the server refused the detector: read it all */
+		rc = 1;
+	buf_free(&stamp);
+	return rc;
+}
+
+static void schedule(struct source_status *s, const struct source_conf *c,
+		     int down)
+{
+	if (down) {
+		s->backoff_s = s->backoff_s == 0 ? 1 : s->backoff_s * 2;
+		if (s->backoff_s > c->refresh)
+			s->backoff_s = c->refresh;
+		if (s->backoff_s > BACKOFF_MAX_S)
+			s->backoff_s = BACKOFF_MAX_S;
+		s->next_check_ms = mono_ms() + s->backoff_s * 1000ll;
+	} else {
+		s->backoff_s = 0;
+		s->next_check_ms = mono_ms() + c->refresh * 1000ll;
+	}
+}
+
+int directory_tick(struct directory *d, const struct model *m,
+		   long long *wait_ms)
+{
+	const struct directory_conf *dc = m->directory;
+	long long now = mono_ms(), next = -1;
+	int rebuild = 0, rc;
+	size_t i;
+	char why[512];
+
+	for (i = 0; dc != NULL && i < dc->n_sources && i < d->n_sources; i++) {
+		const struct source_conf *c = &dc->sources[i];
+		struct source_status *s = &d->sources[i];
+		if (c->domains_query == NULL || c->refresh == 0)
+			continue;
+		if (s->next_check_ms <= now) {
+			rc = check_source(c, &dc->loaded[i], why, sizeof(why));
+			schedule(s, c, rc < 0);
+			if (rc < 0)
+				directory_set_state(d, c->name, 0, why);
+			else if (!dc->loaded[i].from_snapshot)
+				directory_set_state(d, c->name, 1, "");
+			rebuild |= rc == 1;
+		}
+		if (next < 0 || s->next_check_ms < next)
+			next = s->next_check_ms;
+	}
+	*wait_ms = next < 0 ? -1 : next > now ? next - now : 0;
+	return rebuild;
+}
+
+int directory_render_health(struct buf *out, struct directory *d)
+{
+	size_t i;
+	int all = 1;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->n_sources; i++) {
+		const struct source_status *s = &d->sources[i];
+		if (s->up)
+			buf_printf(out, "source %s ok\n", s->name);
+		else
+			buf_printf(out, "source %s stale since %lld: %s\n",
+				   s->name, s->since, s->why);
+		all &= s->up;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return all;
+}
+
+static const double bucket_s[LOOKUP_BUCKETS] = {
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
+    0.1,   0.25,  0.5,   1,	   2.5,	  5};
+
+void directory_lookup_latency(struct directory *d, long long us)
+{
+	size_t i;
+
+	for (i = 0; i < LOOKUP_BUCKETS && (double)us / 1e6 > bucket_s[i]; i++)
+		;
+	atomic_fetch_add(&d->stats.latency[i], 1);
+	atomic_fetch_add(&d->stats.latency_sum_us, (unsigned long long)us);
+}
+
+static void render_sources(struct buf *out, struct directory *d)
+{
+	static const char *const names[] = {
+	    "up", "last_success_timestamp_seconds", "domains",
+	    "refresh_duration_seconds", "from_snapshot"};
+	static const char *const help[] = {
+	    "1 if the source answered its last query",
+	    "when the source last answered (Unix time)",
+	    "domains in service from the source",
+	    "how long the last read of its domains took",
+	    "1 if its domains come from the snapshot"};
+	size_t k, i;
+
+	for (k = 0; k < 5; k++) {
+		buf_printf(out,
+			   "# HELP mailconfd_source_%s %s\n"
+			   "# TYPE mailconfd_source_%s gauge\n",
+			   names[k], help[k], names[k]);
+		for (i = 0; i < d->n_sources; i++) {
+			const struct source_status *s = &d->sources[i];
+			double v[5] = {s->up, (double)s->last_success,
+				       (double)s->rows, s->load_seconds,
+				       s->from_snapshot};
+			buf_printf(out, "mailconfd_source_%s{source=\"%s\"} %g\n",
+				   names[k], s->name, v[k]);
+		}
+	}
+}
+
+static void render_lookups(struct buf *out, struct directory *d)
+{
+	struct lookup_stats *st = &d->stats;
+	const struct {
+		const char *name;
+		atomic_ulong *v;
+	} counters[] = {{"cache_hits", &st->hits},
+			{"cache_misses", &st->misses},
+			{"cache_stale", &st->stale},
+			{"found", &st->found},
+			{"not_found", &st->not_found},
+			{"errors", &st->errors},
+			{"timeouts", &st->timeouts},
+			{"overflow", &st->overflow}};
+	unsigned long cum = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		buf_printf(out,
+			   "# TYPE mailconfd_login_lookup_%s_total counter\n"
+			   "mailconfd_login_lookup_%s_total %lu\n",
+			   counters[i].name, counters[i].name,
+			   atomic_load(counters[i].v));
+	buf_printf(out, "# HELP mailconfd_login_lookup_seconds time the "
+			"directory took to answer a login lookup\n"
+			"# TYPE mailconfd_login_lookup_seconds histogram\n");
+	for (i = 0; i < LOOKUP_BUCKETS; i++) {
+		cum += atomic_load(&st->latency[i]);
+		buf_printf(out,
+			   "mailconfd_login_lookup_seconds_bucket{le=\"%g\"} "
+			   "%lu\n",
+			   bucket_s[i], cum);
+	}
+	cum += atomic_load(&st->latency[LOOKUP_BUCKETS]);
+	buf_printf(out,
+		   "mailconfd_login_lookup_seconds_bucket{le=\"+Inf\"} %lu\n"
+		   "mailconfd_login_lookup_seconds_sum %.6f\n"
+		   "mailconfd_login_lookup_seconds_count %lu\n",
+		   cum, (double)atomic_load(&st->latency_sum_us) / 1e6, cum);
+	buf_printf(out,
+		   "# TYPE mailconfd_login_cache_entries gauge\n"
+		   "mailconfd_login_cache_entries %zu\n",
+		   d->cache ? login_cache_size(d->cache) : 0);
+}
+
+void directory_render_metrics(struct buf *out, struct directory *d)
+{
+	pthread_mutex_lock(&d->lock);
+	render_sources(out, d);
+	pthread_mutex_unlock(&d->lock);
+	render_lookups(out, d);
+}

@@ -1,0 +1,274 @@
+/* directory_load.c - reads the directory's domains into a model
+ * (directory_load.h). */
+#include "directory_load.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "address.h"
+#include "elapsed.h"
+#include "escape.h"
+#include "model.h"
+#include "snapshot.h"
+#include "sources/source.h"
+
+#define ROW_PROBLEMS_LISTED 5
+
+struct rows {
+	struct model *m;
+	const struct source_conf *s;
+	struct settings_errors *errs;
+	const char *file;
+	size_t row;	 /* 1-based number of the row being read */
+	size_t added;	 /* domains added */
+	size_t skipped;	 /* rows not usable */
+	struct buf snap; /* owned: the snapshot's text */
+	uint64_t digest; /* FNV-1a over the rows: part of the version */
+};
+
+static void skip(struct rows *r, const char *value, size_t len,
+		 const char *why)
+{
+	char shown[80];
+	char raw[64];
+
+	if (r->skipped++ >= ROW_PROBLEMS_LISTED)
+		return;
+	if (value == NULL) {
+		settings_warn(r->errs, "%s: /directory/sources/%s/domains: row "
+				       "%zu: %s (skipped)",
+			      r->file, r->s->name, r->row, why);
+		return;
+	}
+	snprintf(raw, sizeof(raw), "%.*s", (int)(len < 63 ? len : 63), value);
+	escape_log(shown, sizeof(shown), raw, sizeof(raw));
+	settings_warn(r->errs,
+		      "%s: /directory/sources/%s/domains: row %zu: \"%s\": %s "
+		      "(skipped)",
+		      r->file, r->s->name, r->row, shown, why);
+}
+
+static void digest(struct rows *r, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		r->digest = (r->digest ^ (unsigned char)p[i]) * 1099511628211ull;
+	r->digest = (r->digest ^ 0xff) * 1099511628211ull;
+}
+
+/* The account of the table's entry named e[0..n): 0 (defaults) or i+1;
+ * -1 when the table has no such domain. */
+static long entry_account(const struct model *m, const char *e, size_t n)
+{
+	char name[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	const struct account *a;
+
+	if (domain_normalize(name, e, n, &why) < 0 ||
+	    (a = model_find_domain(m, name)) == NULL)
+		return -1;
+	return a == &m->defaults ? 0 : (long)(a - m->overrides) + 1;
+}
+
+static int row(void *cls, const char *d, size_t dlen, const char *e,
+	       size_t elen)
+{
+	struct rows *r = cls;
+	char name[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	long acc = 0;
+	int rc;
+
+	r->row++;
+	if (d == NULL)
+		return skip(r, NULL, 0, "the domain is NULL"), 0;
+	if (memchr(d, '\0', dlen) != NULL ||
+	    domain_normalize(name, d, dlen, &why) < 0)
+		return skip(r, d, dlen, why ? why : "not a domain name"), 0;
+	if (strchr(name, '.') == NULL) /* Postfixadmin's "ALL" (SPEC §7) */
+		return skip(r, d, dlen, "not a domain name (one label)"), 0;
+	if (e != NULL && (acc = entry_account(r->m, e, elen)) < 0)
+		return skip(r, e, elen,
+			    "names no domain entry of the table"),
+		       0;
+	rc = model_add_domain(r->m, name, (uint32_t)acc);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return skip(r, d, dlen,
+			    "listed before (by the table or a source)"),
+		       0;
+	r->added++;
+	digest(r, name, strlen(name));
+	if (e != NULL)
+		digest(r, e, elen);
+	snapshot_add(&r->snap, name, strlen(name), e, elen);
+	return 0;
+}
+
+/* Connects and reads the change stamp and the domains. Returns rows, or
+ * a SOURCE_ outcome with why set. */
+static long read_live(struct rows *r, struct source_loaded *l, char *why,
+		      size_t n)
+{
+	const struct source_conf *s = r->s;
+	struct source_conn *conn = s->drv->open(s, why, n); /* closed below */
+	struct buf stamp = BUF_INIT;			    /* freed below */
+	long rc;
+
+	if (conn == NULL)
+		return SOURCE_DOWN;
+	if (s->changed_query != NULL) {
+		rc = s->drv->changed(conn, s, &stamp, why, n);
+		if (rc < 0) {
+			s->drv->close(conn);
+			buf_free(&stamp);
+			return rc;
+		}
+		snprintf(l->stamp, sizeof(l->stamp), "%s",
+			 stamp.data ? stamp.data : "");
+	}
+	rc = s->drv->domains(conn, s, row, r, why, n);
+	s->drv->close(conn);
+	buf_free(&stamp);
+	return rc;
+}
+
+static void reset_rows(struct rows *r)
+{
+	r->row = r->added = r->skipped = 0;
+	buf_reset(&r->snap);
+}
+
+/* The directory is down: its snapshot instead. */
+static void read_snapshot(struct rows *r, struct source_loaded *l,
+			  const char *state_dir, const char *down)
+{
+	char why[512];
+	long long when;
+	long rows;
+
+	reset_rows(r);
+	rows = snapshot_read(state_dir, r->s->name, row, r, &when, why,
+			     sizeof(why));
+	if (rows < 0) {
+		settings_errors_add(r->errs,
+				    "%s: /directory/sources/%s: the directory "
+				    "is down (%s) and there is no snapshot to "
+				    "start from (%s)",
+				    r->file, r->s->name, down, why);
+		return;
+	}
+	l->from_snapshot = 1;
+	l->snapshot_time = when;
+	settings_warn(r->errs,
+		      "%s: /directory/sources/%s: the directory is down (%s): "
+		      "serving its snapshot of %lld (%zu domains)",
+		      r->file, r->s->name, down, when, r->added);
+}
+
+static void load_source(struct model *m, size_t i, const struct load_options *o,
+			struct settings_errors *errs, uint64_t *dig)
+{
+	struct directory_conf *d = m->directory;
+	struct source_loaded *l = &d->loaded[i];
+	struct rows r = {m, &d->sources[i], errs, o->config, 0, 0, 0, BUF_INIT,
+			 *dig};
+	struct timespec t0;
+	char why[512];
+	long rc;
+
+	elapsed_start(&t0);
+	snapshot_begin(&r.snap, r.s->name, (long long)time(NULL));
+	rc = read_live(&r, l, why, sizeof(why));
+	if (rc == SOURCE_BAD)
+		settings_errors_add(errs, "%s: /directory/sources/%s/domains: %s",
+				    o->config, r.s->name, why);
+	else if (rc == SOURCE_DOWN)
+		read_snapshot(&r, l, d->state_dir, why);
+	else if (!o->check &&
+		 snapshot_write(d->state_dir, r.s->name, &r.snap, why,
+				sizeof(why)) < 0)
+		settings_warn(errs, "%s: /directory/sources/%s: %s", o->config,
+			      r.s->name, why);
+	if (r.skipped > ROW_PROBLEMS_LISTED)
+		settings_warn(errs,
+			      "%s: /directory/sources/%s/domains: ... and %zu "
+			      "more rows skipped",
+			      o->config, r.s->name,
+			      r.skipped - ROW_PROBLEMS_LISTED);
+	l->rows = (long)r.added;
+	l->skipped = r.skipped;
+	l->seconds = (double)elapsed_us(&t0) / 1e6;
+	if (rc >= 0)
+		settings_warn(errs,
+			      "%s: /directory/sources/%s: %zu domains from %s "
+			      "in %.3f s (%zu rows skipped)",
+			      o->config, r.s->name, r.added, r.s->drv->name,
+			      l->seconds, r.skipped);
+	*dig = r.digest;
+	buf_free(&r.snap);
+}
+
+void directory_load(struct model *m, const struct load_options *o,
+		    struct settings_errors *errs)
+{
+	struct directory_conf *d = m->directory;
+	uint64_t dig = 14695981039346656037ull;
+	size_t i, n = 0;
+
+	if (d == NULL || !o->directory)
+		return;
+	for (i = 0; i < d->n_sources; i++)
+		if (d->sources[i].domains_query != NULL) {
+			load_source(m, i, o, errs, &dig);
+			n++;
+		}
+	for (i = 0; i < sizeof(m->version) - 1; i++) /* table and rows */
+		dig = (dig ^ (unsigned char)m->version[i]) * 1099511628211ull;
+	if (n > 0)
+		snprintf(m->version, sizeof(m->version), "%016llx",
+			 (unsigned long long)dig);
+}
+
+void directory_check_logins(const struct model *m,
+			    struct settings_errors *errs)
+{
+	const struct directory_conf *d = m->directory;
+	const struct source_conf *s;
+	struct source_address a;
+	struct source_conn *conn; /* closed below */
+	struct buf login = BUF_INIT;
+	char why[512];
+	int rc;
+
+	if (d == NULL || d->login_source < 0 || m->n_domains == 0)
+		return;
+	s = &d->sources[d->login_source];
+	source_address(&a, "postmaster", m->names.data + m->domains[0].name_off);
+	if ((conn = s->drv->open(s, why, sizeof(why))) == NULL) {
+		/* down: the daemon answers with the pattern meanwhile */
+		settings_warn(errs, "%s: /directory/sources/%s: the login "
+				    "source is down: %s",
+			      m->source, s->name, why);
+		return;
+	}
+	rc = s->drv->login(conn, s, a.values, &login, why, sizeof(why));
+	s->drv->close(conn);
+	if (rc == SOURCE_DOWN)
+		settings_warn(errs, "%s: /directory/sources/%s/logins: %s",
+			      m->source, s->name, why);
+	else if (rc < 0)
+		settings_errors_add(errs,
+				    "%s: /directory/sources/%s/logins: %s",
+				    m->source, s->name, why);
+	else
+		settings_warn(errs,
+			      "%s: /directory/sources/%s/logins: the query "
+			      "runs (%s: %s)",
+			      m->source, s->name, a.full,
+			      rc == 1 ? "found" : "not found");
+	buf_free(&login);
+}

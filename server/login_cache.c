@@ -1,0 +1,207 @@
+/* login_cache.c - a bounded hash of address -> login (login_cache.h).
+ *
+ * The entries array is also the eviction ring: a new key takes the slot
+ * at `next`, whose old key (the oldest written) is unlinked first. */
+#include "login_cache.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+	char *key;   /* owned; NULL: the slot is free */
+	char *login; /* owned; NULL: a negative entry */
+	long long expires;
+	uint32_t next; /* the next entry of the bucket, +1; 0: none */
+};
+
+struct login_cache {
+	pthread_rwlock_t lock;
+	struct entry *entries; /* owned array of capacity */
+	uint32_t *buckets;     /* owned: first entry +1, 0: empty */
+	size_t capacity, n_buckets, next, used;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void clear_entries(struct login_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->capacity; i++) {
+		free(c->entries[i].key);
+		free(c->entries[i].login);
+	}
+	free(c->entries);
+	free(c->buckets);
+	c->entries = NULL;
+	c->buckets = NULL;
+	c->next = c->used = 0;
+}
+
+static int alloc_entries(struct login_cache *c, size_t capacity)
+{
+	size_t nb = 16;
+
+	while (nb < capacity * 2)
+		nb *= 2;
+	c->entries = calloc(capacity ? capacity : 1, sizeof(*c->entries));
+	c->buckets = calloc(nb, sizeof(*c->buckets));
+	if (c->entries == NULL || c->buckets == NULL) {
+		free(c->entries);
+		free(c->buckets);
+		c->entries = NULL;
+		c->buckets = NULL;
+		return -1;
+	}
+	c->capacity = capacity;
+	c->n_buckets = nb;
+	return 0;
+}
+
+struct login_cache *login_cache_new(size_t capacity)
+{
+	struct login_cache *c = calloc(1, sizeof(*c)); /* the caller's */
+
+	if (c == NULL)
+		return NULL;
+	if (capacity > UINT32_MAX - 1 || alloc_entries(c, capacity) < 0) {
+		free(c);
+		return NULL;
+	}
+	pthread_rwlock_init(&c->lock, NULL);
+	return c;
+}
+
+void login_cache_free(struct login_cache *c)
+{
+	if (c == NULL)
+		return;
+	clear_entries(c);
+	pthread_rwlock_destroy(&c->lock);
+	free(c);
+}
+
+/* The entry index of key, or -1. Under the lock. */
+static long find(const struct login_cache *c, const char *key, uint64_t h)
+{
+	uint32_t i = c->buckets[h & (c->n_buckets - 1)];
+
+	while (i != 0) {
+		if (strcmp(c->entries[i - 1].key, key) == 0)
+			return (long)i - 1;
+		i = c->entries[i - 1].next;
+	}
+	return -1;
+}
+
+int login_cache_get(struct login_cache *c, const char *key, long long now_ms,
+		    char *login, size_t n, int *found)
+{
+	long i;
+	int rc = LOGIN_CACHE_MISS;
+
+	*found = 0;
+	pthread_rwlock_rdlock(&c->lock);
+	if (c->capacity > 0 && (i = find(c, key, hash(key))) >= 0) {
+		const struct entry *e = &c->entries[i];
+		rc = e->expires > now_ms ? LOGIN_CACHE_FRESH
+					 : LOGIN_CACHE_STALE;
+		if (e->login != NULL) {
+			snprintf(login, n, "%s", e->login);
+			*found = 1;
+		}
+	}
+	pthread_rwlock_unlock(&c->lock);
+	return rc;
+}
+
+/* Unlinks entry i from its bucket chain and frees its strings. */
+static void evict(struct login_cache *c, size_t i)
+{
+	struct entry *e = &c->entries[i];
+	uint32_t *link = &c->buckets[hash(e->key) & (c->n_buckets - 1)];
+
+	while (*link != 0 && *link != i + 1)
+		link = &c->entries[*link - 1].next;
+	if (*link == i + 1)
+		*link = e->next;
+	free(e->key);
+	free(e->login);
+	memset(e, 0, sizeof(*e));
+	c->used--;
+}
+
+int login_cache_put(struct login_cache *c, const char *key, const char *login,
+		    long long expires_ms)
+{
+	char *k = NULL, *v = NULL; /* owned by the entry once stored */
+	uint64_t h = hash(key);
+	struct entry *e;
+	long i;
+	int rc = 0;
+
+	if (c->capacity == 0)
+		return 0;
+	if (login != NULL && (v = strdup(login)) == NULL)
+		return -1;
+	pthread_rwlock_wrlock(&c->lock);
+	if ((i = find(c, key, h)) >= 0) {
+		e = &c->entries[i];
+		free(e->login);
+		e->login = v;
+		e->expires = expires_ms;
+	} else if ((k = strdup(key)) == NULL) {
+		free(v);
+		rc = -1;
+	} else {
+		if (c->entries[c->next].key != NULL)
+			evict(c, c->next);
+		e = &c->entries[c->next];
+		e->key = k;
+		e->login = v;
+		e->expires = expires_ms;
+		e->next = c->buckets[h & (c->n_buckets - 1)];
+		c->buckets[h & (c->n_buckets - 1)] = (uint32_t)c->next + 1;
+		c->next = (c->next + 1) % c->capacity;
+		c->used++;
+	}
+	pthread_rwlock_unlock(&c->lock);
+	return rc;
+}
+
+int login_cache_reset(struct login_cache *c, size_t capacity)
+{
+	size_t old = c->capacity;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&c->lock);
+	clear_entries(c);
+	if (capacity > UINT32_MAX - 1 || alloc_entries(c, capacity) < 0) {
+		rc = -1;
+		if (alloc_entries(c, 0) < 0)
+			c->capacity = 0;
+		(void)old;
+	}
+	pthread_rwlock_unlock(&c->lock);
+	return rc;
+}
+
+size_t login_cache_size(struct login_cache *c)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&c->lock);
+	n = c->used;
+	pthread_rwlock_unlock(&c->lock);
+	return n;
+}

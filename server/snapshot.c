@@ -1,0 +1,139 @@
+/* snapshot.c - a directory source's last good domain list (snapshot.h). */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HEADER "# mailconfd snapshot of source "
+#define SNAPSHOT_MAX (1u << 30)
+
+void snapshot_begin(struct buf *text, const char *source, long long now)
+{
+	buf_printf(text, HEADER "%s, written %lld\n", source, now);
+}
+
+void snapshot_add(struct buf *text, const char *domain, size_t dlen,
+		  const char *entry, size_t elen)
+{
+	buf_append(text, domain, dlen);
+	if (entry != NULL) {
+		buf_append(text, "\t", 1);
+		buf_append(text, entry, elen);
+	}
+	buf_append(text, "\n", 1);
+}
+
+static char *path_of(const char *dir, const char *source, const char *ext)
+{
+	struct buf p = BUF_INIT; /* stolen */
+
+	buf_printf(&p, "%s/%s.domains%s", dir, source, ext);
+	return p.failed ? (buf_free(&p), NULL) : buf_steal(&p);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int snapshot_write(const char *state_dir, const char *source,
+		   const struct buf *text, char *why, size_t n)
+{
+	char *tmp = path_of(state_dir, source, ".tmp"); /* freed below */
+	char *dst = path_of(state_dir, source, "");	/* freed below */
+	int fd = -1, rc = -1;
+
+	if (tmp == NULL || dst == NULL || text->failed) {
+		snprintf(why, n, "out of memory");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, text->data, text->len) < 0 ||
+	    fsync(fd) < 0) {
+		snprintf(why, n, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0 || (fd = -1, rename(tmp, dst) < 0)) {
+		snprintf(why, n, "cannot rename %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+/* One line "domain[\tentry]" to row(). */
+static int read_line(char *line, source_row_fn row, void *cls)
+{
+	char *tab = strchr(line, '\t');
+
+	if (tab != NULL) {
+		*tab = '\0';
+		return row(cls, line, strlen(line), tab + 1, strlen(tab + 1));
+	}
+	return row(cls, line, strlen(line), NULL, 0);
+}
+
+long snapshot_read(const char *state_dir, const char *source,
+		   source_row_fn row, void *cls, long long *when, char *why,
+		   size_t n)
+{
+	char *path = path_of(state_dir, source, ""); /* freed below */
+	struct buf text = BUF_INIT;		     /* freed below */
+	char *p, *nl, *next;
+	long rows = 0;
+
+	*when = 0;
+	if (path == NULL || buf_read_file(&text, path, SNAPSHOT_MAX) < 0) {
+		snprintf(why, n, "no snapshot in %s: %s", path ? path : "?",
+			 strerror(errno));
+		rows = -1;
+		goto out;
+	}
+	p = text.data;
+	if (text.len < sizeof(HEADER) ||
+	    strncmp(p, HEADER, sizeof(HEADER) - 1) != 0 ||
+	    (nl = strchr(p, '\n')) == NULL) {
+		snprintf(why, n, "%s is not a mailconfd snapshot", path);
+		rows = -1;
+		goto out;
+	}
+	*nl = '\0';
+	if ((p = strstr(p, ", written ")) != NULL)
+		*when = strtoll(p + 10, NULL, 10);
+	for (p = nl + 1; *p; p = next) {
+		nl = strchr(p, '\n');
+		next = nl != NULL ? nl + 1 : p + strlen(p);
+		if (nl != NULL)
+			*nl = '\0';
+		if (read_line(p, row, cls) < 0)
+			break;
+		rows++;
+	}
+out:
+	free(path);
+	buf_free(&text);
+	return rows;
+}

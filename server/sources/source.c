@@ -1,0 +1,131 @@
+/* source.c - the driver list, and what the drivers share (source.h). */
+#include "source.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef MAILCONFD_WITH_MARIADB
+extern const struct source_driver source_mariadb;
+#endif
+#ifdef MAILCONFD_WITH_PGSQL
+extern const struct source_driver source_pgsql;
+#endif
+#ifdef MAILCONFD_WITH_LDAP
+extern const struct source_driver source_ldap;
+#endif
+
+static const struct source_driver *const drivers[] = {
+#ifdef MAILCONFD_WITH_MARIADB
+    &source_mariadb,
+#endif
+#ifdef MAILCONFD_WITH_PGSQL
+    &source_pgsql,
+#endif
+#ifdef MAILCONFD_WITH_LDAP
+    &source_ldap,
+#endif
+    NULL};
+
+static const char *const known[] = {"mariadb", "postgresql", "ldap", NULL};
+
+const struct source_driver *source_driver_find(const char *name,
+					       const char **why)
+{
+	size_t i;
+
+	for (i = 0; drivers[i] != NULL; i++)
+		if (strcmp(drivers[i]->name, name) == 0)
+			return drivers[i];
+	*why = "unknown driver (mariadb, postgresql or ldap)";
+	for (i = 0; known[i] != NULL; i++)
+		if (strcmp(known[i], name) == 0)
+			*why = "this mailconfd was built without that driver";
+	return NULL;
+}
+
+const char *source_driver_names(void)
+{
+	return "mariadb, postgresql, ldap";
+}
+
+void source_conf_clear(struct source_conf *c)
+{
+	char **owned[] = {&c->name,	     &c->host,
+			  &c->socket,	     &c->database,
+			  &c->user,	     &c->url,
+			  &c->bind_dn,	     &c->password,
+			  &c->tls_ca,	     &c->domains_query,
+			  &c->domains_base,  &c->domains_attr,
+			  &c->domains_account_attr, &c->changed_query,
+			  &c->logins_query,  &c->logins_base,
+			  &c->logins_attr};
+	size_t i;
+
+	if (c == NULL)
+		return;
+	if (c->password != NULL) /* not left in freed memory */
+		memset(c->password, 0, strlen(c->password));
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		free(*owned[i]);
+		*owned[i] = NULL;
+	}
+}
+
+void directory_conf_free(struct directory_conf *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_sources; i++)
+		source_conf_clear(&d->sources[i]);
+	free(d->sources);
+	free(d->loaded);
+	free(d->state_dir);
+	free(d);
+}
+
+long long source_deadline(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + ms;
+}
+
+int source_ms_left(long long deadline)
+{
+	struct timespec ts;
+	long long now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now >= deadline)
+		return 0;
+	return deadline - now > 3600000 ? 3600000 : (int)(deadline - now);
+}
+
+int source_address(struct source_address *out, const char *local,
+		   const char *domain)
+{
+	size_t nl = strlen(local), nd = strlen(domain), i;
+
+	if (nl == 0 || nl >= sizeof(out->local) ||
+	    nl + 1 + nd >= sizeof(out->full))
+		return -1;
+	for (i = 0; i < nl; i++) {
+		unsigned char ch = (unsigned char)local[i];
+		if (ch < 0x20 || ch == 0x7f)
+			return -1;
+		out->local[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	out->local[nl] = '\0';
+	memcpy(out->full, out->local, nl);
+	out->full[nl] = '@';
+	memcpy(out->full + nl + 1, domain, nd + 1);
+	out->values[PARAM_ADDRESS] = out->full;
+	out->values[PARAM_LOCALPART] = out->local;
+	out->values[PARAM_DOMAIN] = out->full + nl + 1;
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* source.h - the provider's directory (SPEC §7): what the table says of
+ * each source, and the one small interface every backend (MariaDB/MySQL,
+ * PostgreSQL, LDAP) implements, one file each in this folder.
+ *
+ * A source gives two things: the hosted domains, read whole into a model
+ * (directory_load.c), and per address the login (lookup.c). Values reach
+ * SQL only as bound parameters and LDAP filters only escaped (RFC 4515). */
+#ifndef MAILCONFD_SOURCE_H
+#define MAILCONFD_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../buf.h"
+
+enum source_kind { SOURCE_MARIADB, SOURCE_PGSQL, SOURCE_LDAP };
+
+/* What a login query's parameters (or filter placeholders) stand for. */
+enum source_param { PARAM_ADDRESS, PARAM_LOCALPART, PARAM_DOMAIN };
+#define SOURCE_PARAMS_MAX 3
+
+/* Everything is owned by the struct (source_conf_clear()). */
+struct source_conf {
+	char *name; /* the key under directory.sources */
+	enum source_kind kind;
+	const struct source_driver *drv;
+	/* The connection. SQL: host+port or socket, database, user. LDAP:
+	 * url, bind_dn (NULL: anonymous). */
+	char *host;
+	unsigned port; /* 0: the driver's default */
+	char *socket;
+	char *database;
+	char *user;
+	char *url;
+	char *bind_dn;
+	char *password; /* from password_file, read at load; never logged */
+	int tls;	/* 1: encrypted and verified, or no connection */
+	char *tls_ca;	/* CA file for tls, NULL: the system's */
+	unsigned connect_timeout_ms;
+	unsigned query_timeout_ms;
+	/* Domains: SQL query (column 1 the domain, optional column 2 the
+	 * table's domain entry to use), or LDAP base + filter + attributes. */
+	char *domains_query; /* NULL: this source gives no domains */
+	char *domains_base;
+	char *domains_attr;
+	char *domains_account_attr; /* LDAP: optional */
+	char *changed_query;	    /* SQL change detector, or NULL */
+	unsigned refresh;	    /* seconds between checks, 0: never */
+	/* Logins: SQL with bound parameters, or LDAP base + filter with
+	 * {address}/{localpart}/{domain} + attribute. */
+	char *logins_query; /* NULL: this source gives no logins */
+	char *logins_base;
+	char *logins_attr;
+	enum source_param params[SOURCE_PARAMS_MAX]; /* SQL: in order */
+	size_t n_params;
+	unsigned lookup_timeout_ms; /* the request waits this long at most */
+	unsigned cache_ttl, negative_ttl; /* seconds */
+	size_t cache_size;		  /* entries */
+	uint64_t digest; /* of everything above: connections opened with
+			    other settings are reopened */
+};
+
+/* The table's "directory": its sources in the table's order. */
+struct directory_conf {
+	char *state_dir; /* owned: where snapshots are written */
+	struct source_conf *sources; /* owned array */
+	size_t n_sources;
+	int login_source; /* index of the source with logins, or -1 */
+	/* What loading the domains gave, per source (directory_load.c). */
+	struct source_loaded {
+		long rows;	   /* domains added; -1: not loaded */
+		size_t skipped;	   /* rows that were not usable */
+		int from_snapshot; /* the directory was down: the snapshot */
+		long long snapshot_time; /* when that snapshot was taken */
+		double seconds;		 /* how long the load took */
+		char stamp[128]; /* the change detector's answer, or "" */
+	} *loaded;		 /* owned array, n_sources */
+};
+
+/* Outcomes of a driver call (besides rows counts and found/not found). */
+#define SOURCE_DOWN (-1) /* no connection, lost, or timed out: an outage */
+#define SOURCE_BAD  (-2) /* the server refused the query: not an outage */
+
+struct source_conn; /* a driver's connection; opaque */
+
+/* A row of the domain query: the domain and the entry name (NULL when
+ * the query gives none), with their lengths. Returns 0, or -1 to stop. */
+typedef int (*source_row_fn)(void *cls, const char *domain, size_t dlen,
+			     const char *entry, size_t elen);
+
+struct source_driver {
+	const char *name; /* as in the table's "driver" */
+	/* Connects. Returns the connection, or NULL with why set. */
+	struct source_conn *(*open)(const struct source_conf *c, char *why,
+				    size_t n);
+	/* Runs the domain query, calling row() for each row. Returns the
+	 * number of rows, SOURCE_DOWN or SOURCE_BAD (why set). */
+	long (*domains)(struct source_conn *conn, const struct source_conf *c,
+			source_row_fn row, void *cls, char *why, size_t n);
+	/* Runs the change detector: its first row, joined, into stamp.
+	 * Returns 0, SOURCE_DOWN or SOURCE_BAD. */
+	int (*changed)(struct source_conn *conn, const struct source_conf *c,
+		       struct buf *stamp, char *why, size_t n);
+	/* The login for the address: values[] holds the normalized address,
+	 * its local part and its domain (enum source_param order); SQL binds
+	 * those c->params names, LDAP escapes them into its filter. Returns
+	 * 1 found (appended to out),
+	 * 0 not found (or more than one different answer), SOURCE_DOWN,
+	 * SOURCE_BAD. */
+	int (*login)(struct source_conn *conn, const struct source_conf *c,
+		     const char *const values[SOURCE_PARAMS_MAX],
+		     struct buf *out, char *why, size_t n);
+	void (*close)(struct source_conn *conn);
+};
+
+/* The driver for a table's "driver" name, or NULL if unknown or not
+ * built in (*why says which). */
+const struct source_driver *source_driver_find(const char *name,
+					       const char **why);
+
+/* The driver names built in, for messages: "mariadb, postgresql, ldap". */
+const char *source_driver_names(void);
+
+/* Frees what c owns. NULL-safe. */
+void source_conf_clear(struct source_conf *c);
+
+/* Frees a directory and what it owns. NULL-safe. */
+void directory_conf_free(struct directory_conf *d);
+
+/* An address as the directory is asked for it: ASCII letters of the
+ * local part in lower case (the panels store addresses so, and MariaDB's
+ * collations would match either), the domain an A-label. values[] point
+ * into the struct, in enum source_param order. */
+struct source_address {
+	char full[64 + 1 + 253 + 1];
+	char local[64 + 1];
+	const char *values[SOURCE_PARAMS_MAX];
+};
+
+/* Fills out from a parsed address's local part and domain. Returns 0,
+ * or -1 when it does not fit or holds a NUL or control byte (then the
+ * directory is not asked). */
+int source_address(struct source_address *out, const char *local,
+		   const char *domain);
+
+/* The deadline helpers the drivers share: now + ms, and what is left of
+ * it in ms (0 when passed). Monotonic clock. */
+long long source_deadline(unsigned ms);
+int source_ms_left(long long deadline);
+
+#endif
