@@ -2,7 +2,9 @@
 """Every table we ship is valid for the daemon we ship: profiles/*.json,
 the provider example with its domain list, and the table inside the
 Kubernetes ConfigMap (read with PyYAML). `mailconfd --check` must say
-"configuration OK" for each."""
+"configuration OK" for each. The contrib/directory tables need their
+database: tests/directory/test_directory.py loads each against the real
+server."""
 import glob
 import os
 import subprocess

@@ -24,8 +24,10 @@ static void say(char *why, size_t n, const char *what, const char *detail)
 
 	snprintf(why, n, "%s%s%s", what, detail ? ": " : "",
 		 detail ? detail : "");
-	len = strlen(why); /* libpq's messages end in a newline */
-	while (len > 0 && (why[len - 1] == '\n' || why[len - 1] == ' '))
+	for (len = 0; why[len]; len++) /* one log line: libpq's messages */
+		if (why[len] == '\n' || why[len] == '\t') /* have several */
+			why[len] = ' ';
+	while (len > 0 && why[len - 1] == ' ')
 		why[--len] = '\0';
 }
 

@@ -176,3 +176,8 @@ def table(kind, server, state_dir, refresh=1, timeout_ms=300, ttl=300):
     src["connect_timeout_ms"] = 500
     src["query_timeout_ms"] = 1000
     return t, src_name
+
+
+def servers_password_absent(text):
+    import servers
+    return servers.PASSWORD not in text

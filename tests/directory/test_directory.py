@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""The provider's directory against the real servers (SPEC §7), for one
+backend: Postfixadmin on MariaDB or PostgreSQL, ISPConfig on MariaDB
+(login != address), an inetOrgPerson tree in slapd (mail -> uid).
+
+Starts the server in a temporary directory, loads the shipped contrib
+table pointed at it, and checks: --check's report; logins in every answer
+that carries one and the pattern for unknown addresses (the same bytes a
+table without a directory gives); hostile addresses never match another
+row; domains added and removed appear and disappear after a refresh; the
+directory stopped and hung under load (wrk and checking clients: 0 failed,
+0 wrong); a restart picked up; a daemon started with the directory down
+serves the snapshot, and refuses to start without one.
+
+usage: test_directory.py MAILCONFD KIND"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+
+import fixtures  # noqa: E402
+import servers  # noqa: E402
+from daemon import Checks, Daemon  # noqa: E402
+
+KINDS = {
+    # kind: (server class, alice's login or None for the address)
+    "postfixadmin-mariadb": (servers.MariaDB, None),
+    "postfixadmin-postgresql": (servers.PostgreSQL, None),
+    "ispconfig": (servers.MariaDB, "c1alice"),
+    "ldap": (servers.Slapd, "alice.k"),
+}
+
+ALICE = "alice@kunde.example"
+# Values that are syntax in SQL LIKE, in LDAP filters or in string
+# literals; each is a local part of kunde.example. None of them is a
+# mailbox: every answer must carry the pattern (the address itself).
+HOSTILE_OK = ["a'lice", "alice'--", "'or'1'='1", "%", "al%", "_lice", "al_ce",
+              "*", "al*", "alic*", "\"a\\\\lice\"", "\"*\"", "\"a(b)\"",
+              "\"*)(mail=*\"", "\"alice)(uid=*\"", "\"alice\\\\2a\""]
+# Refused before any lookup: NUL, invalid UTF-8, unquoted ( ) \.
+HOSTILE_400 = ["alice%00", "alice%00junk", "%ff", "al%c3ice", "a(b)",
+               "*)(mail=*", "al\\ice", "alice\\2a"]
+
+
+def username(body):
+    m = re.search(rb"<username>([^<]*)</username>", body)
+    return m.group(1).decode() if m else None
+
+
+def wait_until(cond, timeout=15.0, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+def free_port():
+    return servers.free_port()
+
+
+class Suite:
+    def __init__(self, binary, kind):
+        self.binary, self.kind = binary, kind
+        cls, self.alice_login = KINDS[kind]
+        self.t = Checks()
+        self.tmp = tempfile.mkdtemp(prefix="mailconfd-dir-")
+        self.state = os.path.join(self.tmp, "state")
+        os.mkdir(self.state)
+        self.server = cls()
+        self.panel = fixtures.Panel(kind, self.server)
+        self.table, self.source = fixtures.table(kind, self.server, self.state)
+        self.path = os.path.join(self.tmp, "mailconfd.json")
+        with open(self.path, "w") as f:
+            json.dump(self.table, f)
+        self.daemon = None
+        self.admin = None
+
+    # --- helpers -------------------------------------------------------
+    def start(self):
+        self.admin = free_port()
+        self.daemon = Daemon(self.binary, config=self.path,
+                             extra=["--admin-listen", f"127.0.0.1:{self.admin}"])
+        return self.daemon
+
+    def autoconfig(self, local, domain="kunde.example", raw=False):
+        q = local if raw else urllib.parse.quote(local, safe="")
+        return self.daemon.request(
+            "GET", f"/mail/config-v1.1.xml?emailaddress={q}%40{domain}",
+            host=f"autoconfig.{domain}")
+
+    def admin_get(self, path):
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.admin, timeout=5)
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.read().decode()
+
+    def hosted(self, domain):
+        s, _, _ = self.daemon.request("GET", "/mail/config-v1.1.xml",
+                                      host=f"autoconfig.{domain}")
+        return s == 200
+
+    def expect_login(self):
+        return self.alice_login or ALICE
+
+    # --- parts ---------------------------------------------------------
+    def seed(self):
+        self.panel.add_domains(["kunde.example", "second.example"])
+        self.panel.add_mailbox(ALICE, self.alice_login)
+        self.panel.add_mailbox("carol@kunde.example",
+                               "c1carol" if self.alice_login else None)
+
+    def check_cli(self):
+        r = subprocess.run([self.binary, "--check", "--config", self.path],
+                           capture_output=True, text=True)
+        t = self.t
+        t.check(r.returncode == 0 and r.stdout == "configuration OK\n",
+                f"--check: {r.returncode} {r.stdout} {r.stderr}")
+        want = 2
+        t.check(f"/directory/sources/{self.source}: {want} domains from " in r.stderr,
+                f"--check reports the row count: {r.stderr}")
+        if self.kind.startswith("postfixadmin"):
+            t.check('row 1: "ALL": not a domain name (one label) (skipped)' in r.stderr,
+                    f"--check names Postfixadmin's ALL row: {r.stderr}")
+        t.check("logins: the query runs (postmaster@" in r.stderr,
+                f"--check runs the login query once: {r.stderr}")
+        t.check(fixtures.servers_password_absent(r.stderr + r.stdout),
+                "the password is never printed")
+        t.check(not os.listdir(self.state), "--check writes no snapshot")
+
+    def check_answers(self):
+        t, d = self.t, self.daemon
+        s, h, b = self.autoconfig("alice")
+        t.check(s == 200 and username(b) == self.expect_login(),
+                f"alice's autoconfig carries her login: {s} {username(b)}")
+        s, h, b = self.autoconfig("ALICE")
+        t.check(s == 200 and username(b) == self.expect_login(),
+                f"the address is asked in lower case: {username(b)}")
+        s2, h2, b2 = self.autoconfig("bob")
+        t.check(s2 == 200 and username(b2) == "bob@kunde.example",
+                f"an unknown address gets the pattern: {s2} {username(b2)}")
+        t.check(h.get("cache-control") == h2.get("cache-control") and
+                h.get("content-type") == h2.get("content-type"),
+                f"found and unknown answers have the same headers: {h} {h2}")
+        plain = dict(self.table)
+        plain.pop("directory")
+        plain["domains"] = {"kunde.example": {}}
+        ppath = os.path.join(self.tmp, "plain.json")
+        with open(ppath, "w") as f:
+            json.dump(plain, f)
+        p = Daemon(self.binary, config=ppath)
+        try:
+            _, _, pb = p.request("GET", "/mail/config-v1.1.xml?emailaddress=bob%40kunde.example",
+                                 host="autoconfig.kunde.example")
+        finally:
+            p.stop()
+        t.check(pb == b2, "the unknown address's answer is byte for byte a "
+                "table-only answer")
+        # every answer that carries a login
+        login = self.expect_login()
+        body = ("<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/"
+                "outlook/requestschema/2006\"><Request><EMailAddress>alice@kunde.example"
+                "</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/"
+                "exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>"
+                "</Request></Autodiscover>")
+        s, _, b = d.request("POST", "/autodiscover/autodiscover.xml",
+                            host="autodiscover.kunde.example", body=body,
+                            headers={"Content-Type": "text/xml"})
+        t.check(s == 200 and f"<LoginName>{login}</LoginName>".encode() in b,
+                f"POX carries the login: {s} {b[:400]}")
+        s, _, b = d.request("GET", "/apple/mail.mobileconfig?emailaddress=alice%40kunde.example",
+                            host="autoconfig.kunde.example")
+        t.check(s == 200 and f"<string>{login}</string>".encode() in b,
+                f"the profile carries the login: {s}")
+        s, _, b = d.request("GET", "/setup?emailaddress=alice%40kunde.example",
+                            host="autoconfig.kunde.example")
+        t.check(s == 200 and login.encode() in b, f"the setup page carries the login: {s}")
+
+    def check_hostile(self):
+        t = self.t
+        before = self.metric("mailconfd_login_lookup_found_total")
+        for local in HOSTILE_OK:
+            s, _, b = self.autoconfig(local)
+            u = username(b)
+            t.check(s == 200 and u is not None and u.endswith("@kunde.example")
+                    and u not in (ALICE, "carol@kunde.example") and
+                    u not in ("c1alice", "c1carol", "alice.k"),
+                    f"hostile {local!r}: {s} {u}")
+        for local in HOSTILE_400:
+            s, _, b = self.autoconfig(local, raw=True)
+            t.check(s == 400, f"hostile {local!r} is refused before any lookup: {s}")
+        after = self.metric("mailconfd_login_lookup_found_total")
+        t.check(after == before, f"no hostile address found a row: {before} -> {after}")
+        t.check(self.metric("mailconfd_login_lookup_not_found_total") +
+                self.metric("mailconfd_login_lookup_errors_total") >= len(HOSTILE_OK) - 2,
+                "the hostile addresses reached the directory")
+
+    def metric(self, name, labels=""):
+        text = self.admin_get("/metrics")
+        m = re.search(r"^%s%s (\S+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+        return float(m.group(1)) if m else -1
+
+    def check_refresh(self):
+        t = self.t
+        self.panel.add_domain("new1.example")
+        t.check(wait_until(lambda: self.hosted("new1.example")),
+                "a domain added in the directory is served after a refresh")
+        self.panel.remove_domain("second.example")
+        t.check(wait_until(lambda: not self.hosted("second.example")),
+                "a domain removed from the directory is gone after a refresh")
+        t.check(self.hosted("kunde.example"), "the others stay")
+
+    def load(self, stop, stats):
+        """A checking client: known (cached), unknown, fresh (misses)."""
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=10)
+        i = 0
+        while not stop.is_set():
+            i += 1
+            local = ("alice", "bob", f"fresh{threading.get_ident()}x{i}")[i % 3]
+            want = self.expect_login() if local == "alice" else f"{local}@kunde.example"
+            try:
+                c.request("GET", f"/mail/config-v1.1.xml?emailaddress={local}%40kunde.example",
+                          headers={"Host": "autoconfig.kunde.example"})
+                r = c.getresponse()
+                b = r.read()
+                stats["n"] += 1
+                if r.status != 200:
+                    stats["failed"] += 1
+                elif username(b) != want:
+                    stats["wrong"] += 1
+                    stats["example"] = (local, username(b))
+            except Exception as e:  # noqa: BLE001
+                stats["failed"] += 1
+                stats["example"] = repr(e)
+                c = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=10)
+
+    def under_load(self, action, seconds):
+        stop = threading.Event()
+        stats = [{"n": 0, "failed": 0, "wrong": 0} for _ in range(3)]
+        threads = [threading.Thread(target=self.load, args=(stop, s)) for s in stats]
+        wrk = subprocess.Popen(
+            ["wrk", "-t1", "-c16", f"-d{seconds}s",
+             "-H", "Host: autoconfig.kunde.example",
+             f"http://127.0.0.1:{self.daemon.port}/mail/config-v1.1.xml?emailaddress=alice%40kunde.example"],
+            stdout=subprocess.PIPE, text=True)
+        for th in threads:
+            th.start()
+        try:
+            action()
+        finally:
+            out = wrk.communicate()[0]
+            stop.set()
+            for th in threads:
+                th.join()
+        total = {k: sum(s[k] for s in stats) for k in ("n", "failed", "wrong")}
+        m = re.search(r"(\d+) requests in", out)
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errors = re.search(r"Socket errors: (.*)", out)
+        return total, int(m.group(1)) if m else 0, non2xx, errors, stats
+
+    def check_outage(self):
+        t = self.t
+        self.autoconfig("alice")  # cached from here on
+
+        def stop_and_restart():
+            time.sleep(1)
+            self.server.stop()
+            t.check(wait_until(lambda: "stale since" in self.admin_get("/healthz"), 10),
+                    "/healthz says the source is stale while it is down")
+            time.sleep(1)
+            self.server.start()
+            self.panel.add_domain("new2.example")
+            t.check(wait_until(lambda: self.hosted("new2.example"), 20),
+                    "after the restart, the next refresh picks changes up")
+
+        total, wrk_n, non2xx, errors, stats = self.under_load(stop_and_restart, 8)
+        t.check(total["n"] > 100 and total["failed"] == 0 and total["wrong"] == 0,
+                f"directory stopped under load: {total} {stats}")
+        t.check(wrk_n > 1000 and non2xx is None and errors is None,
+                f"wrk during the outage: {wrk_n} requests, non-2xx {non2xx and non2xx.group(0)}, "
+                f"errors {errors and errors.group(0)}")
+        print(f"stopped: {total['n']} checked requests, wrk {wrk_n} requests, 0 failed expected")
+        t.check(wait_until(lambda: f"source {self.source} ok" in self.admin_get("/healthz")),
+                "/healthz says ok again")
+
+        def hang():
+            time.sleep(1)
+            self.server.pause()
+            time.sleep(3)
+            self.server.resume()
+
+        total, wrk_n, non2xx, errors, stats = self.under_load(hang, 6)
+        t.check(total["n"] > 50 and total["failed"] == 0 and total["wrong"] == 0,
+                f"directory hung (SIGSTOP) under load: {total} {stats}")
+        t.check(wrk_n > 1000 and non2xx is None and errors is None,
+                f"wrk while hung: {wrk_n} requests, {non2xx and non2xx.group(0)}, "
+                f"{errors and errors.group(0)}")
+        print(f"hung: {total['n']} checked requests, wrk {wrk_n} requests")
+        text = self.admin_get("/metrics")
+        for name in ("mailconfd_source_up", "mailconfd_source_domains",
+                     "mailconfd_source_last_success_timestamp_seconds",
+                     "mailconfd_source_refresh_duration_seconds"):
+            t.check(f'{name}{{source="{self.source}"}}' in text, f"/metrics has {name}")
+        for name in ("cache_hits", "cache_misses", "cache_stale", "timeouts"):
+            t.check(re.search(rf"^mailconfd_login_lookup_{name}_total \d+", text, re.M),
+                    f"/metrics has lookup {name}")
+        t.check(self.metric("mailconfd_login_lookup_cache_hits_total") > 0,
+                "cache hits are counted")
+        t.check('mailconfd_login_lookup_seconds_bucket{le="+Inf"}' in text,
+                "/metrics has the lookup latency histogram")
+        log = self.daemon.log_text()
+        downs = len(re.findall(rf"source {self.source}: down", log))
+        t.check(1 <= downs <= 6, f"an outage is logged once per change, not per request: {downs}")
+
+    def check_snapshot_start(self):
+        t = self.t
+        code = self.daemon.stop()
+        t.check(code == 0, f"clean exit: {code}")
+        t.check(os.path.exists(os.path.join(self.state, f"{self.source}.domains")),
+                "the snapshot is in the state directory")
+        self.server.stop()
+        d = self.start()
+        t.check(self.hosted("kunde.example") and self.hosted("new2.example"),
+                "started with the directory down, the daemon serves the snapshot")
+        t.check(re.search(r"the directory is down .*serving its snapshot", d.log_text()),
+                f"and says so: {d.log_text()[-500:]}")
+        t.check("stale since" in self.admin_get("/healthz"), "/healthz says stale")
+        s, _, b = self.autoconfig("alice")
+        t.check(s == 200 and username(b) == ALICE,
+                f"no directory, no cache: the pattern: {username(b)}")
+        self.server.start()
+        self.panel.add_domain("new3.example")
+        t.check(wait_until(lambda: self.hosted("new3.example"), 20),
+                "the directory back: the next refresh reads it")
+        s, _, b = self.autoconfig("alice")
+        t.check(wait_until(lambda: username(self.autoconfig("alice")[2]) == self.expect_login()),
+                "and logins come again")
+        code = self.daemon.stop()
+        t.check(code == 0, f"clean exit: {code}")
+        self.daemon = None
+        # down and no snapshot: refuse
+        self.server.stop()
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        self.table["directory"]["state_dir"] = empty
+        with open(self.path, "w") as f:
+            json.dump(self.table, f)
+        r = subprocess.run([self.binary, "--config", self.path, "--port", "0"],
+                           capture_output=True, text=True, timeout=30)
+        t.check(r.returncode == 1 and "there is no snapshot to start from" in r.stderr,
+                f"down and no snapshot: refuses to start: {r.returncode} {r.stderr}")
+
+    def run(self):
+        try:
+            self.seed()
+            self.check_cli()
+            self.start()
+            self.check_answers()
+            self.check_hostile()
+            self.check_refresh()
+            self.check_outage()
+            self.check_snapshot_start()
+        finally:
+            if self.daemon is not None:
+                self.daemon.stop()
+            if self.t.failed:
+                print(self.daemon.log_text()[-3000:] if self.daemon else "")
+                print(self.server.log_text()[-2000:])
+            self.server.cleanup()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(Suite(sys.argv[1], sys.argv[2]).run())
