@@ -137,7 +137,8 @@ void directory_adopt(struct directory *d, const struct model *m)
 	pthread_mutex_unlock(&d->lock);
 	if (dc != NULL && dc->login_source >= 0)
 		login = &dc->sources[dc->login_source];
-	if (d->cache != NULL && (login ? login->digest : 0) != d->cache_digest) {
+	if (d->cache != NULL &&
+	    (login ? login->digest : 0) != d->cache_digest) {
 		/* other login settings: the old answers are not theirs */
 		if (login_cache_reset(d->cache, login ? login->cache_size : 0) <
 		    0)
@@ -239,8 +240,7 @@ int directory_render_health(struct buf *out, struct directory *d)
 }
 
 static const double bucket_s[LOOKUP_BUCKETS] = {
-    0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
-    0.1,   0.25,  0.5,   1,	   2.5,	  5};
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 void directory_lookup_latency(struct directory *d, long long us)
 {
@@ -275,7 +275,8 @@ static void render_sources(struct buf *out, struct directory *d)
 			double v[5] = {s->up, (double)s->last_success,
 				       (double)s->rows, s->load_seconds,
 				       s->from_snapshot};
-			buf_printf(out, "mailconfd_source_%s{source=\"%s\"} %g\n",
+			buf_printf(out,
+				   "mailconfd_source_%s{source=\"%s\"} %g\n",
 				   names[k], s->name, v[k]);
 		}
 	}
@@ -287,14 +288,11 @@ static void render_lookups(struct buf *out, struct directory *d)
 	const struct {
 		const char *name;
 		atomic_ulong *v;
-	} counters[] = {{"cache_hits", &st->hits},
-			{"cache_misses", &st->misses},
-			{"cache_stale", &st->stale},
-			{"found", &st->found},
-			{"not_found", &st->not_found},
-			{"errors", &st->errors},
-			{"timeouts", &st->timeouts},
-			{"overflow", &st->overflow}};
+	} counters[] = {
+	    {"cache_hits", &st->hits},	   {"cache_misses", &st->misses},
+	    {"cache_stale", &st->stale},   {"found", &st->found},
+	    {"not_found", &st->not_found}, {"errors", &st->errors},
+	    {"timeouts", &st->timeouts},   {"overflow", &st->overflow}};
 	unsigned long cum = 0;
 	size_t i;
 

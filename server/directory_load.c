@@ -27,8 +27,7 @@ struct rows {
 	uint64_t digest; /* FNV-1a over the rows: part of the version */
 };
 
-static void skip(struct rows *r, const char *value, size_t len,
-		 const char *why)
+static void skip(struct rows *r, const char *value, size_t len, const char *why)
 {
 	char shown[80];
 	char raw[64];
@@ -36,8 +35,9 @@ static void skip(struct rows *r, const char *value, size_t len,
 	if (r->skipped++ >= ROW_PROBLEMS_LISTED)
 		return;
 	if (value == NULL) {
-		settings_warn(r->errs, "%s: /directory/sources/%s/domains: row "
-				       "%zu: %s (skipped)",
+		settings_warn(r->errs,
+			      "%s: /directory/sources/%s/domains: row "
+			      "%zu: %s (skipped)",
 			      r->file, r->s->name, r->row, why);
 		return;
 	}
@@ -54,7 +54,8 @@ static void digest(struct rows *r, const char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		r->digest = (r->digest ^ (unsigned char)p[i]) * 1099511628211ull;
+		r->digest =
+		    (r->digest ^ (unsigned char)p[i]) * 1099511628211ull;
 	r->digest = (r->digest ^ 0xff) * 1099511628211ull;
 }
 
@@ -90,8 +91,7 @@ static int row(void *cls, const char *d, size_t dlen, const char *e,
 	if (strchr(name, '.') == NULL) /* Postfixadmin's "ALL" (SPEC §7) */
 		return skip(r, d, dlen, "not a domain name (one label)"), 0;
 	if (e != NULL && (acc = entry_account(r->m, e, elen)) < 0)
-		return skip(r, e, elen,
-			    "names no domain entry of the table"),
+		return skip(r, e, elen, "names no domain entry of the table"),
 		       0;
 	rc = model_add_domain(r->m, name, (uint32_t)acc);
 	if (rc < 0)
@@ -174,8 +174,8 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 {
 	struct directory_conf *d = m->directory;
 	struct source_loaded *l = &d->loaded[i];
-	struct rows r = {m, &d->sources[i], errs, o->config, 0, 0, 0, BUF_INIT,
-			 *dig};
+	struct rows r = {m, &d->sources[i], errs, o->config, 0, 0,
+			 0, BUF_INIT,	    *dig};
 	struct timespec t0;
 	char why[512];
 	long rc;
@@ -184,13 +184,13 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 	snapshot_begin(&r.snap, r.s->name, (long long)time(NULL));
 	rc = read_live(&r, l, why, sizeof(why));
 	if (rc == SOURCE_BAD)
-		settings_errors_add(errs, "%s: /directory/sources/%s/domains: %s",
+		settings_errors_add(errs,
+				    "%s: /directory/sources/%s/domains: %s",
 				    o->config, r.s->name, why);
 	else if (rc == SOURCE_DOWN)
 		read_snapshot(&r, l, d->state_dir, why);
-	else if (!o->check &&
-		 snapshot_write(d->state_dir, r.s->name, &r.snap, why,
-				sizeof(why)) < 0)
+	else if (!o->check && snapshot_write(d->state_dir, r.s->name, &r.snap,
+					     why, sizeof(why)) < 0)
 		settings_warn(errs, "%s: /directory/sources/%s: %s", o->config,
 			      r.s->name, why);
 	if (r.skipped > ROW_PROBLEMS_LISTED)
@@ -233,8 +233,7 @@ void directory_load(struct model *m, const struct load_options *o,
 			 (unsigned long long)dig);
 }
 
-void directory_check_logins(const struct model *m,
-			    struct settings_errors *errs)
+void directory_check_logins(const struct model *m, struct settings_errors *errs)
 {
 	const struct directory_conf *d = m->directory;
 	const struct source_conf *s;
@@ -247,11 +246,13 @@ void directory_check_logins(const struct model *m,
 	if (d == NULL || d->login_source < 0 || m->n_domains == 0)
 		return;
 	s = &d->sources[d->login_source];
-	source_address(&a, "postmaster", m->names.data + m->domains[0].name_off);
+	source_address(&a, "postmaster",
+		       m->names.data + m->domains[0].name_off);
 	if ((conn = s->drv->open(s, why, sizeof(why))) == NULL) {
 		/* down: the daemon answers with the pattern meanwhile */
-		settings_warn(errs, "%s: /directory/sources/%s: the login "
-				    "source is down: %s",
+		settings_warn(errs,
+			      "%s: /directory/sources/%s: the login "
+			      "source is down: %s",
 			      m->source, s->name, why);
 		return;
 	}

@@ -103,7 +103,8 @@ static int resolve_login(struct reply *out, const struct call *c,
 
 static int handle_autoconfig(struct reply *out, const struct call *c)
 {
-	struct render_input in = {c->m, NULL, c->r->domain, NULL, NULL, c->now, NULL};
+	struct render_input in = {c->m, NULL,	c->r->domain, NULL,
+				  NULL, c->now, NULL};
 
 	in.account = find_account(out, c);
 	if (in.account == NULL)
@@ -475,7 +476,8 @@ static int front_page(struct reply *out, const struct call *c,
 static int handle_setup(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, r->domain, NULL, NULL, c->now, NULL};
+	struct render_input in = {c->m, NULL,	r->domain, NULL,
+				  NULL, c->now, NULL};
 	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
 	char name[256];
 

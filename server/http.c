@@ -49,7 +49,7 @@ struct exchange {
 	int status;
 	size_t bytes;
 	char method[16];
-	int http10; /* the request line said HTTP/1.0 */
+	int http10;		/* the request line said HTTP/1.0 */
 	struct lookup_job *job; /* one reference: the login lookup, or NULL */
 	struct login_resolver resolver;
 	char login[LOOKUP_LOGIN_MAX]; /* the directory's answer */

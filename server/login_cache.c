@@ -114,8 +114,8 @@ int login_cache_get(struct login_cache *c, const char *key, long long now_ms,
 	pthread_rwlock_rdlock(&c->lock);
 	if (c->capacity > 0 && (i = find(c, key, hash(key))) >= 0) {
 		const struct entry *e = &c->entries[i];
-		rc = e->expires > now_ms ? LOGIN_CACHE_FRESH
-					 : LOGIN_CACHE_STALE;
+		rc =
+		    e->expires > now_ms ? LOGIN_CACHE_FRESH : LOGIN_CACHE_STALE;
 		if (e->login != NULL) {
 			snprintf(login, n, "%s", e->login);
 			*found = 1;

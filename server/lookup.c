@@ -21,10 +21,10 @@
 struct lookup_job {
 	struct lookup_job *next;	  /* the work queue */
 	struct lookup_job *wprev, *wnext; /* the waiting list */
-	atomic_int refs;     /* the request's and the pool's */
-	atomic_int resumed;  /* the request has its outcome (set last) */
-	int outcome;  /* LOGIN_FOUND or LOGIN_PATTERN, once resumed */
-	int stale;    /* a stale cache entry exists: stale_found, stale_login */
+	atomic_int refs;		  /* the request's and the pool's */
+	atomic_int resumed; /* the request has its outcome (set last) */
+	int outcome;	    /* LOGIN_FOUND or LOGIN_PATTERN, once resumed */
+	int stale; /* a stale cache entry exists: stale_found, stale_login */
 	int stale_found;
 	char login[LOOKUP_LOGIN_MAX];
 	char stale_login[LOOKUP_LOGIN_MAX];

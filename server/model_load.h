@@ -26,7 +26,7 @@ struct load_options {
 	const char *const *tls_cert; /* --tls-cert/--tls-key pairs, n_tls */
 	const char *const *tls_key;
 	size_t n_tls;
-	time_t now; /* certificates must be valid at this time */
+	time_t now;    /* certificates must be valid at this time */
 	int directory; /* 1: read the directory's sources (0: fuzzers and
 			  golden runs never connect) */
 	int check;     /* --check: also try the login query once, and

@@ -441,7 +441,7 @@ static int parse_server(struct sjson *c, json_t *root)
 static int parse_root(struct sjson *c, json_t *root)
 {
 	static const char *const keys[] = {
-	    "provider",	    "defaults", "domains", "domain_files",
+	    "provider",	 "defaults", "domains", "domain_files",
 	    "directory", "server",   NULL};
 	size_t problems_before = c->errs->count;
 	int rc = 0, defaults_ok;

@@ -83,8 +83,7 @@ static int read_password(struct sjson *c, json_t *obj, char **out)
 	return rc;
 }
 
-static int parse_connection(struct sjson *c, json_t *obj,
-			    struct source_conf *s)
+static int parse_connection(struct sjson *c, json_t *obj, struct source_conf *s)
 {
 	unsigned long port = 0;
 	int rc = 0;
@@ -146,15 +145,15 @@ static int parse_source_domains(struct sjson *c, json_t *src,
 	sjson_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
 	if (ldap) {
 		rc |= sjson_get_string(c, obj, "base", 1, &s->domains_base) < 0;
-		rc |= sjson_get_string(c, obj, "filter", 1,
-				       &s->domains_query) < 0;
+		rc |= sjson_get_string(c, obj, "filter", 1, &s->domains_query) <
+		      0;
 		rc |= sjson_get_string(c, obj, "attribute", 1,
 				       &s->domains_attr) < 0;
 		rc |= sjson_get_string(c, obj, "entry_attribute", 0,
 				       &s->domains_account_attr) < 0;
 	} else {
-		rc |= sjson_get_string(c, obj, "query", 1, &s->domains_query) <
-		      0;
+		rc |=
+		    sjson_get_string(c, obj, "query", 1, &s->domains_query) < 0;
 		rc |= sjson_get_string(c, obj, "changed", 0,
 				       &s->changed_query) < 0;
 	}
@@ -177,8 +176,9 @@ static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
 		return 0;
 	top = sjson_push(c, "params");
 	if (!json_is_array(list) || json_array_size(list) > SOURCE_PARAMS_MAX) {
-		sjson_failf(c, "must be a list of at most %d of \"address\", "
-			       "\"localpart\", \"domain\"",
+		sjson_failf(c,
+			    "must be a list of at most %d of \"address\", "
+			    "\"localpart\", \"domain\"",
 			    SOURCE_PARAMS_MAX);
 		sjson_pop(c, top);
 		return -1;
@@ -203,10 +203,10 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 			       struct source_conf *s)
 {
 	static const char *const sql_keys[] = {
-	    "query",	"params",	"timeout_ms", "cache_ttl",
+	    "query",	    "params",	  "timeout_ms", "cache_ttl",
 	    "negative_ttl", "cache_size", NULL};
 	static const char *const ldap_keys[] = {
-	    "base",	"filter",	"attribute", "timeout_ms",
+	    "base",	 "filter",	 "attribute",  "timeout_ms",
 	    "cache_ttl", "negative_ttl", "cache_size", NULL};
 	json_t *obj = sjson_get_object(c, src, "logins", 0);
 	unsigned long size = 100000;
@@ -224,8 +224,8 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 		rc |= sjson_get_string(c, obj, "base", 1, &s->logins_base) < 0;
 		rc |= sjson_get_string(c, obj, "attribute", 1,
 				       &s->logins_attr) < 0;
-		rc |= sjson_get_string(c, obj, "filter", 1,
-				       &s->logins_query) < 0;
+		rc |=
+		    sjson_get_string(c, obj, "filter", 1, &s->logins_query) < 0;
 		if (s->logins_query && !strstr(s->logins_query, "{address}") &&
 		    !strstr(s->logins_query, "{localpart}")) {
 			size_t old = sjson_push(c, "filter");
@@ -234,15 +234,15 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 			rc = -1;
 		}
 	} else {
-		rc |= sjson_get_string(c, obj, "query", 1, &s->logins_query) <
-		      0;
+		rc |=
+		    sjson_get_string(c, obj, "query", 1, &s->logins_query) < 0;
 		rc |= parse_params(c, obj, s) < 0;
 	}
 	rc |= get_uints(c, obj, "timeout_ms", 10, 60000,
 			&s->lookup_timeout_ms) < 0;
 	rc |= get_uints(c, obj, "cache_ttl", 0, 604800, &s->cache_ttl) < 0;
-	rc |= get_uints(c, obj, "negative_ttl", 0, 604800, &s->negative_ttl) <
-	      0;
+	rc |=
+	    get_uints(c, obj, "negative_ttl", 0, 604800, &s->negative_ttl) < 0;
 	rc |= get_uint(c, obj, "cache_size", 0, 100000000, &size) < 0;
 	s->cache_size = size;
 	sjson_pop(c, top);
@@ -260,10 +260,10 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 			struct source_conf *s)
 {
 	static const char *const keys[] = {
-	    "driver",	   "host",     "port",		     "socket",
-	    "database",	   "user",     "url",		     "bind_dn",
-	    "password_file", "tls",    "tls_ca",	     "connect_timeout_ms",
-	    "query_timeout_ms", "domains", "logins",	     NULL};
+	    "driver",		"host",	   "port",   "socket",
+	    "database",		"user",	   "url",    "bind_dn",
+	    "password_file",	"tls",	   "tls_ca", "connect_timeout_ms",
+	    "query_timeout_ms", "domains", "logins", NULL};
 	static const char *const kinds[] = {"mariadb", "postgresql", "ldap",
 					    NULL};
 	const char *why = NULL;
@@ -288,8 +288,8 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 		k = sjson_enum(c, json_object_get(obj, "driver"), kinds,
 			       "must be \"mariadb\", \"postgresql\" or "
 			       "\"ldap\"");
-		if (k >= 0 && (s->drv = source_driver_find(kinds[k], &why)) ==
-				  NULL)
+		if (k >= 0 &&
+		    (s->drv = source_driver_find(kinds[k], &why)) == NULL)
 			sjson_fail(c, why);
 		sjson_pop(c, old);
 	}
@@ -309,8 +309,7 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 	return rc ? -1 : 0;
 }
 
-static int parse_sources(struct sjson *c, json_t *obj,
-			 struct directory_conf *d)
+static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 {
 	const char *key;
 	json_t *v;
@@ -318,10 +317,9 @@ static int parse_sources(struct sjson *c, json_t *obj,
 	int rc = 0;
 
 	d->n_sources = json_object_size(obj);
-	d->sources = calloc(d->n_sources ? d->n_sources : 1,
-			    sizeof(*d->sources));
-	d->loaded = calloc(d->n_sources ? d->n_sources : 1,
-			   sizeof(*d->loaded));
+	d->sources =
+	    calloc(d->n_sources ? d->n_sources : 1, sizeof(*d->sources));
+	d->loaded = calloc(d->n_sources ? d->n_sources : 1, sizeof(*d->loaded));
 	if (d->sources == NULL || d->loaded == NULL)
 		return -1;
 	json_object_foreach (obj, key, v) {
@@ -331,8 +329,9 @@ static int parse_sources(struct sjson *c, json_t *obj,
 			rc = -1;
 		else if (d->sources[i].logins_query != NULL &&
 			 d->login_source >= 0) {
-			sjson_failf(c, "\"logins\": only one source may give "
-				       "logins (\"%s\" does)",
+			sjson_failf(c,
+				    "\"logins\": only one source may give "
+				    "logins (\"%s\" does)",
 				    d->sources[d->login_source].name);
 			rc = -1;
 		} else if (d->sources[i].logins_query != NULL) {

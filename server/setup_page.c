@@ -157,8 +157,7 @@ static void add_login(json_t *ctx, const struct render_input *in)
 		is_local = in->addr && strcmp(in->login, in->addr->local) == 0;
 	}
 	json_object_set_new(ctx, "login_is_address", json_boolean(is_address));
-	json_object_set_new(ctx, "login_is_localpart",
-			    json_boolean(is_local));
+	json_object_set_new(ctx, "login_is_localpart", json_boolean(is_local));
 	buf_free(&v);
 }
 

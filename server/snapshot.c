@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HEADER "# mailconfd snapshot of source "
+#define HEADER	     "# mailconfd snapshot of source "
 #define SNAPSHOT_MAX (1u << 30)
 
 void snapshot_begin(struct buf *text, const char *source, long long now)
@@ -96,9 +96,8 @@ static int read_line(char *line, source_row_fn row, void *cls)
 	return row(cls, line, strlen(line), NULL, 0);
 }
 
-long snapshot_read(const char *state_dir, const char *source,
-		   source_row_fn row, void *cls, long long *when, char *why,
-		   size_t n)
+long snapshot_read(const char *state_dir, const char *source, source_row_fn row,
+		   void *cls, long long *when, char *why, size_t n)
 {
 	char *path = path_of(state_dir, source, ""); /* freed below */
 	struct buf text = BUF_INIT;		     /* freed below */

@@ -23,8 +23,7 @@ int snapshot_write(const char *state_dir, const char *source,
 /* Reads STATE_DIR/SOURCE.domains, calling row() per line, and sets *when
  * to the time it was written. Returns the rows, or -1 with why set (no
  * snapshot, unreadable, or not one of ours). */
-long snapshot_read(const char *state_dir, const char *source,
-		   source_row_fn row, void *cls, long long *when, char *why,
-		   size_t n);
+long snapshot_read(const char *state_dir, const char *source, source_row_fn row,
+		   void *cls, long long *when, char *why, size_t n);
 
 #endif

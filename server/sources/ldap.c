@@ -252,7 +252,8 @@ static int build_filter(struct buf *out, const char *tmpl,
 			p += len;
 			continue;
 		}
-		struct berval in = {strlen(values[i]), (char *)(uintptr_t)values[i]};
+		struct berval in = {strlen(values[i]),
+				    (char *)(uintptr_t)values[i]};
 		struct berval esc = {0, NULL};
 		if (ldap_bv2escaped_filter_value(&in, &esc) != 0)
 			return -1;
@@ -312,8 +313,7 @@ static int ld_login(struct source_conn *conn, const struct source_conf *c,
 		return SOURCE_BAD;
 	}
 	rc = ldap_search_ext_s(conn->ld, c->logins_base, LDAP_SCOPE_SUBTREE,
-			       filter.data, attrs, 0, NULL, NULL, &tv, 2,
-			       &res);
+			       filter.data, attrs, 0, NULL, NULL, &tv, 2, &res);
 	buf_free(&filter);
 	if (rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_NO_SUCH_OBJECT) {
 		ldap_msgfree(res); /* more than one entry, or no base */
@@ -338,5 +338,5 @@ static void ld_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_ldap = {
-    "ldap", ld_open, ld_domains, ld_changed, ld_login, ld_close};
+const struct source_driver source_ldap = {"ldap",     ld_open,	ld_domains,
+					  ld_changed, ld_login, ld_close};

@@ -27,8 +27,7 @@ struct source_conn {
 
 static void say(char *why, size_t n, const char *what, MYSQL *db)
 {
-	snprintf(why, n, "%s: %s (%u)", what, mysql_error(db),
-		 mysql_errno(db));
+	snprintf(why, n, "%s: %s (%u)", what, mysql_error(db), mysql_errno(db));
 }
 
 /* Client errors (2000-2999: no server, lost, timed out) are outages;
@@ -67,10 +66,9 @@ static struct source_conn *my_open(const struct source_conf *c, char *why,
 		if (c->tls_ca)
 			mysql_options(conn->db, MYSQL_OPT_SSL_CA, c->tls_ca);
 	}
-	if (mysql_real_connect(conn->db, c->socket ? NULL : c->host, c->user,
-			       c->password, c->database,
-			       c->port ? c->port : 3306, c->socket,
-			       0) == NULL) {
+	if (mysql_real_connect(
+		conn->db, c->socket ? NULL : c->host, c->user, c->password,
+		c->database, c->port ? c->port : 3306, c->socket, 0) == NULL) {
 		say(why, n, "cannot connect", conn->db);
 		mysql_close(conn->db);
 		free(conn);
@@ -105,9 +103,9 @@ static long my_domains(struct source_conn *conn, const struct source_conf *c,
 	}
 	while ((r = mysql_fetch_row(res)) != NULL) {
 		len = mysql_fetch_lengths(res);
-		if (!stop && row(cls, r[0], r[0] ? len[0] : 0,
-				 fields > 1 ? r[1] : NULL,
-				 fields > 1 && r[1] ? len[1] : 0) < 0)
+		if (!stop &&
+		    row(cls, r[0], r[0] ? len[0] : 0, fields > 1 ? r[1] : NULL,
+			fields > 1 && r[1] ? len[1] : 0) < 0)
 			stop = 1; /* still fetch the rest off the wire */
 		rows++;
 	}
@@ -249,5 +247,5 @@ static void my_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_mariadb = {
-    "mariadb", my_open, my_domains, my_changed, my_login, my_close};
+const struct source_driver source_mariadb = {"mariadb",	 my_open,  my_domains,
+					     my_changed, my_login, my_close};

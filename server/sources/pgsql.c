@@ -74,8 +74,8 @@ static struct source_conn *pg_open(const struct source_conf *c, char *why,
 	keys[k] = vals[k] = NULL;
 #undef KV
 	conn = calloc(1, sizeof(*conn)); /* the caller's: close() */
-	if (conn == NULL || (conn->pg = PQconnectStartParams(keys, vals, 0)) ==
-				NULL) {
+	if (conn == NULL ||
+	    (conn->pg = PQconnectStartParams(keys, vals, 0)) == NULL) {
 		say(why, n, "out of memory", NULL);
 		free(conn);
 		return NULL;
@@ -152,8 +152,8 @@ static long run(struct source_conn *conn, const char *sql, int nparams,
 	PGresult *r;
 
 	if (PQstatus(conn->pg) != CONNECTION_OK ||
-	    !PQsendQueryParams(conn->pg, sql, nparams, NULL, values, NULL,
-			       NULL, 0)) {
+	    !PQsendQueryParams(conn->pg, sql, nparams, NULL, values, NULL, NULL,
+			       0)) {
 		say(why, n, "cannot send the query", PQerrorMessage(conn->pg));
 		return SOURCE_DOWN;
 	}
@@ -166,8 +166,7 @@ static long run(struct source_conn *conn, const char *sql, int nparams,
 				if (each(cls, r, i) < 0)
 					rc = SOURCE_BAD;
 		} else if (st != PGRES_COMMAND_OK && rc == 0) {
-			say(why, n, "query failed",
-			    PQresultErrorMessage(r));
+			say(why, n, "query failed", PQresultErrorMessage(r));
 			rc = sqlstate_is_outage(r) ? SOURCE_DOWN : SOURCE_BAD;
 		}
 		PQclear(r);
@@ -297,5 +296,5 @@ static void pg_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_pgsql = {
-    "postgresql", pg_open, pg_domains, pg_changed, pg_login, pg_close};
+const struct source_driver source_pgsql = {"postgresql", pg_open,  pg_domains,
+					   pg_changed,	 pg_login, pg_close};

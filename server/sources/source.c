@@ -51,14 +51,22 @@ const char *source_driver_names(void)
 
 void source_conf_clear(struct source_conf *c)
 {
-	char **owned[] = {&c->name,	     &c->host,
-			  &c->socket,	     &c->database,
-			  &c->user,	     &c->url,
-			  &c->bind_dn,	     &c->password,
-			  &c->tls_ca,	     &c->domains_query,
-			  &c->domains_base,  &c->domains_attr,
-			  &c->domains_account_attr, &c->changed_query,
-			  &c->logins_query,  &c->logins_base,
+	char **owned[] = {&c->name,
+			  &c->host,
+			  &c->socket,
+			  &c->database,
+			  &c->user,
+			  &c->url,
+			  &c->bind_dn,
+			  &c->password,
+			  &c->tls_ca,
+			  &c->domains_query,
+			  &c->domains_base,
+			  &c->domains_attr,
+			  &c->domains_account_attr,
+			  &c->changed_query,
+			  &c->logins_query,
+			  &c->logins_base,
 			  &c->logins_attr};
 	size_t i;
 

@@ -62,7 +62,7 @@ struct source_conf {
 
 /* The table's "directory": its sources in the table's order. */
 struct directory_conf {
-	char *state_dir; /* owned: where snapshots are written */
+	char *state_dir;	     /* owned: where snapshots are written */
 	struct source_conf *sources; /* owned array */
 	size_t n_sources;
 	int login_source; /* index of the source with logins, or -1 */
@@ -74,7 +74,7 @@ struct directory_conf {
 		long long snapshot_time; /* when that snapshot was taken */
 		double seconds;		 /* how long the load took */
 		char stamp[128]; /* the change detector's answer, or "" */
-	} *loaded;		 /* owned array, n_sources */
+	} * loaded;		 /* owned array, n_sources */
 };
 
 /* Outcomes of a driver call (besides rows counts and found/not found). */
