@@ -1,0 +1,265 @@
+/* test_directory.c - the directory's pieces without a server: the login
+ * cache (fresh, stale, negative, eviction of the oldest, reset), the
+ * snapshot file (written atomically, read back, refused when foreign),
+ * the address as the directory is asked for it, and the lookup pool with
+ * a fake driver (answer, not found, deadline, outage -> stale entry). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "directory.h"
+#include "login_cache.h"
+#include "lookup.h"
+#include "model.h"
+#include "snapshot.h"
+#include "sources/source.h"
+
+static void cache_cases(void)
+{
+	struct login_cache *c = login_cache_new(2);
+	char login[64];
+	int found = -1;
+
+	CHECK(c != NULL);
+	CHECK(login_cache_get(c, "a@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	CHECK(login_cache_put(c, "a@x.example", "alogin", 1000) == 0);
+	CHECK(login_cache_put(c, "b@x.example", NULL, 1000) == 0);
+	CHECK(login_cache_get(c, "a@x.example", 999, login, sizeof(login),
+			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(found == 1);
+	CHECK_STR(login, "alogin");
+	CHECK(login_cache_get(c, "a@x.example", 1000, login, sizeof(login),
+			      &found) == LOGIN_CACHE_STALE);
+	CHECK(found == 1); /* the stale value is still there */
+	CHECK(login_cache_get(c, "b@x.example", 10, login, sizeof(login),
+			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(found == 0); /* negative */
+	/* a third key evicts the oldest written (a) */
+	CHECK(login_cache_put(c, "c@x.example", "clogin", 1000) == 0);
+	CHECK(login_cache_get(c, "a@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	CHECK(login_cache_get(c, "c@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(login_cache_size(c) == 2);
+	/* rewriting a key keeps one entry */
+	CHECK(login_cache_put(c, "c@x.example", "c2", 2000) == 0);
+	CHECK(login_cache_size(c) == 2);
+	login_cache_get(c, "c@x.example", 0, login, sizeof(login), &found);
+	CHECK_STR(login, "c2");
+	CHECK(login_cache_reset(c, 0) == 0);
+	CHECK(login_cache_put(c, "d@x.example", "d", 1000) == 0);
+	CHECK(login_cache_get(c, "d@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	CHECK(login_cache_reset(c, 1000) == 0);
+	for (int i = 0; i < 5000; i++) { /* the ring wraps many times */
+		char k[32];
+		snprintf(k, sizeof(k), "u%d@x.example", i);
+		login_cache_put(c, k, k, 10);
+	}
+	CHECK(login_cache_size(c) == 1000);
+	CHECK(login_cache_get(c, "u4999@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(login_cache_get(c, "u3999@x.example", 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	login_cache_free(c);
+}
+
+struct seen {
+	char text[4096];
+};
+
+static int collect(void *cls, const char *d, size_t dlen, const char *e,
+		   size_t elen)
+{
+	struct seen *s = cls;
+	size_t n = strlen(s->text);
+
+	snprintf(s->text + n, sizeof(s->text) - n, "%.*s|%.*s;", (int)dlen, d,
+		 e ? (int)elen : 1, e ? e : "-");
+	return 0;
+}
+
+static void snapshot_cases(void)
+{
+	char dir[] = "/tmp/mailconfd-snap-XXXXXX", why[256], path[512];
+	struct buf text = BUF_INIT;
+	struct seen s = {""};
+	long long when;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(snapshot_read(dir, "panel", collect, &s, &when, why,
+			    sizeof(why)) == -1);
+	CHECK(strstr(why, "no snapshot") != NULL);
+	snapshot_begin(&text, "panel", 1700000000);
+	snapshot_add(&text, "kunde.example", 13, NULL, 0);
+	snapshot_add(&text, "b.example", 9, "premium.example", 15);
+	CHECK(snapshot_write(dir, "panel", &text, why, sizeof(why)) == 0);
+	CHECK(snapshot_read(dir, "panel", collect, &s, &when, why,
+			    sizeof(why)) == 2);
+	CHECK(when == 1700000000);
+	CHECK_STR(s.text, "kunde.example|-;b.example|premium.example;");
+	snprintf(path, sizeof(path), "%s/panel.domains.tmp", dir);
+	CHECK(access(path, F_OK) != 0); /* renamed, not left */
+	snprintf(path, sizeof(path), "%s/other.domains", dir);
+	f = fopen(path, "w");
+	fputs("kunde.example\n", f);
+	fclose(f);
+	CHECK(snapshot_read(dir, "other", collect, &s, &when, why,
+			    sizeof(why)) == -1);
+	CHECK(strstr(why, "not a mailconfd snapshot") != NULL);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/panel.domains", dir);
+	unlink(path);
+	rmdir(dir);
+	buf_free(&text);
+}
+
+static void address_cases(void)
+{
+	struct source_address a;
+
+	CHECK(source_address(&a, "Alice.Smith", "kunde.example") == 0);
+	CHECK_STR(a.values[PARAM_ADDRESS], "alice.smith@kunde.example");
+	CHECK_STR(a.values[PARAM_LOCALPART], "alice.smith");
+	CHECK_STR(a.values[PARAM_DOMAIN], "kunde.example");
+	CHECK(source_address(&a, "J\xc3\x96RG", "x.example") == 0);
+	CHECK_STR(a.full, "j\xc3\x96rg@x.example"); /* ASCII only */
+	CHECK(source_address(&a, "a\tb", "x.example") == -1);
+	CHECK(source_address(&a, "", "x.example") == -1);
+}
+
+/* A fake login source: "slow@" sleeps past the deadline, "down@" is an
+ * outage, "alice@" is found, anything else not found. */
+static struct source_conn *fake_open(const struct source_conf *c, char *why,
+				     size_t n)
+{
+	(void)c;
+	(void)why;
+	(void)n;
+	return (struct source_conn *)(uintptr_t)1;
+}
+
+static int fake_login(struct source_conn *conn, const struct source_conf *c,
+		      const char *const values[SOURCE_PARAMS_MAX],
+		      struct buf *out, char *why, size_t n)
+{
+	(void)conn;
+	(void)c;
+	if (strncmp(values[PARAM_ADDRESS], "slow@", 5) == 0)
+		usleep(300000);
+	if (strncmp(values[PARAM_ADDRESS], "down@", 5) == 0) {
+		snprintf(why, n, "fake outage");
+		return SOURCE_DOWN;
+	}
+	if (strncmp(values[PARAM_ADDRESS], "alice@", 6) == 0)
+		return buf_puts(out, "alice-login") == 0 ? 1 : SOURCE_BAD;
+	return 0;
+}
+
+static void fake_close(struct source_conn *conn)
+{
+	(void)conn;
+}
+
+static const struct source_driver fake = {"fake", fake_open, NULL, NULL,
+					  fake_login, fake_close};
+
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int resumed;
+};
+
+static void on_resume(void *cls)
+{
+	struct waiter *w = cls;
+
+	pthread_mutex_lock(&w->lock);
+	w->resumed++;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Asks for local@kunde.example the way http.c does; returns the outcome
+ * and the login. */
+static enum login_outcome ask(struct directory *d, struct model *m,
+			      const char *local, char *login, size_t n)
+{
+	struct address a;
+	struct lookup_job *job = NULL;
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   0};
+	enum login_outcome o;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.local, sizeof(a.local), "%s", local);
+	snprintf(a.domain, sizeof(a.domain), "kunde.example");
+	o = lookup_prepare(d, m, &a, login, n, &job);
+	if (o != LOGIN_PENDING)
+		return o;
+	lookup_submit(d, job, on_resume, &w);
+	pthread_mutex_lock(&w.lock);
+	while (w.resumed == 0)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	o = lookup_result(d, job, login, n);
+	lookup_release(d, job);
+	CHECK(w.resumed == 1); /* exactly once */
+	return o;
+}
+
+static void pool_cases(void)
+{
+	struct model *m = model_new();
+	struct directory d;
+	char login[LOOKUP_LOGIN_MAX];
+	struct source_conf *s;
+
+	m->directory = calloc(1, sizeof(*m->directory));
+	m->directory->sources = calloc(1, sizeof(*s));
+	m->directory->n_sources = 1;
+	m->directory->loaded = calloc(1, sizeof(*m->directory->loaded));
+	m->directory->login_source = 0;
+	s = &m->directory->sources[0];
+	s->name = strdup("fake");
+	s->drv = &fake;
+	s->logins_query = strdup("-");
+	s->lookup_timeout_ms = 100;
+	s->cache_ttl = 0; /* every answer expires at once: stale next time */
+	s->negative_ttl = 60;
+	s->cache_size = 100;
+	s->digest = 42;
+	CHECK(directory_start(&d, 2) == 0);
+	directory_adopt(&d, m);
+	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
+	CHECK_STR(login, "alice-login");
+	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
+	/* negative entry: answered from the cache, no lookup */
+	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
+	CHECK(atomic_load(&d.stats.hits) == 1);
+	/* past the deadline: the pattern, not a wait */
+	CHECK(ask(&d, m, "slow", login, sizeof(login)) == LOGIN_PATTERN);
+	CHECK(atomic_load(&d.stats.timeouts) == 1);
+	/* alice's entry expired (ttl 0); the directory down: the stale one */
+	s->logins_query[0] = '-';
+	CHECK(ask(&d, m, "down", login, sizeof(login)) == LOGIN_PATTERN);
+	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
+	CHECK_STR(login, "alice-login");
+	CHECK(atomic_load(&d.stats.stale) == 1); /* within the backoff */
+	directory_stop(&d);
+	CHECK(ask(&d, m, "carol", login, sizeof(login)) == LOGIN_PATTERN);
+	directory_free(&d);
+	model_unref(m);
+}
+
+int main(void)
+{
+	cache_cases();
+	snapshot_cases();
+	address_cases();
+	pool_cases();
+	return check_done();
+}
