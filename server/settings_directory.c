@@ -10,6 +10,7 @@
 #include "sources/source.h"
 
 #define PASSWORD_FILE_MAX 4096
+#define DIRECTORY_SOURCES_LIMIT 16 /* as directory.h DIRECTORY_SOURCES_MAX */
 
 /* obj[key] as a whole number in [min, max] into *out (untouched when
  * absent). Returns 0, or -1 (reported). */
@@ -317,6 +318,11 @@ static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 	int rc = 0;
 
 	d->n_sources = json_object_size(obj);
+	if (d->n_sources > DIRECTORY_SOURCES_LIMIT) {
+		sjson_failf(c, "at most %d sources", DIRECTORY_SOURCES_LIMIT);
+		d->n_sources = 0;
+		return -1;
+	}
 	d->sources =
 	    calloc(d->n_sources ? d->n_sources : 1, sizeof(*d->sources));
 	d->loaded = calloc(d->n_sources ? d->n_sources : 1, sizeof(*d->loaded));
