@@ -62,7 +62,8 @@ static void set_locked(struct source_status *s, int up, const char *why)
 		return;
 	s->up = up;
 	s->since = now;
-	snprintf(s->why, sizeof(s->why), "%s", up ? "" : why);
+	snprintf(s->why, sizeof(s->why), "%.*s", (int)sizeof(s->why) - 1,
+		 up ? "" : why);
 	if (up)
 		log_info("source %s: up again", s->name);
 	else
