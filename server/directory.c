@@ -290,10 +290,11 @@ static void render_lookups(struct buf *out, struct directory *d)
 		const char *name;
 		atomic_ulong *v;
 	} counters[] = {
-	    {"cache_hits", &st->hits},	   {"cache_misses", &st->misses},
-	    {"cache_stale", &st->stale},   {"found", &st->found},
-	    {"not_found", &st->not_found}, {"errors", &st->errors},
-	    {"timeouts", &st->timeouts},   {"overflow", &st->overflow}};
+	    {"cache_hits", &st->hits},	 {"cache_misses", &st->misses},
+	    {"cache_stale", &st->stale}, {"coalesced", &st->coalesced},
+	    {"found", &st->found},	 {"not_found", &st->not_found},
+	    {"errors", &st->errors},	 {"timeouts", &st->timeouts},
+	    {"overflow", &st->overflow}};
 	unsigned long cum = 0;
 	size_t i;
 

@@ -37,8 +37,8 @@ struct source_status {
 };
 
 struct lookup_stats {
-	atomic_ulong hits, misses, stale, found, not_found, errors, timeouts,
-	    overflow;
+	atomic_ulong hits, misses, stale, coalesced, found, not_found, errors,
+	    timeouts, overflow;
 	atomic_ulong latency[LOOKUP_BUCKETS + 1]; /* last: +Inf */
 	atomic_ullong latency_sum_us;
 };

@@ -1,7 +1,12 @@
 /* lookup.c - the login lookup workers and their deadline timer
- * (lookup.h). One mutex guards the queue, the waiting list and the jobs'
- * shared fields; nobody calls a driver or resumes a connection while
- * holding it. */
+ * (lookup.h). One mutex guards the queue, the pending list, the in-flight
+ * map and the jobs' waiters; nobody calls a driver or resumes a
+ * connection while holding it.
+ *
+ * A job is one question to the directory. Requests that miss the cache
+ * for an address already being asked wait on that job instead of asking
+ * again (an expired popular entry would otherwise send one query per
+ * waiting connection). */
 #include "lookup.h"
 
 #include <stdatomic.h>
@@ -16,23 +21,31 @@
 #include "model.h"
 #include "sources/source.h"
 
-#define BACKOFF_MAX_S 30
+#define MAP_BUCKETS 2048 /* in-flight jobs by address; a power of two */
+
+struct waiter {
+	struct waiter *next;
+	void (*resume)(void *cls);
+	void *cls;
+};
 
 struct lookup_job {
 	struct lookup_job *next;	  /* the work queue */
-	struct lookup_job *wprev, *wnext; /* the waiting list */
-	atomic_int refs;		  /* the request's and the pool's */
-	atomic_int resumed; /* the request has its outcome (set last) */
-	int outcome;	    /* LOGIN_FOUND or LOGIN_PATTERN, once resumed */
+	struct lookup_job *pprev, *pnext; /* the pending list (deadlines) */
+	struct lookup_job *hnext;	  /* the in-flight map's chain */
+	atomic_int refs;		  /* each request's and the pool's */
+	atomic_int settled;		  /* outcome and login are final */
+	int queued;			  /* submitted to the pool once */
+	int outcome;			  /* LOGIN_FOUND or LOGIN_PATTERN */
 	int stale; /* a stale cache entry exists: stale_found, stale_login */
 	int stale_found;
 	char login[LOOKUP_LOGIN_MAX];
 	char stale_login[LOOKUP_LOGIN_MAX];
 	long long deadline_ms;
+	uint64_t digest;     /* the login source's settings */
 	struct model *model; /* one reference: the source's settings */
 	struct source_address addr;
-	void (*resume)(void *cls);
-	void *cls;
+	struct waiter *waiters; /* owned list: requests to resume */
 };
 
 struct lookup_pool {
@@ -40,7 +53,8 @@ struct lookup_pool {
 	pthread_cond_t work, timer;
 	struct lookup_job *head, *tail; /* queue of jobs not yet picked */
 	size_t queued;
-	struct lookup_job *waiting; /* requests waiting for an outcome */
+	struct lookup_job *pending;	     /* jobs without an outcome yet */
+	struct lookup_job *map[MAP_BUCKETS]; /* pending jobs by address */
 	int stopping;
 	long long down_until_ms; /* after an outage: answer from the cache */
 	unsigned backoff_s;
@@ -50,9 +64,20 @@ struct lookup_pool {
 	pthread_t workers[]; /* n_workers */
 };
 
+#define BACKOFF_MAX_S 30
+
 static long long now_ms(void)
 {
 	return source_deadline(0);
+}
+
+static size_t bucket(const char *key)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ull;
+	return (size_t)(h & (MAP_BUCKETS - 1));
 }
 
 static void job_free(struct lookup_job *j)
@@ -61,32 +86,43 @@ static void job_free(struct lookup_job *j)
 	free(j);
 }
 
-/* Drops a reference; returns the job to free or NULL. */
-static struct lookup_job *unref_locked(struct lookup_job *j)
+/* Drops a reference; frees the job with the last. */
+static void unref(struct lookup_job *j)
 {
-	return atomic_fetch_sub(&j->refs, 1) == 1 ? j : NULL;
+	if (atomic_fetch_sub(&j->refs, 1) == 1)
+		job_free(j);
 }
 
-static void waiting_unlink(struct lookup_pool *p, struct lookup_job *j)
+/* Under the lock: takes j off the pending list and the map. */
+static void unlink_pending(struct lookup_pool *p, struct lookup_job *j)
 {
-	if (j->wprev)
-		j->wprev->wnext = j->wnext;
-	else if (p->waiting == j)
-		p->waiting = j->wnext;
-	if (j->wnext)
-		j->wnext->wprev = j->wprev;
-	j->wprev = j->wnext = NULL;
+	struct lookup_job **link = &p->map[bucket(j->addr.full)];
+
+	if (j->pprev)
+		j->pprev->pnext = j->pnext;
+	else if (p->pending == j)
+		p->pending = j->pnext;
+	if (j->pnext)
+		j->pnext->pprev = j->pprev;
+	j->pprev = j->pnext = NULL;
+	while (*link != NULL && *link != j)
+		link = &(*link)->hnext;
+	if (*link == j)
+		*link = j->hnext;
+	j->hnext = NULL;
 }
 
-/* Under the lock: gives the waiting request its outcome (found: login;
- * else the stale entry or the pattern). Returns 1 if it was waiting (the
- * caller then resumes it, outside the lock). */
-static int settle(struct lookup_pool *p, struct lookup_job *j, int found,
-		  const char *login)
+/* Under the lock: gives the job its outcome (found: login; else the
+ * stale entry or the pattern) and hands back its waiters, whom the
+ * caller resumes outside the lock (settle_finish). NULL if it had one. */
+static struct waiter *settle(struct lookup_pool *p, struct lookup_job *j,
+			     int found, const char *login)
 {
-	if (j->resumed)
-		return 0;
-	waiting_unlink(p, j);
+	struct waiter *w;
+
+	if (atomic_load(&j->settled))
+		return NULL;
+	unlink_pending(p, j);
 	if (found) {
 		snprintf(j->login, sizeof(j->login), "%s", login);
 		j->outcome = LOGIN_FOUND;
@@ -96,8 +132,22 @@ static int settle(struct lookup_pool *p, struct lookup_job *j, int found,
 	} else {
 		j->outcome = LOGIN_PATTERN;
 	}
-	atomic_store(&j->resumed, 1); /* after the outcome: lookup_result() */
-	return 1;
+	atomic_store(&j->settled, 1); /* after the outcome: lookup_result() */
+	w = j->waiters;
+	j->waiters = NULL;
+	return w;
+}
+
+/* Resumes and frees the waiters settle() handed back. */
+static void settle_finish(struct waiter *w)
+{
+	struct waiter *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		w->resume(w->cls);
+		free(w);
+	}
 }
 
 /* The directory answered (rc of the driver's login()). */
@@ -184,9 +234,7 @@ static void work_one(struct lookup_pool *p, struct worker_conn *w,
 	struct buf login = BUF_INIT; /* freed below */
 	struct timespec t0;
 	char why[512] = "";
-	void (*resume)(void *) = NULL;
-	void *cls = NULL;
-	struct lookup_job *gone;
+	struct waiter *waiters;
 	int rc;
 
 	elapsed_start(&t0);
@@ -195,16 +243,10 @@ static void work_one(struct lookup_pool *p, struct worker_conn *w,
 	record(p, s, &j->addr, rc, login.data);
 	note_state(p, s, rc, why);
 	pthread_mutex_lock(&p->lock);
-	if (settle(p, j, rc == 1, login.data)) {
-		resume = j->resume;
-		cls = j->cls;
-	}
-	gone = unref_locked(j);
+	waiters = settle(p, j, rc == 1, login.data);
 	pthread_mutex_unlock(&p->lock);
-	if (resume != NULL)
-		resume(cls);
-	if (gone != NULL)
-		job_free(gone);
+	settle_finish(waiters);
+	unref(j); /* the pool's */
 	buf_free(&login);
 }
 
@@ -212,7 +254,7 @@ static void *worker(void *arg)
 {
 	struct lookup_pool *p = arg;
 	struct worker_conn w = {NULL, NULL, 0};
-	struct lookup_job *j, *gone;
+	struct lookup_job *j;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -227,30 +269,26 @@ static void *worker(void *arg)
 		if (p->head == NULL)
 			p->tail = NULL;
 		p->queued--;
-		if (j->resumed) { /* its deadline passed in the queue */
-			gone = unref_locked(j);
-			pthread_mutex_unlock(&p->lock);
-			if (gone != NULL)
-				job_free(gone);
-			continue;
-		}
 		pthread_mutex_unlock(&p->lock);
-		work_one(p, &w, j);
+		if (atomic_load(&j->settled)) /* its deadline passed queued */
+			unref(j);
+		else
+			work_one(p, &w, j);
 	}
 	if (w.conn != NULL)
 		w.drv->close(w.conn);
 	return NULL;
 }
 
-/* Under the lock: the first waiting job past its deadline, or NULL with
- * *next set to the earliest deadline (0: none waiting). */
+/* Under the lock: the first pending job past its deadline, or NULL with
+ * *next set to the earliest deadline (0: none pending). */
 static struct lookup_job *expired(struct lookup_pool *p, long long now,
 				  long long *next)
 {
 	struct lookup_job *j;
 
 	*next = 0;
-	for (j = p->waiting; j != NULL; j = j->wnext) {
+	for (j = p->pending; j != NULL; j = j->pnext) {
 		if (j->deadline_ms <= now)
 			return j;
 		if (*next == 0 || j->deadline_ms < *next)
@@ -263,21 +301,18 @@ static void *timer(void *arg)
 {
 	struct lookup_pool *p = arg;
 	struct lookup_job *j;
+	struct waiter *waiters;
 	struct timespec ts;
 	long long next;
-	void (*resume)(void *);
-	void *cls;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping) {
 		j = expired(p, now_ms(), &next);
 		if (j != NULL) {
-			settle(p, j, 0, NULL);
-			resume = j->resume;
-			cls = j->cls;
+			waiters = settle(p, j, 0, NULL);
 			atomic_fetch_add(&p->dir->stats.timeouts, 1);
 			pthread_mutex_unlock(&p->lock);
-			resume(cls);
+			settle_finish(waiters);
 			pthread_mutex_lock(&p->lock);
 		} else if (next == 0) {
 			pthread_cond_wait(&p->timer, &p->lock);
@@ -293,7 +328,7 @@ static void *timer(void *arg)
 
 struct lookup_pool *lookup_pool_start(struct directory *d, unsigned workers)
 {
-	struct lookup_pool *p; /* the caller's: lookup_pool_stop() */
+	struct lookup_pool *p; /* the caller's: lookup_pool_free() */
 	pthread_condattr_t ca;
 	unsigned i;
 
@@ -330,17 +365,18 @@ struct lookup_pool *lookup_pool_start(struct directory *d, unsigned workers)
 
 void lookup_pool_quiesce(struct lookup_pool *p)
 {
-	struct lookup_job *j, *next, *gone;
+	struct lookup_job *j, *next;
+	struct waiter *waiters;
 	unsigned i;
 
 	if (p == NULL || p->n_workers == 0)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
-	while ((j = p->waiting) != NULL) {
-		settle(p, j, 0, NULL);
+	while ((j = p->pending) != NULL) {
+		waiters = settle(p, j, 0, NULL);
 		pthread_mutex_unlock(&p->lock);
-		j->resume(j->cls);
+		settle_finish(waiters);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_cond_broadcast(&p->work);
@@ -352,9 +388,7 @@ void lookup_pool_quiesce(struct lookup_pool *p)
 	p->n_workers = 0;
 	for (j = p->head; j != NULL; j = next) { /* never picked */
 		next = j->next;
-		gone = unref_locked(j);
-		if (gone != NULL)
-			job_free(gone);
+		unref(j);
 	}
 	p->head = p->tail = NULL;
 	p->queued = 0;
@@ -371,15 +405,48 @@ void lookup_pool_free(struct lookup_pool *p)
 	free(p);
 }
 
-/* The cache, or the stale entry / pattern when no lookup may run now. */
-static enum login_outcome cached(int found, const char *login, char *out,
-				 size_t n)
+/* Under the lock: the pending job asking for key with the same settings,
+ * or NULL. */
+static struct lookup_job *in_flight(struct lookup_pool *p, const char *key,
+				    uint64_t digest)
 {
-	if (!found)
-		return LOGIN_PATTERN;
-	if (out != login)
-		snprintf(out, n, "%s", login);
-	return LOGIN_FOUND;
+	struct lookup_job *j = p->map[bucket(key)];
+
+	while (j != NULL && (j->digest != digest || strcmp(j->addr.full, key)))
+		j = j->hnext;
+	return j;
+}
+
+/* A stale entry, or the pattern: what we have when no lookup may run. */
+static enum login_outcome from_cache(struct directory *d, int st, int found)
+{
+	atomic_fetch_add(
+	    st == LOGIN_CACHE_STALE ? &d->stats.stale : &d->stats.misses, 1);
+	return st == LOGIN_CACHE_STALE && found ? LOGIN_FOUND : LOGIN_PATTERN;
+}
+
+static struct lookup_job *new_job(struct model *m, const struct source_conf *s,
+				  const struct source_address *sa, int st,
+				  int found, const char *login, long long now)
+{
+	struct lookup_job *j = calloc(1, sizeof(*j)); /* refcounted */
+
+	if (j == NULL)
+		return NULL;
+	atomic_init(&j->refs, 1); /* the request's */
+	atomic_init(&j->settled, 0);
+	j->model = model_ref(m);
+	j->digest = s->digest;
+	source_address(&j->addr, sa->local, sa->values[PARAM_DOMAIN]);
+	j->deadline_ms = now + s->lookup_timeout_ms;
+	if (st == LOGIN_CACHE_STALE) {
+		j->stale = 1;
+		j->stale_found = found;
+		if (found)
+			snprintf(j->stale_login, sizeof(j->stale_login), "%s",
+				 login);
+	}
+	return j;
 }
 
 enum login_outcome lookup_prepare(struct directory *d, struct model *m,
@@ -402,39 +469,27 @@ enum login_outcome lookup_prepare(struct directory *d, struct model *m,
 	st = login_cache_get(d->cache, sa.full, now, login, n, &found);
 	if (st == LOGIN_CACHE_FRESH) {
 		atomic_fetch_add(&d->stats.hits, 1);
-		return cached(found, login, login, n);
+		return found ? LOGIN_FOUND : LOGIN_PATTERN;
 	}
 	pthread_mutex_lock(&p->lock);
+	if ((j = in_flight(p, sa.full, s->digest)) != NULL) {
+		atomic_fetch_add(&j->refs, 1); /* the request waits on it */
+		pthread_mutex_unlock(&p->lock);
+		atomic_fetch_add(&d->stats.coalesced, 1);
+		*job = j;
+		return LOGIN_PENDING;
+	}
 	busy = p->stopping || p->down_until_ms > now ||
 	       p->queued >= LOOKUP_QUEUE_MAX;
 	if (!p->stopping && p->queued >= LOOKUP_QUEUE_MAX)
 		atomic_fetch_add(&d->stats.overflow, 1);
 	pthread_mutex_unlock(&p->lock);
-	if (busy) { /* down, or too much waiting: what we have */
-		atomic_fetch_add(st == LOGIN_CACHE_STALE ? &d->stats.stale
-							 : &d->stats.misses,
-				 1);
-		return st == LOGIN_CACHE_STALE ? cached(found, login, login, n)
-					       : LOGIN_PATTERN;
-	}
+	if (busy) /* down, or too much waiting: what we have */
+		return from_cache(d, st, found);
 	atomic_fetch_add(&d->stats.misses, 1);
-	j = calloc(1, sizeof(*j)); /* the request's and the pool's */
+	j = new_job(m, s, &sa, st, found, login, now);
 	if (j == NULL)
 		return LOGIN_PATTERN;
-	atomic_init(&j->refs, 1);
-	atomic_init(&j->resumed, 0);
-	j->model = model_ref(m);
-	j->addr = sa;
-	/* values point into the struct: point them into the copy */
-	source_address(&j->addr, sa.local, sa.values[PARAM_DOMAIN]);
-	j->deadline_ms = now + s->lookup_timeout_ms;
-	if (st == LOGIN_CACHE_STALE) {
-		j->stale = 1;
-		j->stale_found = found;
-		if (found)
-			snprintf(j->stale_login, sizeof(j->stale_login), "%s",
-				 login);
-	}
 	*job = j;
 	return LOGIN_PENDING;
 }
@@ -443,15 +498,24 @@ void lookup_submit(struct directory *d, struct lookup_job *j,
 		   void (*resume)(void *cls), void *cls)
 {
 	struct lookup_pool *p = d->pool;
-	int now_resume = 0;
+	struct waiter *w = malloc(sizeof(*w)); /* freed by settle_finish() */
+	struct lookup_job **head;
 
 	pthread_mutex_lock(&p->lock);
-	j->resume = resume;
-	j->cls = cls;
-	if (p->stopping) {
-		settle(p, j, 0, NULL);
-		now_resume = 1;
-	} else {
+	if (w == NULL || p->stopping || atomic_load(&j->settled)) {
+		struct waiter *rest = settle(p, j, 0, NULL);
+		pthread_mutex_unlock(&p->lock);
+		settle_finish(rest);
+		free(w);
+		resume(cls); /* it has its outcome */
+		return;
+	}
+	w->resume = resume;
+	w->cls = cls;
+	w->next = j->waiters;
+	j->waiters = w;
+	if (!j->queued) {
+		j->queued = 1;
 		atomic_fetch_add(&j->refs, 1); /* the pool's */
 		if (p->tail)
 			p->tail->next = j;
@@ -459,16 +523,17 @@ void lookup_submit(struct directory *d, struct lookup_job *j,
 			p->head = j;
 		p->tail = j;
 		p->queued++;
-		j->wnext = p->waiting;
-		if (p->waiting)
-			p->waiting->wprev = j;
-		p->waiting = j;
+		j->pnext = p->pending;
+		if (p->pending)
+			p->pending->pprev = j;
+		p->pending = j;
+		head = &p->map[bucket(j->addr.full)];
+		j->hnext = *head;
+		*head = j;
 		pthread_cond_signal(&p->work);
 		pthread_cond_signal(&p->timer);
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (now_resume)
-		resume(cls);
 }
 
 enum login_outcome lookup_result(struct directory *d, struct lookup_job *j,
@@ -477,7 +542,7 @@ enum login_outcome lookup_result(struct directory *d, struct lookup_job *j,
 	enum login_outcome o;
 
 	(void)d;
-	o = atomic_load(&j->resumed) ? (enum login_outcome)j->outcome
+	o = atomic_load(&j->settled) ? (enum login_outcome)j->outcome
 				     : LOGIN_PATTERN;
 	if (o == LOGIN_FOUND)
 		snprintf(login, n, "%s", j->login);
@@ -486,12 +551,7 @@ enum login_outcome lookup_result(struct directory *d, struct lookup_job *j,
 
 void lookup_release(struct directory *d, struct lookup_job *j)
 {
-	struct lookup_job *gone;
-
 	(void)d;
-	if (j == NULL)
-		return;
-	gone = unref_locked(j);
-	if (gone != NULL)
-		job_free(gone);
+	if (j != NULL)
+		unref(j);
 }

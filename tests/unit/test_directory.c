@@ -150,6 +150,10 @@ static int fake_login(struct source_conn *conn, const struct source_conf *c,
 	(void)c;
 	if (strncmp(values[PARAM_ADDRESS], "slow@", 5) == 0)
 		usleep(300000);
+	if (strncmp(values[PARAM_ADDRESS], "popular@", 8) == 0) {
+		usleep(30000);
+		return buf_puts(out, "popular-login") == 0 ? 1 : SOURCE_BAD;
+	}
 	if (strncmp(values[PARAM_ADDRESS], "down@", 5) == 0) {
 		snprintf(why, n, "fake outage");
 		return SOURCE_DOWN;
@@ -211,6 +215,40 @@ static enum login_outcome ask(struct directory *d, struct model *m,
 	return o;
 }
 
+/* Three requests for an address being asked: one query, three answers. */
+static void coalesce_cases(struct directory *d, struct model *m)
+{
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   0};
+	struct lookup_job *jobs[3];
+	struct address a;
+	char login[LOOKUP_LOGIN_MAX];
+	unsigned long found = atomic_load(&d->stats.found);
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.local, sizeof(a.local), "popular");
+	snprintf(a.domain, sizeof(a.domain), "kunde.example");
+	for (i = 0; i < 3; i++) {
+		CHECK(lookup_prepare(d, m, &a, login, sizeof(login),
+				     &jobs[i]) == LOGIN_PENDING);
+		lookup_submit(d, jobs[i], on_resume, &w);
+	}
+	CHECK(jobs[0] == jobs[1] && jobs[1] == jobs[2]);
+	pthread_mutex_lock(&w.lock);
+	while (w.resumed < 3)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	for (i = 0; i < 3; i++) {
+		CHECK(lookup_result(d, jobs[i], login, sizeof(login)) ==
+		      LOGIN_FOUND);
+		CHECK_STR(login, "popular-login");
+		lookup_release(d, jobs[i]);
+	}
+	CHECK(atomic_load(&d->stats.found) == found + 1);
+	CHECK(atomic_load(&d->stats.coalesced) == 2);
+}
+
 static void pool_cases(void)
 {
 	struct model *m = model_new();
@@ -243,6 +281,7 @@ static void pool_cases(void)
 	/* past the deadline: the pattern, not a wait */
 	CHECK(ask(&d, m, "slow", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(atomic_load(&d.stats.timeouts) == 1);
+	coalesce_cases(&d, m);
 	/* alice's entry expired (ttl 0); the directory down: the stale one */
 	s->logins_query[0] = '-';
 	CHECK(ask(&d, m, "down", login, sizeof(login)) == LOGIN_PATTERN);
