@@ -141,10 +141,10 @@ static PGresult *next_result(PGconn *pg, long long deadline, int *down)
 
 /* Runs sql with params; each result row goes to each(cls, r, i).
  * Returns rows, SOURCE_DOWN or SOURCE_BAD. */
-static long run(struct source_conn *conn, const char *sql, int nparams,
-		const char *const *values, unsigned timeout_ms, int single,
-		int (*each)(void *cls, PGresult *r, int row), void *cls,
-		char *why, size_t n)
+static long run(struct source_conn *conn, const char *what, const char *sql,
+		int nparams, const char *const *values, unsigned timeout_ms,
+		int single, int (*each)(void *cls, PGresult *r, int row),
+		void *cls, char *why, size_t n)
 {
 	long long deadline = source_deadline(timeout_ms);
 	long rows = 0, rc = 0;
@@ -166,7 +166,7 @@ static long run(struct source_conn *conn, const char *sql, int nparams,
 				if (each(cls, r, i) < 0)
 					rc = SOURCE_BAD;
 		} else if (st != PGRES_COMMAND_OK && rc == 0) {
-			say(why, n, "query failed", PQresultErrorMessage(r));
+			say(why, n, what, PQresultErrorMessage(r));
 			rc = sqlstate_is_outage(r) ? SOURCE_DOWN : SOURCE_BAD;
 		}
 		PQclear(r);
@@ -215,8 +215,8 @@ static long pg_domains(struct source_conn *conn, const struct source_conf *c,
 {
 	struct domain_rows d = {row, cls, why, n};
 
-	return run(conn, c->domains_query, 0, NULL, c->query_timeout_ms, 1,
-		   domain_row, &d, why, n);
+	return run(conn, "domain query failed", c->domains_query, 0, NULL,
+		   c->query_timeout_ms, 1, domain_row, &d, why, n);
 }
 
 static int stamp_row(void *cls, PGresult *r, int i)
@@ -233,8 +233,8 @@ static int stamp_row(void *cls, PGresult *r, int i)
 static int pg_changed(struct source_conn *conn, const struct source_conf *c,
 		      struct buf *stamp, char *why, size_t n)
 {
-	long rc = run(conn, c->changed_query, 0, NULL, c->query_timeout_ms, 0,
-		      stamp_row, stamp, why, n);
+	long rc = run(conn, "change query failed", c->changed_query, 0, NULL,
+		      c->query_timeout_ms, 0, stamp_row, stamp, why, n);
 
 	return rc < 0 ? (int)rc : 0;
 }
@@ -274,8 +274,8 @@ static int pg_login(struct source_conn *conn, const struct source_conf *c,
 
 	for (i = 0; i < c->n_params; i++)
 		bound[i] = values[c->params[i]];
-	rc = run(conn, c->logins_query, (int)c->n_params, bound,
-		 c->query_timeout_ms, 0, login_row, &l, why, n);
+	rc = run(conn, "login query failed", c->logins_query, (int)c->n_params,
+		 bound, c->query_timeout_ms, 0, login_row, &l, why, n);
 
 	if (rc < 0)
 		return (int)rc;

@@ -140,6 +140,33 @@ class Suite:
         t.check(fixtures.servers_password_absent(r.stderr + r.stdout),
                 "the password is never printed")
         t.check(not os.listdir(self.state), "--check writes no snapshot")
+        if self.kind == "ldap":
+            return
+        # a column that is not there: the source's problem, the load fails
+        bad = json.loads(json.dumps(self.table))
+        src = bad["directory"]["sources"][self.source]
+        src["domains"]["query"] = src["domains"]["query"].replace(
+            "SELECT domain", "SELECT domain_name", 1)
+        bpath = os.path.join(self.tmp, "bad.json")
+        with open(bpath, "w") as f:
+            json.dump(bad, f)
+        r = subprocess.run([self.binary, "--check", "--config", bpath],
+                           capture_output=True, text=True)
+        t.check(r.returncode == 1 and
+                f"bad.json: /directory/sources/{self.source}/domains: domain query failed"
+                in r.stderr and "domain_name" in r.stderr,
+                f"--check names a missing column with the source: {r.stderr}")
+        # a duplicate row is skipped and said
+        src["domains"]["query"] = (
+            "SELECT domain FROM mail_domain UNION ALL SELECT domain FROM mail_domain"
+            if self.kind == "ispconfig" else
+            "SELECT domain FROM domain UNION ALL SELECT domain FROM domain")
+        with open(bpath, "w") as f:
+            json.dump(bad, f)
+        r = subprocess.run([self.binary, "--check", "--config", bpath],
+                           capture_output=True, text=True)
+        t.check(r.returncode == 0 and '"kunde.example": listed before' in r.stderr,
+                f"--check names a duplicate: {r.stderr}")
 
     def check_answers(self):
         t, d = self.t, self.daemon
@@ -328,6 +355,8 @@ class Suite:
 
     def check_snapshot_start(self):
         t = self.t
+        t.check(fixtures.servers_password_absent(self.daemon.log_text()),
+                "the password is never logged")
         code = self.daemon.stop()
         t.check(code == 0, f"clean exit: {code}")
         t.check(os.path.exists(os.path.join(self.state, f"{self.source}.domains")),
