@@ -2,11 +2,14 @@
 #   docker build -t mailconfd .    (or: podman build -t mailconfd .)
 #   docker run -p 8080:8080 -v /etc/mailconfd:/etc/mailconfd:ro mailconfd
 # The table is /etc/mailconfd/mailconfd.json (the shipped example table is
-# used when none is mounted); `docker kill -s HUP` reloads it.
+# used when none is mounted); `docker kill -s HUP` reloads it. A table with a
+# directory keeps its snapshots in /var/lib/mailconfd (mount a volume there
+# so they outlive the container).
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libmicrohttpd-dev libxml2-dev \
       libjansson-dev libidn2-dev libgnutls28-dev libqrencode-dev \
+      libmariadb-dev libpq-dev libldap-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
@@ -24,7 +27,9 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' \
       'path-exclude /usr/share/locale/*' > /etc/dpkg/dpkg.cfg.d/01-mailconfd-slim \
     && apt-get update && apt-get install -y --no-install-recommends \
       libmicrohttpd12 libxml2 libjansson4 libidn2-0 libgnutls30 libqrencode4 \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+      libmariadb3 libpq5 libldap-2.5-0 \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+    && mkdir -p /var/lib/mailconfd && chown nobody:nogroup /var/lib/mailconfd
 COPY --from=build /install/ /
 USER nobody
 EXPOSE 8080 9100
