@@ -103,15 +103,7 @@ class Panel:
             else "now() + interval '%d seconds'" % self.tick
 
     def add_domain(self, d):
-        if self.kind == "ldap":
-            self.server.add(f"dn: associatedDomain={d},ou=domains,{self.server.SUFFIX}\n"
-                            "objectClass: organizationalUnit\nobjectClass: domainRelatedObject\n"
-                            f"ou: {d}\nassociatedDomain: {d}\n")
-        elif self.kind == "ispconfig":
-            self.sql(f"INSERT INTO mail_domain (domain, active) VALUES ({q(d)}, 'y');"
-                     "INSERT INTO sys_datalog (dbtable, action) VALUES ('mail_domain', 'i');")
-        else:
-            self.sql(f"INSERT INTO domain (domain, modified) VALUES ({q(d)}, {self.stamp()});")
+        self.add_domains([d])
 
     def add_domains(self, names):
         if self.kind == "ldap":
@@ -119,14 +111,14 @@ class Panel:
                 f"dn: associatedDomain={d},ou=domains,{self.server.SUFFIX}\n"
                 "objectClass: organizationalUnit\nobjectClass: domainRelatedObject\n"
                 f"ou: {d}\nassociatedDomain: {d}\n" for d in names))
-            return
-        rows = ",".join(f"({q(d)}, 'y')" if self.kind == "ispconfig" else f"({q(d)})"
-                        for d in names)
-        if self.kind == "ispconfig":
+        elif self.kind == "ispconfig":
+            rows = ",".join(f"({q(d)}, 'y')" for d in names)
             self.sql(f"INSERT INTO mail_domain (domain, active) VALUES {rows};"
                      "INSERT INTO sys_datalog (dbtable, action) VALUES ('mail_domain', 'i');")
         else:
-            self.sql(f"INSERT INTO domain (domain) VALUES {rows};")
+            stamp = self.stamp()
+            rows = ",".join(f"({q(d)}, {stamp})" for d in names)
+            self.sql(f"INSERT INTO domain (domain, modified) VALUES {rows};")
 
     def remove_domain(self, d):
         if self.kind == "ldap":

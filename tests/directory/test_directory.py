@@ -299,6 +299,17 @@ class Suite:
         errors = re.search(r"Socket errors: (.*)", out)
         return total, int(m.group(1)) if m else 0, non2xx, errors, stats
 
+    def checked_load(self, action, seconds, what):
+        """action() under load: 0 failed, 0 wrong, wrong also for wrk."""
+        t = self.t
+        total, wrk_n, non2xx, errors, stats = self.under_load(action, seconds)
+        t.check(total["n"] > 50 and total["failed"] == 0 and total["wrong"] == 0,
+                f"directory {what} under load: {total} {stats}")
+        t.check(wrk_n > 1000 and non2xx is None and errors is None,
+                f"wrk, directory {what}: {wrk_n} requests, {non2xx and non2xx.group(0)}, "
+                f"{errors and errors.group(0)}")
+        print(f"directory {what}: {total['n']} checked requests, wrk {wrk_n} requests")
+
     def check_outage(self):
         t = self.t
         self.autoconfig("alice")  # cached from here on
@@ -314,13 +325,7 @@ class Suite:
             t.check(wait_until(lambda: self.hosted("new2.example"), 20),
                     "after the restart, the next refresh picks changes up")
 
-        total, wrk_n, non2xx, errors, stats = self.under_load(stop_and_restart, 8)
-        t.check(total["n"] > 100 and total["failed"] == 0 and total["wrong"] == 0,
-                f"directory stopped under load: {total} {stats}")
-        t.check(wrk_n > 1000 and non2xx is None and errors is None,
-                f"wrk during the outage: {wrk_n} requests, non-2xx {non2xx and non2xx.group(0)}, "
-                f"errors {errors and errors.group(0)}")
-        print(f"stopped: {total['n']} checked requests, wrk {wrk_n} requests, 0 failed expected")
+        self.checked_load(stop_and_restart, 8, "stopped")
         t.check(wait_until(lambda: f"source {self.source} ok" in self.admin_get("/healthz")),
                 "/healthz says ok again")
 
@@ -330,13 +335,7 @@ class Suite:
             time.sleep(3)
             self.server.resume()
 
-        total, wrk_n, non2xx, errors, stats = self.under_load(hang, 6)
-        t.check(total["n"] > 50 and total["failed"] == 0 and total["wrong"] == 0,
-                f"directory hung (SIGSTOP) under load: {total} {stats}")
-        t.check(wrk_n > 1000 and non2xx is None and errors is None,
-                f"wrk while hung: {wrk_n} requests, {non2xx and non2xx.group(0)}, "
-                f"{errors and errors.group(0)}")
-        print(f"hung: {total['n']} checked requests, wrk {wrk_n} requests")
+        self.checked_load(hang, 6, "hung (SIGSTOP)")
         text = self.admin_get("/metrics")
         for name in ("mailconfd_source_up", "mailconfd_source_domains",
                      "mailconfd_source_last_success_timestamp_seconds",
