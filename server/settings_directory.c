@@ -9,7 +9,7 @@
 
 #include "sources/source.h"
 
-#define PASSWORD_FILE_MAX 4096
+#define PASSWORD_FILE_MAX	4096
 #define DIRECTORY_SOURCES_LIMIT 16 /* as directory.h DIRECTORY_SOURCES_MAX */
 
 /* obj[key] as a whole number in [min, max] into *out (untouched when
@@ -310,6 +310,14 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 	return rc ? -1 : 0;
 }
 
+static int source_name_valid(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+	return n > 0 && n < 64 && name[n] == '\0' && name[0] != '.';
+}
+
 static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 {
 	const char *key;
@@ -331,7 +339,13 @@ static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 	json_object_foreach (obj, key, v) {
 		old = sjson_push(c, key);
 		d->loaded[i].rows = -1;
-		if (parse_source(c, key, v, &d->sources[i]) < 0)
+		if (!source_name_valid(key)) {
+			/* it names a file in state_dir and a metrics label */
+			sjson_fail(
+			    c, "a source's name is 1 to 63 letters, digits, "
+			       "'-', '_' or '.', not starting with '.'");
+			rc = -1;
+		} else if (parse_source(c, key, v, &d->sources[i]) < 0)
 			rc = -1;
 		else if (d->sources[i].logins_query != NULL &&
 			 d->login_source >= 0) {
