@@ -601,6 +601,7 @@ int main(int argc, char **argv)
 	if (o.dns_domain != NULL && m != NULL) {
 		int rc = print_dns(m, o.dns_domain);
 		model_unref(m);
+		buf_free(&table);
 		return rc;
 	}
 	if (o.check) {
@@ -610,18 +611,19 @@ int main(int argc, char **argv)
 		buf_free(&table);
 		return m != NULL ? 0 : 1;
 	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread: the
+						    lookup threads too */
+	signal(SIGPIPE, SIG_IGN);
 	if (m == NULL || directory_start(&dir, LOOKUP_WORKERS) < 0) {
 		model_unref(m);
 		buf_free(&table);
 		return 1;
 	}
 	directory_adopt(&dir, m);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread */
-	signal(SIGPIPE, SIG_IGN);
 	tls = tls_store_count(m->tls) > 0;
 	o.tls_priorities = strdup(m->tls_priorities ? m->tls_priorities
 						    : TLS_PRIORITIES_DEFAULT);

@@ -101,7 +101,13 @@ def main(binary):
                 "problem 1 named with file and JSON path")
         t.check("%s: /defaults/imap_prefix: unknown key" % table in log,
                 "problem 2 named with file and JSON path")
-        time.sleep(0.5)
+        # a burst of signals: each is taken by the main thread's sigwait,
+        # never by another thread (whose default for SIGHUP is to end the
+        # process): every thread is started with the signals blocked
+        for _ in range(200):
+            d.signal(signal.SIGHUP)
+        time.sleep(1.0)
+        t.check(d.proc.poll() is None, "alive after 200 SIGHUPs: %r" % d.proc.poll())
         stop.set()
         for th in threads:
             th.join()
