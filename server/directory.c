@@ -135,9 +135,11 @@ void directory_adopt(struct directory *d, const struct model *m)
 		adopt_source(d, &fresh[i], dc, i);
 	memcpy(d->sources, fresh, n * sizeof(fresh[0]));
 	d->n_sources = n;
-	pthread_mutex_unlock(&d->lock);
 	if (dc != NULL && dc->login_source >= 0)
 		login = &dc->sources[dc->login_source];
+	snprintf(d->login_source, sizeof(d->login_source), "%s",
+		 login ? login->name : "");
+	pthread_mutex_unlock(&d->lock);
 	if (d->cache != NULL &&
 	    (login ? login->digest : 0) != d->cache_digest) {
 		/* other login settings: the old answers are not theirs */
@@ -283,7 +285,9 @@ static void render_sources(struct buf *out, struct directory *d)
 	}
 }
 
-static void render_lookups(struct buf *out, struct directory *d)
+/* The lookups of the login source (its name in the label). */
+static void render_lookups(struct buf *out, struct directory *d,
+			   const char *src)
 {
 	struct lookup_stats *st = &d->stats;
 	const struct {
@@ -299,37 +303,45 @@ static void render_lookups(struct buf *out, struct directory *d)
 	size_t i;
 
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		buf_printf(out,
-			   "# TYPE mailconfd_login_lookup_%s_total counter\n"
-			   "mailconfd_login_lookup_%s_total %lu\n",
-			   counters[i].name, counters[i].name,
-			   atomic_load(counters[i].v));
+		buf_printf(
+		    out,
+		    "# TYPE mailconfd_login_lookup_%s_total counter\n"
+		    "mailconfd_login_lookup_%s_total{source=\"%s\"} %lu\n",
+		    counters[i].name, counters[i].name, src,
+		    atomic_load(counters[i].v));
 	buf_printf(out, "# HELP mailconfd_login_lookup_seconds time the "
 			"directory took to answer a login lookup\n"
 			"# TYPE mailconfd_login_lookup_seconds histogram\n");
 	for (i = 0; i < LOOKUP_BUCKETS; i++) {
 		cum += atomic_load(&st->latency[i]);
-		buf_printf(out,
-			   "mailconfd_login_lookup_seconds_bucket{le=\"%g\"} "
-			   "%lu\n",
-			   bucket_s[i], cum);
+		buf_printf(
+		    out,
+		    "mailconfd_login_lookup_seconds_bucket{source=\"%s\","
+		    "le=\"%g\"} %lu\n",
+		    src, bucket_s[i], cum);
 	}
 	cum += atomic_load(&st->latency[LOOKUP_BUCKETS]);
 	buf_printf(out,
-		   "mailconfd_login_lookup_seconds_bucket{le=\"+Inf\"} %lu\n"
-		   "mailconfd_login_lookup_seconds_sum %.6f\n"
-		   "mailconfd_login_lookup_seconds_count %lu\n",
-		   cum, (double)atomic_load(&st->latency_sum_us) / 1e6, cum);
+		   "mailconfd_login_lookup_seconds_bucket{source=\"%s\","
+		   "le=\"+Inf\"} %lu\n"
+		   "mailconfd_login_lookup_seconds_sum{source=\"%s\"} %.6f\n"
+		   "mailconfd_login_lookup_seconds_count{source=\"%s\"} %lu\n",
+		   src, cum, src,
+		   (double)atomic_load(&st->latency_sum_us) / 1e6, src, cum);
 	buf_printf(out,
 		   "# TYPE mailconfd_login_cache_entries gauge\n"
-		   "mailconfd_login_cache_entries %zu\n",
-		   d->cache ? login_cache_size(d->cache) : 0);
+		   "mailconfd_login_cache_entries{source=\"%s\"} %zu\n",
+		   src, d->cache ? login_cache_size(d->cache) : 0);
 }
 
 void directory_render_metrics(struct buf *out, struct directory *d)
 {
+	char src[sizeof(d->login_source)];
+
 	pthread_mutex_lock(&d->lock);
 	render_sources(out, d);
+	memcpy(src, d->login_source, sizeof(src));
 	pthread_mutex_unlock(&d->lock);
-	render_lookups(out, d);
+	if (src[0] != '\0')
+		render_lookups(out, d, src);
 }

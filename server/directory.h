@@ -49,6 +49,7 @@ struct directory {
 	size_t n_sources;
 	struct login_cache *cache; /* owned */
 	uint64_t cache_digest;	   /* the login settings its answers are of */
+	char login_source[64];	   /* its name, "" when none (under lock) */
 	struct lookup_pool *pool;  /* owned */
 	struct lookup_stats stats;
 };

@@ -218,7 +218,7 @@ class Suite:
 
     def check_hostile(self):
         t = self.t
-        before = self.metric("mailconfd_login_lookup_found_total")
+        before = self.metric("mailconfd_login_lookup_found_total", self.lbl())
         for local in HOSTILE_OK:
             s, _, b = self.autoconfig(local)
             u = username(b)
@@ -229,11 +229,15 @@ class Suite:
         for local in HOSTILE_400:
             s, _, b = self.autoconfig(local, raw=True)
             t.check(s == 400, f"hostile {local!r} is refused before any lookup: {s}")
-        after = self.metric("mailconfd_login_lookup_found_total")
+        after = self.metric("mailconfd_login_lookup_found_total", self.lbl())
         t.check(after == before, f"no hostile address found a row: {before} -> {after}")
-        t.check(self.metric("mailconfd_login_lookup_not_found_total") +
-                self.metric("mailconfd_login_lookup_errors_total") >= len(HOSTILE_OK) - 2,
+        t.check(self.metric("mailconfd_login_lookup_not_found_total", self.lbl()) +
+                self.metric("mailconfd_login_lookup_errors_total", self.lbl()) >=
+                len(HOSTILE_OK) - 2,
                 "the hostile addresses reached the directory")
+
+    def lbl(self):
+        return '{source="%s"}' % self.source
 
     def metric(self, name, labels=""):
         text = self.admin_get("/metrics")
@@ -342,11 +346,12 @@ class Suite:
                      "mailconfd_source_refresh_duration_seconds"):
             t.check(f'{name}{{source="{self.source}"}}' in text, f"/metrics has {name}")
         for name in ("cache_hits", "cache_misses", "cache_stale", "timeouts"):
-            t.check(re.search(rf"^mailconfd_login_lookup_{name}_total \d+", text, re.M),
+            t.check(re.search(rf'^mailconfd_login_lookup_{name}_total{{source="{self.source}"}} \d+',
+                              text, re.M),
                     f"/metrics has lookup {name}")
-        t.check(self.metric("mailconfd_login_lookup_cache_hits_total") > 0,
+        t.check(self.metric("mailconfd_login_lookup_cache_hits_total", self.lbl()) > 0,
                 "cache hits are counted")
-        t.check('mailconfd_login_lookup_seconds_bucket{le="+Inf"}' in text,
+        t.check(f'mailconfd_login_lookup_seconds_bucket{{source="{self.source}",le="+Inf"}}' in text,
                 "/metrics has the lookup latency histogram")
         log = self.daemon.log_text()
         downs = len(re.findall(rf"source {self.source}: down", log))
