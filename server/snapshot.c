@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HEADER	     "# mailconfd snapshot of source "
@@ -60,6 +61,11 @@ int snapshot_write(const char *state_dir, const char *source,
 
 	if (tmp == NULL || dst == NULL || text->failed) {
 		snprintf(why, n, "out of memory");
+		goto out;
+	}
+	if (mkdir(state_dir, 0750) < 0 && errno != EEXIST) { /* one level */
+		snprintf(why, n, "cannot create %s: %s", state_dir,
+			 strerror(errno));
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);

@@ -16,7 +16,8 @@ void snapshot_add(struct buf *text, const char *domain, size_t dlen,
 		  const char *entry, size_t elen);
 
 /* Writes text to STATE_DIR/SOURCE.domains atomically (a temporary file,
- * fsync, rename). Returns 0, or -1 with why set. */
+ * fsync, rename), creating STATE_DIR (not its parents) when missing.
+ * Returns 0, or -1 with why set. */
 int snapshot_write(const char *state_dir, const char *source,
 		   const struct buf *text, char *why, size_t n);
 

@@ -113,6 +113,14 @@ static void snapshot_cases(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/panel.domains", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/state", dir); /* created if missing */
+	CHECK(snapshot_write(path, "panel", &text, why, sizeof(why)) == 0);
+	CHECK(snapshot_read(path, "panel", collect, &s, &when, why,
+			    sizeof(why)) == 2);
+	snprintf(path, sizeof(path), "%s/state/panel.domains", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	rmdir(path);
 	rmdir(dir);
 	buf_free(&text);
 }
