@@ -111,7 +111,7 @@ static void adopt_source(struct directory *d, struct source_status *fresh,
 	fresh->from_snapshot = l->from_snapshot;
 	fresh->load_seconds = l->seconds;
 	if (l->from_snapshot)
-		set_locked(fresh, 0, "its domains come from the snapshot");
+		set_locked(fresh, 0, l->why);
 	else
 		set_locked(fresh, 1, "");
 	if (fresh->next_check_ms == 0 || !l->from_snapshot) {
@@ -151,8 +151,9 @@ void directory_adopt(struct directory *d, const struct model *m)
 	}
 }
 
-/* Checks one source: its change detector against the loaded stamp, or
- * (no detector) a rebuild. Returns 1 to rebuild, 0 not, -1 down. */
+/* Checks one source: connects, and compares its change detector's answer
+ * with the loaded stamp (no detector: a rebuild). Returns 1 to rebuild, 0
+ * not, -1 down. */
 static int check_source(const struct source_conf *c,
 			const struct source_loaded *l, char *why, size_t n)
 {
@@ -160,10 +161,13 @@ static int check_source(const struct source_conf *c,
 	struct buf stamp = BUF_INIT; /* freed below */
 	int rc;
 
-	if (c->changed_query == NULL)
-		return 1;
 	if ((conn = c->drv->open(c, why, n)) == NULL)
-		return -1;
+		return -1; /* down: back off, whether it has a detector or not
+			    */
+	if (c->changed_query == NULL) {
+		c->drv->close(conn); /* reachable: read it all */
+		return 1;
+	}
 	rc = c->drv->changed(conn, c, &stamp, why, n);
 	c->drv->close(conn);
 	if (rc == 0)

@@ -163,6 +163,7 @@ static void read_snapshot(struct rows *r, struct source_loaded *l,
 	}
 	l->from_snapshot = 1;
 	l->snapshot_time = when;
+	snprintf(l->why, sizeof(l->why), "%.*s", (int)sizeof(l->why) - 1, down);
 	settings_warn(r->errs,
 		      "%s: /directory/sources/%s: the directory is down (%s): "
 		      "serving its snapshot of %lld (%zu domains)",

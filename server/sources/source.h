@@ -74,6 +74,7 @@ struct directory_conf {
 		long long snapshot_time; /* when that snapshot was taken */
 		double seconds;		 /* how long the load took */
 		char stamp[128]; /* the change detector's answer, or "" */
+		char why[256];	 /* from_snapshot: why the source was down */
 	} * loaded;		 /* owned array, n_sources */
 };
 

@@ -380,7 +380,9 @@ class Suite:
                 "started with the directory down, the daemon serves the snapshot")
         t.check(re.search(r"the directory is down .*serving its snapshot", d.log_text()),
                 f"and says so: {d.log_text()[-500:]}")
-        t.check("stale since" in self.admin_get("/healthz"), "/healthz says stale")
+        health = self.admin_get("/healthz")
+        t.check(re.search(rf"source {self.source} stale since \d+: \S", health),
+                f"/healthz says stale, and why: {health}")
         s, _, b = self.autoconfig("alice")
         t.check(s == 200 and username(b) == ALICE,
                 f"no directory, no cache: the pattern: {username(b)}")
