@@ -217,6 +217,9 @@ rootdn "{self.ROOT}"
 rootpw rootsecret
 directory {db}
 index mail eq
+# at most 500 entries per search, but paged searches (RFC 2696) of
+# mailconfd's DN may return them all: what an operator configures
+limits dn.exact="cn=mailconfd,{self.SUFFIX}" size.soft=500 size.hard=500 size.prtotal=unlimited
 access to * by dn.exact="cn=mailconfd,{self.SUFFIX}" read by anonymous auth by * none
 """)
         self.start()

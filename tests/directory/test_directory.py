@@ -121,6 +121,8 @@ class Suite:
     # --- parts ---------------------------------------------------------
     def seed(self):
         self.panel.add_domains(["kunde.example", "second.example"])
+        if self.kind == "ldap":  # past slapd's 500 entries per search: paged
+            self.panel.add_domains([f"bulk-{i}.example" for i in range(1200)])
         self.panel.add_mailbox(ALICE, self.alice_login)
         self.panel.add_mailbox("carol@kunde.example",
                                "c1carol" if self.alice_login else None)
@@ -131,7 +133,7 @@ class Suite:
         t = self.t
         t.check(r.returncode == 0 and r.stdout == "configuration OK\n",
                 f"--check: {r.returncode} {r.stdout} {r.stderr}")
-        want = 2
+        want = 1202 if self.kind == "ldap" else 2
         t.check(f"/directory/sources/{self.source}: {want} domains from " in r.stderr,
                 f"--check reports the row count: {r.stderr}")
         if self.kind.startswith("postfixadmin"):
@@ -143,6 +145,14 @@ class Suite:
                 "the password is never printed")
         t.check(not os.listdir(self.state), "--check writes no snapshot")
         if self.kind == "ldap":
+            # the same search unpaged stops at slapd's 500 (exit 4)
+            r = subprocess.run(["ldapsearch", "-x", "-H", f"ldap://127.0.0.1:{self.server.port}",
+                                "-D", f"cn=mailconfd,{self.server.SUFFIX}", "-w", servers.PASSWORD,
+                                "-b", f"ou=domains,{self.server.SUFFIX}",
+                                "(objectClass=domainRelatedObject)", "dn"],
+                               capture_output=True, text=True)
+            t.check(r.returncode == 4 and r.stdout.count("\ndn: ") == 500,
+                    f"unpaged, slapd stops at 500 entries: {r.returncode}")
             return
         # a column that is not there: the source's problem, the load fails
         bad = json.loads(json.dumps(self.table))
