@@ -258,6 +258,76 @@ class Suite:
     def lbl(self):
         return '{source="%s"}' % self.source
 
+    def check_variants(self):
+        """A second column (LDAP: entry_attribute) naming the table's entry
+        for a domain, and a login query bound to the local part and the
+        domain (LDAP: {localpart} and {domain} in the filter)."""
+        t = self.t
+        v = json.loads(json.dumps(self.table))
+        src = v["directory"]["sources"][self.source]
+        v["domains"] = {"premium.example": {"login": "%EMAILLOCALPART%"}}
+        if self.kind == "ldap":
+            self.ldap_variant(src)
+        else:
+            self.sql_variant(src)
+        self.run_variants(v)
+
+    def ldap_variant(self, src):
+        sfx = self.server.SUFFIX
+        self.server.ldap("ldapmodify", f"dn: associatedDomain=second.example,ou=domains,{sfx}\n"
+                         "changetype: modify\nadd: description\ndescription: premium.example\n")
+        self.panel.add_domain("third.example")
+        self.server.ldap("ldapmodify", f"dn: associatedDomain=third.example,ou=domains,{sfx}\n"
+                         "changetype: modify\nadd: description\ndescription: nosuch.example\n")
+        src["domains"]["entry_attribute"] = "description"
+        src["logins"]["filter"] = "(&(objectClass=inetOrgPerson)(mail={localpart}@{domain}))"
+
+    def sql_variant(self, src):
+        dom_table, dom_col = (("mail_domain", "domain") if self.kind == "ispconfig"
+                              else ("domain", "domain"))
+        src["domains"]["query"] = (
+            f"SELECT {dom_col}, CASE {dom_col} WHEN 'second.example' THEN 'premium.example' "
+            f"WHEN 'third.example' THEN 'nosuch.example' END FROM {dom_table}")
+        self.panel.add_domain("third.example")
+        pg = self.kind.endswith("postgresql")
+        if self.kind == "ispconfig":
+            src["logins"]["query"] = "SELECT login FROM mail_user WHERE email = CONCAT(?, '@', ?)"
+        else:
+            src["logins"]["query"] = ("SELECT username FROM mailbox WHERE local_part = %s "
+                                      "AND domain = %s AND active" %
+                                      (("$1", "$2") if pg else ("?", "?")))
+        src["logins"]["params"] = ["localpart", "domain"]
+
+    def run_variants(self, v):
+        t = self.t
+        path = os.path.join(self.tmp, "variants.json")
+        with open(path, "w") as f:
+            json.dump(v, f)
+        r = subprocess.run([self.binary, "--check", "--config", path],
+                           capture_output=True, text=True)
+        t.check(r.returncode == 0 and '"nosuch.example": names no domain entry of the table '
+                '(skipped)' in r.stderr,
+                f"a row naming an entry the table lacks is skipped and said: {r.stderr}")
+        d = Daemon(self.binary, config=path)
+        try:
+            s, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=bob%40second.example",
+                                host="autoconfig.second.example")
+            t.check(s == 200 and username(b) == "bob",
+                    f"second.example uses the premium.example entry: {s} {username(b)}")
+            s, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=bob%40kunde.example",
+                                host="autoconfig.kunde.example")
+            t.check(s == 200 and username(b) == "bob@kunde.example",
+                    f"kunde.example keeps the defaults: {username(b)}")
+            s, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=Alice%40kunde.example",
+                                host="autoconfig.kunde.example")
+            t.check(s == 200 and username(b) == self.expect_login(),
+                    f"a login query bound to local part and domain: {username(b)}")
+            s, _, _ = d.request("GET", "/mail/config-v1.1.xml", host="autoconfig.third.example")
+            t.check(s == 404, f"the skipped row's domain is not served: {s}")
+        finally:
+            d.stop()
+        self.panel.remove_domain("third.example")
+
     def metric(self, name, labels=""):
         text = self.admin_get("/metrics")
         m = re.search(r"^%s%s (\S+)$" % (re.escape(name), re.escape(labels)), text, re.M)
@@ -422,6 +492,7 @@ class Suite:
         try:
             self.seed()
             self.check_cli()
+            self.check_variants()
             self.start()
             self.check_answers()
             self.check_hostile()
