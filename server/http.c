@@ -397,15 +397,13 @@ static enum login_outcome resolve_login(void *cls, const struct address *a,
 					const char **login)
 {
 	struct exchange *x = cls;
-	enum login_outcome o;
 
 	*login = x->login;
-	if (x->job != NULL)
+	if (x->job != NULL) /* resumed: the lookup's outcome */
 		return lookup_result(x->http->directory, x->job, x->login,
 				     sizeof(x->login));
-	o = lookup_prepare(x->http->directory, x->model, a, x->login,
-			   sizeof(x->login), &x->job);
-	return o;
+	return lookup_prepare(x->http->directory, x->model, a, x->login,
+			      sizeof(x->login), &x->job);
 }
 
 static void resume_connection(void *cls)
@@ -453,8 +451,6 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.https_port = x->http->https_port;
 	req.body = x->body.data;
 	req.body_len = x->body.len;
-	x->resolver.resolve = resolve_login;
-	x->resolver.cls = x;
 	req.resolver = wants_logins(x) ? &x->resolver : NULL;
 	dispatch(&r, x->model, &req, time(NULL));
 	if (r.pending) {
@@ -487,6 +483,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!x->started) {
 		x->started = 1;
 		x->model = model_slot_acquire(h->slot);
+		x->resolver.resolve = resolve_login;
+		x->resolver.cls = x;
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		early = early_check(c, x);
