@@ -240,6 +240,9 @@ static void work_one(struct lookup_pool *p, struct worker_conn *w,
 	elapsed_start(&t0);
 	rc = run_lookup(w, s, &j->addr, &login, why, sizeof(why));
 	directory_lookup_latency(p->dir, elapsed_us(&t0));
+	if (rc == 1 && (login.len >= LOOKUP_LOGIN_MAX ||
+			memchr(login.data, '\0', login.len) != NULL))
+		rc = SOURCE_BAD; /* not a login we can hand on whole */
 	record(p, s, &j->addr, rc, login.data);
 	note_state(p, s, rc, why);
 	pthread_mutex_lock(&p->lock);

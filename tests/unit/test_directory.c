@@ -166,6 +166,11 @@ static int fake_login(struct source_conn *conn, const struct source_conf *c,
 		snprintf(why, n, "fake outage");
 		return SOURCE_DOWN;
 	}
+	if (strncmp(values[PARAM_ADDRESS], "long@", 5) == 0) {
+		for (int i = 0; i < LOOKUP_LOGIN_MAX; i++)
+			buf_puts(out, "x");
+		return 1;
+	}
 	if (strncmp(values[PARAM_ADDRESS], "alice@", 6) == 0)
 		return buf_puts(out, "alice-login") == 0 ? 1 : SOURCE_BAD;
 	return 0;
@@ -283,6 +288,8 @@ static void pool_cases(void)
 	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
 	CHECK_STR(login, "alice-login");
 	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
+	/* a login too long to hand on whole is no login, never a cut one */
+	CHECK(ask(&d, m, "long", login, sizeof(login)) == LOGIN_PATTERN);
 	/* negative entry: answered from the cache, no lookup */
 	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(atomic_load(&d.stats.hits) == 1);
