@@ -182,6 +182,18 @@ class PostgreSQL(Server):
     def popen_args(self):
         return {"cwd": self.dir}
 
+    def start(self):
+        super().start()
+        end = time.time() + 30  # the port opens while it is "starting up"
+        while True:
+            try:
+                self.sql("SELECT 1")
+                return
+            except RuntimeError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.1)
+
     def sql(self, text, db="postgres"):
         env = dict(os.environ, PGPASSWORD="super")
         r = subprocess.run([f"{self.BIN}/psql", "-h", "127.0.0.1", "-p",
