@@ -179,30 +179,36 @@ struct worker_conn {
 	uint64_t digest;
 };
 
-/* Runs one lookup on the worker's connection. */
+/* Runs one lookup on the worker's connection. A connection opened before
+ * that fails is opened again once: after a server restart every worker
+ * holds a dead one, and that is no outage. */
 static int run_lookup(struct worker_conn *w, const struct source_conf *s,
 		      const struct source_address *a, struct buf *login,
 		      char *why, size_t n)
 {
-	int rc;
+	int rc, reused;
 
 	if (w->conn != NULL && w->digest != s->digest) {
 		w->drv->close(w->conn); /* the table changed */
 		w->conn = NULL;
 	}
-	if (w->conn == NULL) {
-		w->conn = s->drv->open(s, why, n);
-		w->drv = s->drv;
-		w->digest = s->digest;
-		if (w->conn == NULL)
-			return SOURCE_DOWN;
-	}
-	rc = s->drv->login(w->conn, s, a->values, login, why, n);
-	if (rc == SOURCE_DOWN) {
+	for (reused = w->conn != NULL;; reused = 0) {
+		if (w->conn == NULL) {
+			w->conn = s->drv->open(s, why, n);
+			w->drv = s->drv;
+			w->digest = s->digest;
+			if (w->conn == NULL)
+				return SOURCE_DOWN;
+		}
+		buf_reset(login);
+		rc = s->drv->login(w->conn, s, a->values, login, why, n);
+		if (rc != SOURCE_DOWN)
+			return rc;
 		w->drv->close(w->conn); /* in an unknown state */
 		w->conn = NULL;
+		if (!reused)
+			return rc;
 	}
-	return rc;
 }
 
 static void record(struct lookup_pool *p, const struct source_conf *s,
