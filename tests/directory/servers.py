@@ -7,6 +7,7 @@ Each server has a client user `mailconfd` whose password is in
 `<dir>/password` (with a trailing newline, as `echo` writes it)."""
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -15,6 +16,22 @@ import tempfile
 import time
 
 PASSWORD = "s3cret-'\"pw"
+# As root (CI), MariaDB runs as root and PostgreSQL as nobody (initdb and
+# postgres refuse root); as anyone else, both run as that user.
+IS_ROOT = os.geteuid() == 0
+ME = pwd.getpwuid(os.geteuid()).pw_name
+
+
+def unprivileged(cmd):
+    """cmd as nobody when we are root (PostgreSQL refuses root)."""
+    if not IS_ROOT:
+        return cmd
+    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
+
+
+def give_to_unprivileged(path):
+    if IS_ROOT:
+        shutil.chown(path, "nobody", "nogroup")
 
 
 def free_port():
@@ -100,7 +117,7 @@ class MariaDB(Server):
         super().__init__()
         self.data = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "sock")
-        subprocess.run(["mariadb-install-db", "--no-defaults", "--user=root",
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--user={ME}",
                         f"--datadir={self.data}", "--skip-test-db",
                         "--auth-root-authentication-method=socket"],
                        check=True, stdout=subprocess.DEVNULL,
@@ -114,7 +131,7 @@ class MariaDB(Server):
                  "GRANT SELECT ON dbispconfig.* TO 'mailconfd'@'127.0.0.1';")
 
     def command(self):
-        return ["mariadbd", "--no-defaults", "--user=root",
+        return ["mariadbd", "--no-defaults", f"--user={ME}",
                 f"--datadir={self.data}", f"--socket={self.socket}",
                 f"--port={self.port}", "--bind-address=127.0.0.1",
                 "--character-set-server=utf8mb4",
@@ -150,11 +167,11 @@ class PostgreSQL(Server):
     def __init__(self):
         super().__init__()
         self.data = os.path.join(self.dir, "data")
-        shutil.chown(self.dir, "nobody", "nogroup")
+        give_to_unprivileged(self.dir)
         pwfile = os.path.join(self.dir, "superpw")
         with open(pwfile, "w") as f:
             f.write("super\n")
-        shutil.chown(pwfile, "nobody", "nogroup")
+        give_to_unprivileged(pwfile)
         self.as_nobody([f"{self.BIN}/initdb", "-D", self.data, "-U", "postgres",
                         "--auth=scram-sha-256", f"--pwfile={pwfile}",
                         "-E", "UTF8", "--locale=C.UTF-8"])
@@ -167,17 +184,15 @@ class PostgreSQL(Server):
                  "GRANT SELECT ON TABLES TO mailconfd;", db="postfix")
 
     def as_nobody(self, cmd):
-        subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
-                        "--clear-groups"] + cmd, check=True,
+        subprocess.run(unprivileged(cmd), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        cwd=self.dir)
 
     def command(self):
-        return ["setpriv", "--reuid=nobody", "--regid=nogroup",
-                "--clear-groups", f"{self.BIN}/postgres", "-D", self.data,
+        return unprivileged([f"{self.BIN}/postgres", "-D", self.data,
                 "-p", str(self.port), "-c", "listen_addresses=127.0.0.1",
                 "-c", f"unix_socket_directories={self.dir}",
-                "-c", "fsync=off", "-c", "max_connections=100"]
+                "-c", "fsync=off", "-c", "max_connections=100"])
 
     def popen_args(self):
         return {"cwd": self.dir}

@@ -111,7 +111,7 @@ def main(binary):
     make_ca(certs, "other")
     make_cert(certs, "good")
     shutil.copy(f"{certs}/server.key", f"{certs}/pg.key")
-    shutil.chown(f"{certs}/pg.key", "nobody", "nogroup")
+    servers.give_to_unprivileged(f"{certs}/pg.key")
     os.chmod(f"{certs}/pg.key", 0o600)
     good, other = f"{certs}/good-ca.pem", f"{certs}/other-ca.pem"
     for kind, cls in (("postfixadmin-mariadb", TLSMariaDB),
