@@ -83,11 +83,6 @@ void directory_set_state(struct directory *d, const char *name, int up,
 	pthread_mutex_unlock(&d->lock);
 }
 
-static long long mono_ms(void)
-{
-	return source_deadline(0);
-}
-
 /* The status of source i of the new model: carried over by name. */
 static void adopt_source(struct directory *d, struct source_status *fresh,
 			 const struct directory_conf *dc, size_t i)
@@ -117,7 +112,7 @@ static void adopt_source(struct directory *d, struct source_status *fresh,
 	if (fresh->next_check_ms == 0 || !l->from_snapshot) {
 		fresh->backoff_s = 0;
 		fresh->next_check_ms =
-		    c->refresh ? mono_ms() + c->refresh * 1000ll : 0;
+		    c->refresh ? source_deadline(c->refresh * 1000) : 0;
 	}
 }
 
@@ -190,10 +185,10 @@ static void schedule(struct source_status *s, const struct source_conf *c,
 			s->backoff_s = c->refresh;
 		if (s->backoff_s > BACKOFF_MAX_S)
 			s->backoff_s = BACKOFF_MAX_S;
-		s->next_check_ms = mono_ms() + s->backoff_s * 1000ll;
+		s->next_check_ms = source_deadline(s->backoff_s * 1000);
 	} else {
 		s->backoff_s = 0;
-		s->next_check_ms = mono_ms() + c->refresh * 1000ll;
+		s->next_check_ms = source_deadline(c->refresh * 1000);
 	}
 }
 
@@ -201,7 +196,7 @@ int directory_tick(struct directory *d, const struct model *m,
 		   long long *wait_ms)
 {
 	const struct directory_conf *dc = m->directory;
-	long long now = mono_ms(), next = -1;
+	long long now = source_deadline(0), next = -1;
 	int rebuild = 0, rc;
 	size_t i;
 	char why[512];

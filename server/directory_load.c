@@ -2,6 +2,8 @@
  * (directory_load.h). */
 #include "directory_load.h"
 
+#include "hash.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -51,12 +53,7 @@ static void skip(struct rows *r, const char *value, size_t len, const char *why)
 
 static void digest(struct rows *r, const char *p, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		r->digest =
-		    (r->digest ^ (unsigned char)p[i]) * 1099511628211ull;
-	r->digest = (r->digest ^ 0xff) * 1099511628211ull;
+	r->digest = fnv1a(fnv1a(r->digest, p, n), "\xff", 1);
 }
 
 /* The account of the table's entry named e[0..n): 0 (defaults) or i+1;
@@ -217,7 +214,7 @@ void directory_load(struct model *m, const struct load_options *o,
 		    struct settings_errors *errs)
 {
 	struct directory_conf *d = m->directory;
-	uint64_t dig = 14695981039346656037ull;
+	uint64_t dig = FNV1A_INIT;
 	size_t i, n = 0;
 
 	if (d == NULL || !o->directory)
@@ -227,8 +224,7 @@ void directory_load(struct model *m, const struct load_options *o,
 			load_source(m, i, o, errs, &dig);
 			n++;
 		}
-	for (i = 0; i < sizeof(m->version) - 1; i++) /* table and rows */
-		dig = (dig ^ (unsigned char)m->version[i]) * 1099511628211ull;
+	dig = fnv1a(dig, m->version, sizeof(m->version) - 1); /* and rows */
 	if (n > 0)
 		snprintf(m->version, sizeof(m->version), "%016llx",
 			 (unsigned long long)dig);

@@ -4,6 +4,8 @@
  * at `next`, whose old key (the oldest written) is unlinked first. */
 #include "login_cache.h"
 
+#include "hash.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,11 +28,7 @@ struct login_cache {
 
 static uint64_t hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return fnv1a(FNV1A_INIT, s, strlen(s));
 }
 
 static void clear_entries(struct login_cache *c)

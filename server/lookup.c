@@ -9,6 +9,8 @@
  * waiting connection). */
 #include "lookup.h"
 
+#include "hash.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,18 +68,10 @@ struct lookup_pool {
 
 #define BACKOFF_MAX_S 30
 
-static long long now_ms(void)
-{
-	return source_deadline(0);
-}
-
 static size_t bucket(const char *key)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ull;
-	return (size_t)(h & (MAP_BUCKETS - 1));
+	return (size_t)(fnv1a(FNV1A_INIT, key, strlen(key)) &
+			(MAP_BUCKETS - 1));
 }
 
 static void job_free(struct lookup_job *j)
@@ -163,7 +157,7 @@ static void note_state(struct lookup_pool *p, const struct source_conf *s,
 			       : p->backoff_s * 2 > BACKOFF_MAX_S
 				   ? BACKOFF_MAX_S
 				   : p->backoff_s * 2;
-		p->down_until_ms = now_ms() + p->backoff_s * 1000ll;
+		p->down_until_ms = source_deadline(p->backoff_s * 1000);
 	} else {
 		p->backoff_s = 0;
 		p->down_until_ms = 0;
@@ -215,7 +209,7 @@ static void record(struct lookup_pool *p, const struct source_conf *s,
 		   const struct source_address *a, int rc, const char *login)
 {
 	struct lookup_stats *st = &p->dir->stats;
-	long long now = now_ms();
+	long long now = source_deadline(0);
 
 	if (rc == 1) {
 		atomic_fetch_add(&st->found, 1);
@@ -316,7 +310,7 @@ static void *timer(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping) {
-		j = expired(p, now_ms(), &next);
+		j = expired(p, source_deadline(0), &next);
 		if (j != NULL) {
 			waiters = settle(p, j, 0, NULL);
 			atomic_fetch_add(&p->dir->stats.timeouts, 1);
@@ -466,7 +460,7 @@ enum login_outcome lookup_prepare(struct directory *d, struct model *m,
 	const struct source_conf *s;
 	struct source_address sa;
 	struct lookup_job *j;
-	long long now = now_ms();
+	long long now = source_deadline(0);
 	int st, found, busy;
 
 	*job = NULL;

@@ -1,6 +1,8 @@
 /* reply.c - an answer, before http.c hands it to libmicrohttpd. */
 #include "reply.h"
 
+#include "hash.h"
+
 #include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,18 +58,6 @@ void reply_free(struct reply *r)
 	r->n_headers = 0;
 }
 
-static uint64_t fnv64(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* "\"<8 characters of version><16 hex digits>\"" into out (32 bytes). */
 static void format_etag(char out[32], const char *version, uint64_t h)
 {
@@ -93,8 +83,9 @@ int reply_finish(struct reply *r, const char *version)
 		return -1;
 	if (p == CACHE_NONE)
 		return 0;
-	format_etag(r->etag, version,
-		    fnv64(r->body.data ? r->body.data : "", r->body.len));
+	format_etag(
+	    r->etag, version,
+	    fnv1a(FNV1A_INIT, r->body.data ? r->body.data : "", r->body.len));
 	return reply_header_static(r, "ETag", r->etag);
 }
 

@@ -5,6 +5,8 @@
  * end, so an operator sees all of them in one run. */
 #include "settings.h"
 
+#include "hash.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -493,7 +495,7 @@ static int ctx_init(struct sjson *c, const char *file,
 	memset(c, 0, sizeof(*c));
 	c->file = file;
 	c->errs = errs;
-	c->digest = 14695981039346656037ull;
+	c->digest = FNV1A_INIT;
 	if (copy == NULL)
 		return -1;
 	c->dir = strdup(dirname(copy));

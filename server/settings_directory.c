@@ -3,6 +3,8 @@
  * be checked without connecting; directory_load.c connects. */
 #include "settings_directory.h"
 
+#include "hash.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,11 +252,10 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 	return rc ? -1 : 0;
 }
 
+/* h over s and its NUL, which separates fields. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h * 1099511628211ull; /* separates fields */
+	return s != NULL ? fnv1a(h, s, strlen(s) + 1) : fnv1a(h, "", 1);
 }
 
 static int parse_source(struct sjson *c, const char *name, json_t *obj,
@@ -305,7 +306,7 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 		rc = -1;
 	}
 	text = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
-	s->digest = fnv(fnv(14695981039346656037ull, text), s->password);
+	s->digest = fnv(fnv(FNV1A_INIT, text), s->password);
 	free(text);
 	return rc ? -1 : 0;
 }

@@ -1,6 +1,8 @@
 /* settings_json.c - the JSON-reading helpers of the settings loader. */
 #include "settings_json.h"
 
+#include "hash.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,12 +92,7 @@ void sjson_pop(struct sjson *c, size_t old)
 
 void sjson_digest(struct sjson *c, const char *p, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		c->digest ^= (unsigned char)p[i];
-		c->digest *= 1099511628211ull;
-	}
+	c->digest = fnv1a(c->digest, p, n);
 }
 
 /* Reports every key of obj not in the NULL-terminated list allowed. */

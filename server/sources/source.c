@@ -104,11 +104,8 @@ long long source_deadline(unsigned ms)
 
 int source_ms_left(long long deadline)
 {
-	struct timespec ts;
-	long long now;
+	long long now = source_deadline(0);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (now >= deadline)
 		return 0;
 	return deadline - now > 3600000 ? 3600000 : (int)(deadline - now);

@@ -144,8 +144,9 @@ struct source_address {
 int source_address(struct source_address *out, const char *local,
 		   const char *domain);
 
-/* The deadline helpers the drivers share: now + ms, and what is left of
- * it in ms (0 when passed). Monotonic clock. */
+/* The deadline helpers the drivers, the lookups and the refresh share:
+ * now + ms (source_deadline(0): now), and what is left of a deadline in
+ * ms (0 when passed). Monotonic clock, milliseconds. */
 long long source_deadline(unsigned ms);
 int source_ms_left(long long deadline);
 
