@@ -188,6 +188,7 @@ static int write_dav_protocol(xmlTextWriterPtr w, const struct render_input *in,
 	rc |= expand_dav_login(tmp, d, in);
 	rc |= xmlout_element(w, "LoginName", tmp->data);
 	rc |= xmlout_element(w, "DomainRequired", "off");
+	rc |= xmlout_element(w, "SPA", "off"); /* exchangelib: absent is on */
 	rc |= xmlout_element(w, "SSL", "on");
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;

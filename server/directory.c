@@ -274,12 +274,16 @@ static void render_sources(struct buf *out, struct directory *d)
 			   names[k], help[k], names[k]);
 		for (i = 0; i < d->n_sources; i++) {
 			const struct source_status *s = &d->sources[i];
-			double v[5] = {s->up, (double)s->last_success,
-				       (double)s->rows, s->load_seconds,
-				       s->from_snapshot};
-			buf_printf(out,
-				   "mailconfd_source_%s{source=\"%s\"} %g\n",
-				   names[k], s->name, v[k]);
+			/* integers printed whole: a %g timestamp has six
+			 * digits and lies by up to half an hour */
+			long long v[5] = {s->up, s->last_success, s->rows, 0,
+					  s->from_snapshot};
+			buf_printf(out, "mailconfd_source_%s{source=\"%s\"} ",
+				   names[k], s->name);
+			if (k == 3)
+				buf_printf(out, "%.6f\n", s->load_seconds);
+			else
+				buf_printf(out, "%lld\n", v[k]);
 		}
 	}
 }

@@ -252,16 +252,13 @@ static void json_url_host(char *out, size_t n, const struct request *r,
 /* autodiscover.json?Protocol=ActiveSync, for a domain that opted in to
  * it ("activesync": {"json": true}): 1 if answered, 0 if the caller
  * answers as for any protocol we do not serve. */
-static int activesync_json(struct reply *out, const struct call *c)
+static int activesync_json(struct reply *out, const struct call *c,
+			   const char *domain)
 {
 	const struct account *a;
-	struct address addr;
 	struct buf url = BUF_INIT; /* freed below */
-	const char *domain = c->r->domain;
 	int st;
 
-	if (json_address(c->r, &addr) > 0)
-		domain = addr.domain;
 	a = domain[0] ? model_find_domain(c->m, domain) : NULL;
 	if (a == NULL || a->activesync_url == NULL || !a->activesync_json)
 		return 0;
@@ -278,32 +275,39 @@ static int activesync_json(struct reply *out, const struct call *c)
 	return 1;
 }
 
+/* A protocol we do not answer (or none): Exchange's InvalidProtocol. */
+static int json_bad_protocol(struct reply *out, const char *proto)
+{
+	int st = autodiscover_json_render(&out->body, proto, "");
+
+	out->status = st;
+	out->content_type = CT_JSON;
+	return st < 0 ? render_failed(out, "autodiscover.json", "-") : 0;
+}
+
 static int handle_autodiscover_json(struct reply *out, const struct call *c)
 {
 	char proto[64], host[DOMAIN_MAX + 32];
 	struct address addr;
 	const char *domain = c->r->domain;
-	int found, st;
+	int found, st, v1;
 
 	found =
 	    request_query_get(c->r->query, "Protocol", proto, sizeof(proto));
-	if (found > 0 && strcasecmp(proto, "ActiveSync") == 0 &&
-	    activesync_json(out, c) == 1)
-		return 0;
-	if (found <= 0 || strcasecmp(proto, "AutodiscoverV1") != 0) {
-		st = autodiscover_json_render(&out->body,
-					      found > 0 ? proto : NULL, "");
-		out->status = st;
-		out->content_type = CT_JSON;
-		return st < 0 ? render_failed(out, "autodiscover.json", "-")
-			      : 0;
-	}
+	v1 = found > 0 && strcasecmp(proto, "AutodiscoverV1") == 0;
+	if (!v1 && (found <= 0 || strcasecmp(proto, "ActiveSync") != 0))
+		return json_bad_protocol(out, found > 0 ? proto : NULL);
+	/* the same address rules for every protocol we answer */
 	found = json_address(c->r, &addr);
 	if (found < 0)
 		return json_reply(out, 400, "InvalidUser",
 				  "The email address is not valid.");
 	if (found > 0)
 		domain = addr.domain;
+	if (!v1) /* ActiveSync: answered where the domain opted in */
+		return activesync_json(out, c, domain) == 1
+			   ? 0
+			   : json_bad_protocol(out, proto);
 	if (domain[0] == '\0' || model_find_domain(c->m, domain) == NULL)
 		return json_reply(out, 404, "NotFound",
 				  "This domain is not hosted here.");
@@ -598,6 +602,9 @@ static int route(struct reply *out, const struct model *m,
 		buf_free(&msg);
 		return 0;
 	}
+	if (r->bad_query != NULL)
+		return reply_text(out, 400,
+				  "Bad request: too many query parameters.");
 	if (!r->path_ok)
 		return reply_text(out, 400, "Bad request path.");
 	if (rt == NULL)

@@ -67,6 +67,20 @@ static void exchange_free(struct exchange *x)
 	free(x);
 }
 
+/* We parse the query ourselves (request.c, from our copy of the target).
+ * libmicrohttpd would parse it again right after on_uri() into records
+ * in the connection's pool, and ~130 empty parameters exhaust that pool:
+ * MHD then half-sends a 431 and the connection hangs until its timeout.
+ * So its copy ends at the '?': the target is MHD's read buffer, which
+ * it cuts there itself next. */
+static void hide_query(const char *uri)
+{
+	char *q = strchr(uri, '?');
+
+	if (q != NULL && q[1] != '\0')
+		q[1] = '\0';
+}
+
 /* MHD calls this with the raw target, before any parsing: the exchange
  * starts here, so even requests MHD rejects itself are logged. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -79,6 +93,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	x->http = cls;
 	elapsed_start(&x->start);
 	x->uri = strdup(uri);
+	hide_query(uri);
 	return x;
 }
 

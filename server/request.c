@@ -285,6 +285,16 @@ static void parse_address(struct request *r)
 	r->addr_ok = address_parse(&r->addr, value, &r->addr_why) == 0;
 }
 
+/* The '&'-separated parts of query, empty ones included. */
+static size_t count_params(const char *query)
+{
+	size_t n = query != NULL && query[0] != '\0';
+
+	for (; query != NULL && *query != '\0'; query++)
+		n += *query == '&';
+	return n;
+}
+
 void request_parse(struct request *r, const char *method, const char *uri,
 		   const char *host)
 {
@@ -297,6 +307,8 @@ void request_parse(struct request *r, const char *method, const char *uri,
 	parse_path(r, uri);
 	if (r->absolute && r->path_ok && r->path[0] == '\0')
 		memcpy(r->path, "/", 2); /* "http://name" or "http://name?q" */
+	if (count_params(r->query) > REQUEST_PARAMS_MAX)
+		r->bad_query = "too many query parameters";
 	parse_address(r);
 	request_set_language(r, NULL);
 	if (r->addr_ok)

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address.h"
 
@@ -333,6 +334,24 @@ static int check_dav_text(struct sjson *c, const char *key, const char *s,
 	return rc;
 }
 
+/* /.well-known/caldav or /carddav (any case, one trailing slash): what
+ * mailconfd itself answers with a redirect to the service, so a service
+ * there would send clients round in 301s. */
+static int dav_path_is_well_known(const char *path)
+{
+	static const char *const wk[] = {"/.well-known/caldav",
+					 "/.well-known/carddav"};
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = strlen(wk[i]);
+		if (strncasecmp(path, wk[i], n) == 0 &&
+		    (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0')))
+			return 1;
+	}
+	return 0;
+}
+
 /* The DAV service's port: 443 unless given. */
 static int parse_dav_port(struct sjson *c, json_t *obj, struct dav *d)
 {
@@ -381,6 +400,14 @@ static int parse_dav(struct sjson *c, json_t *obj, const char *key,
 		d->path = strdup("/");
 	else if (d->path != NULL)
 		rc |= check_dav_text(c, "path", d->path, "/");
+	if (d->path != NULL && dav_path_is_well_known(d->path)) {
+		old = sjson_push(c, "path");
+		sjson_fail(c, "is the well-known URL that redirects to it "
+			      "(RFC 6764 5: give the service's own path, e.g. "
+			      "/remote.php/dav)");
+		sjson_pop(c, old);
+		rc = -1;
+	}
 	if (sjson_get_string(c, v, "login", 0, &d->login) > 0) {
 		old = sjson_push(c, "login");
 		rc |= sjson_check_placeholders(c, d->login, login_placeholders);

@@ -55,6 +55,8 @@ def check_xml(path):
             if p.type in ("CalDAV", "CardDAV"):
                 if not (p.server or "").startswith("https://") or not p.login_name:
                     problems.append("%s: server URL/login %r %r" % (p.type, p.server, p.login_name))
+                if p.spa is not False:  # exchangelib reads an absent SPA as on
+                    problems.append("%s: spa=%r" % (p.type, p.spa))
                 continue
             if p.spa is not False or p.auth_required is not True or p.ssl is not True:
                 problems.append("%s: spa=%r auth_required=%r ssl=%r" % (p.type, p.spa, p.auth_required, p.ssl))

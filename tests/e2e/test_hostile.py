@@ -185,6 +185,15 @@ def main(binary):
         got = case("pipelined garbage", lambda: send_recv(
             d, NORMAL.replace(b"Connection: close\r\n", b"") + b"\x00\xffGARBAGE \r\n\r\n\r\n" * 50))
         t.check(got.startswith(b"HTTP/1.1 200") and got.count(b"HTTP/1.1 ") <= 2, "pipelined garbage")
+        t0 = time.time()
+        got = case("150 empty query parameters", lambda: send_recv(
+            d, b"GET /setup?" + b"&" * 150 + b" HTTP/1.1\r\nHost: example.org\r\n"
+               b"Connection: close\r\n\r\n", shutdown=False))
+        t.check(got.startswith(b"HTTP/1.1 400") and time.time() - t0 < 3,
+                "150 empty query parameters: 400 at once: %r" % got[:20])
+        got = send_recv(d, b"GET /setup?" + b"lang=en&" * 60 + b" HTTP/1.1\r\nHost: example.org\r\n"
+                        b"Connection: close\r\n\r\n", shutdown=False)
+        t.check(got.startswith(b"HTTP/1.1 200"), "60 query parameters: answered: %r" % got[:20])
         got = case("half-closed, whole request", lambda: send_recv(d, NORMAL))
         t.check(got.startswith(b"HTTP/1.1 200"), "half-closed after a request: answered")
         got = case("half-closed, half request", lambda: send_recv(d, b"GET /mail/config-v1.1.x"))
