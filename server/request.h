@@ -10,8 +10,8 @@
 #include "address.h"
 #include "lang.h"
 
-#define REQUEST_PATH_MAX  1024
-#define REQUEST_VALUE_MAX 1024
+#define REQUEST_PATH_MAX   1024
+#define REQUEST_VALUE_MAX  1024
 #define REQUEST_PARAMS_MAX 64 /* query parameters; beyond: 400 */
 
 enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
@@ -21,7 +21,7 @@ struct request {
 	char path[REQUEST_PATH_MAX + 1]; /* percent-decoded, case kept */
 	int path_ok;			 /* 0: undecodable or too long */
 	const char *query;		 /* raw, after '?'; "" if none */
-	const char *bad_query; /* static reason for a 400, or NULL */
+	const char *bad_query;		 /* static reason for a 400, or NULL */
 
 	int has_addr;	      /* an address parameter was present... */
 	int addr_ok;	      /* ...and valid: then addr is set */

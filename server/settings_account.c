@@ -346,7 +346,8 @@ static int dav_path_is_well_known(const char *path)
 	for (i = 0; i < 2; i++) {
 		n = strlen(wk[i]);
 		if (strncasecmp(path, wk[i], n) == 0 &&
-		    (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0')))
+		    (path[n] == '\0' ||
+		     (path[n] == '/' && path[n + 1] == '\0')))
 			return 1;
 	}
 	return 0;
