@@ -11,4 +11,8 @@ void elapsed_start(struct timespec *t);
 /* Microseconds from t0 to now. */
 long long elapsed_us(const struct timespec *t0);
 
+/* Now on the monotonic clock, in milliseconds: the one clock of every
+ * deadline (connections, lookups, refresh). */
+long long elapsed_now_ms(void);
+
 #endif

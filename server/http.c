@@ -24,7 +24,12 @@
 #include "sources/source.h"
 #include "request.h"
 #include "netaddr.h"
+#include "reaper.h"
 #include "tls.h"
+
+#define ADMIN_MAX_CONNECTIONS 256 /* room for probes beside slow clients */
+#define ADMIN_PER_IP	      8	  /* so one address cannot take it all */
+#define ADMIN_TIMEOUT_S	      5	  /* head, body; and the idle time */
 
 struct http {
 	struct MHD_Daemon *daemon; /* owned */
@@ -35,6 +40,8 @@ struct http {
 	int tls;
 	unsigned https_port;
 	struct directory *directory; /* borrowed from main(), may be NULL */
+	struct reaper reaper;	     /* the connections' deadlines */
+	int reaping;		     /* reaper started */
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -119,9 +126,62 @@ struct peer {
 	unsigned requests;
 	struct timespec start;
 	struct http *http; /* the listener: for the certificate callback */
-	struct model *tls_model; /* a reference while the TLS session needs
-				    the certificate it was given */
+	struct model *tls_model;     /* a reference while the TLS session needs
+					the certificate it was given */
+	struct reaper_conn deadline; /* registered with http->reaper */
+	int reaped;		     /* registered */
 };
+
+static struct peer *peer_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* A new connection: its request head is due (reaper.h). */
+static void peer_watch(struct http *h, struct peer *p, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ai =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	if (!h->reaping || ci == NULL)
+		return;
+	reaper_add(&h->reaper, &p->deadline, ci->connect_fd,
+		   ai ? ai->client_addr : NULL);
+	p->reaped = 1;
+}
+
+/* MHD's accept policy: room for new addresses under pressure. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+				 socklen_t addrlen)
+{
+	struct http *h = cls;
+
+	(void)addrlen;
+	return !h->reaping || reaper_admit(&h->reaper, addr) ? MHD_YES : MHD_NO;
+}
+
+/* The request head of c is in: its body is due. */
+static void peer_head_done(struct MHD_Connection *c)
+{
+	struct peer *p = peer_of(c);
+
+	if (p != NULL && p->reaped)
+		reaper_head_done(&p->http->reaper, &p->deadline);
+}
+
+/* The request of c is whole: no deadline while it is answered. */
+static void peer_request_done(struct MHD_Connection *c)
+{
+	struct peer *p = peer_of(c);
+
+	if (p != NULL && p->reaped)
+		reaper_request_done(&p->deadline);
+}
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			  enum MHD_ConnectionNotificationCode what)
@@ -135,10 +195,13 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 		if (p != NULL) {
 			elapsed_start(&p->start);
 			p->http = h;
+			peer_watch(h, p, c);
 		}
 		*ctx = p;
 		return;
 	}
+	if (p != NULL && p->reaped) /* before MHD closes the socket */
+		reaper_remove(&h->reaper, &p->deadline);
 	if (p != NULL && p->requests == 0 && h->access_log != ACCESS_LOG_OFF) {
 		client_address(c, client, sizeof(client));
 		fprintf(stderr,
@@ -186,14 +249,17 @@ static int on_certificate(gnutls_session_t session,
 			      pcert_length, key);
 }
 
-/* Counts a request on its connection (see struct peer). */
+/* Counts a request on its connection (see struct peer); the next head
+ * is due after the idle time. */
 static void peer_count(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct peer *p = peer_of(c);
 
-	if (ci != NULL && ci->socket_context != NULL)
-		((struct peer *)ci->socket_context)->requests++;
+	if (p == NULL)
+		return;
+	p->requests++;
+	if (p->reaped)
+		reaper_answered(&p->http->reaper, &p->deadline);
 }
 
 /* What an access line says, made safe for the log once. */
@@ -467,6 +533,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.body = x->body.data;
 	req.body_len = x->body.len;
 	req.resolver = wants_logins(x) ? &x->resolver : NULL;
+	peer_request_done(c);
 	dispatch(&r, x->model, &req, time(NULL));
 	if (r.pending) {
 		reply_free(&r);
@@ -502,6 +569,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->resolver.cls = x;
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+		peer_head_done(c);
 		early = early_check(c, x);
 		return early ? send_text(c, x, early, early_text(early))
 			     : MHD_YES;
@@ -591,7 +659,7 @@ static struct MHD_Daemon *daemon_start(struct http *h,
 	if (cfg->tls_priorities == NULL)
 		tls[1].option = MHD_OPTION_END;
 	return MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+	    flags, 0, on_accept, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, h, MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)l->max_connections,
@@ -636,6 +704,8 @@ static struct http *http_bound(struct http *h, const struct http_config *cfg,
 	if (h->daemon == NULL) {
 		log_error("cannot listen on %s port %u%s", cfg->listen,
 			  cfg->port, what);
+		if (h->reaping)
+			reaper_stop(&h->reaper);
 		free(h);
 		return NULL;
 	}
@@ -644,13 +714,34 @@ static struct http *http_bound(struct http *h, const struct http_config *cfg,
 	return h;
 }
 
+/* The connections' deadlines (reaper.h), before the first accept. */
+static int http_reaper(struct http *h, const struct http_config *cfg,
+		       long head_s, long body_s, long idle_s, long max)
+{
+	struct reaper_counters n = {NULL, NULL};
+
+	if (cfg->metrics != NULL) {
+		n.deadline = &cfg->metrics->closed_deadline;
+		n.pressure = &cfg->metrics->closed_pressure;
+	}
+	if (reaper_start(&h->reaper, head_s, body_s, idle_s, max, n) < 0) {
+		free(h);
+		return -1;
+	}
+	h->reaping = 1;
+	return 0;
+}
+
 struct http *http_start(const struct http_config *cfg)
 {
 	struct sockaddr_storage ss;
 	int ipv6 = 0;
 	struct http *h = http_new(cfg, &ss, &ipv6, "--listen");
+	const struct limits *l = &cfg->limits;
 
-	if (h == NULL)
+	if (h == NULL ||
+	    http_reaper(h, cfg, l->header_timeout, l->body_timeout,
+			l->connection_timeout, l->max_connections) < 0)
 		return NULL;
 	h->access_log = cfg->access_log;
 	h->tls = cfg->tls;
@@ -668,7 +759,9 @@ void http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
-	MHD_stop_daemon(h->daemon);
+	MHD_stop_daemon(h->daemon); /* closes every connection */
+	if (h->reaping)
+		reaper_stop(&h->reaper);
 	free(h);
 }
 
@@ -688,6 +781,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 	(void)upload;
 	(void)upload_size;
 	(void)con_cls;
+	peer_request_done(c);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		reply_text(&r, 405, "Method not allowed.");
 		reply_header_static(&r, "Allow", "GET, HEAD");
@@ -714,20 +808,39 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 	return ret;
 }
 
+/* An admin answer went out: the next head is due (peer_count). */
+static void on_admin_done(void *cls, struct MHD_Connection *c, void **con_cls,
+			  enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)con_cls;
+	(void)toe;
+	peer_count(c);
+}
+
+/* The admin listener gets the same deadlines as the public one, a
+ * per-address limit, and room for more connections than one address
+ * may hold: a liveness probe must get through slow clients (SECURITY.md:
+ * the admin port still belongs on a private address). */
 struct http *http_start_admin(const struct http_config *cfg)
 {
 	struct sockaddr_storage ss;
 	int ipv6 = 0;
 	struct http *h = http_new(cfg, &ss, &ipv6, "--admin-listen");
 
-	if (h == NULL)
+	if (h == NULL ||
+	    http_reaper(h, cfg, ADMIN_TIMEOUT_S, ADMIN_TIMEOUT_S,
+			ADMIN_TIMEOUT_S, ADMIN_MAX_CONNECTIONS) < 0)
 		return NULL;
 	h->daemon = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 		(ipv6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, on_admin, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-	    h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	    0, on_accept, h, on_admin, h, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)ADMIN_MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)ADMIN_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ADMIN_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_admin_done, h, MHD_OPTION_END);
 	return http_bound(h, cfg, " (admin)");
 }

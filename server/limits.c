@@ -26,6 +26,8 @@ static const struct limit_def limit_defs[] = {
      "must be 0..1000000"},
     {"connection_timeout", L(connection_timeout), 1, 3600, 15,
      "must be 1..3600"},
+    {"header_timeout", L(header_timeout), 1, 3600, 10, "must be 1..3600"},
+    {"body_timeout", L(body_timeout), 1, 3600, 10, "must be 1..3600"},
 };
 #undef L
 #define N_LIMITS (sizeof(limit_defs) / sizeof(limit_defs[0]))

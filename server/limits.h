@@ -11,6 +11,9 @@ struct limits {
 	long max_connections;	     /* open connections in total */
 	long max_connections_per_ip; /* 0 = no per-address limit */
 	long connection_timeout;     /* seconds of inactivity */
+	long header_timeout; /* seconds for a whole request head, from the
+				accept or the end of the idle time */
+	long body_timeout;   /* seconds for the body, from the head's end */
 };
 
 /* Fills l with every default. */

@@ -121,5 +121,16 @@ int metrics_render(struct buf *out, struct metrics *m,
 		   atomic_load(&m->reloads_ok), atomic_load(&m->reloads_failed),
 		   model->n_domains, (double)atomic_load(&m->load_us) / 1e6,
 		   model->version);
+	buf_printf(out,
+		   "# HELP mailconfd_connections_closed_total Connections "
+		   "mailconfd closed: past their deadline (header_timeout, "
+		   "body_timeout), or to make room while nearly full.\n"
+		   "# TYPE mailconfd_connections_closed_total counter\n"
+		   "mailconfd_connections_closed_total{reason=\"deadline\"} "
+		   "%lu\n"
+		   "mailconfd_connections_closed_total{reason=\"pressure\"} "
+		   "%lu\n",
+		   atomic_load(&m->closed_deadline),
+		   atomic_load(&m->closed_pressure));
 	return out->failed ? -1 : 0;
 }

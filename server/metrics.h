@@ -18,7 +18,9 @@ struct metrics {
 	atomic_ulong latency[METRICS_BUCKETS + 1]; /* last: +Inf */
 	atomic_ullong latency_sum_us;
 	atomic_ulong reloads_ok, reloads_failed;
-	atomic_ullong load_us; /* how long the table in service took */
+	atomic_ullong load_us;	      /* how long the table in service took */
+	atomic_ulong closed_deadline; /* connections past their deadline */
+	atomic_ulong closed_pressure; /* closed to make room (reaper.h) */
 };
 
 void metrics_init(struct metrics *m);
