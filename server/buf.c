@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int buf_grow(struct buf *b, size_t need)
 {
@@ -120,8 +121,15 @@ int buf_read_file(struct buf *b, const char *path, size_t max)
 	size_t n, total = 0;
 	int rc = 0;
 
+	struct stat st;
+
 	if (f == NULL)
 		return -1;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f); /* fread() would say EIO: say what it is */
+		errno = EISDIR;
+		return -1;
+	}
 	if (buf_append(b, "", 0) < 0) { /* data is never NULL after this */
 		fclose(f);
 		errno = ENOMEM;

@@ -156,7 +156,7 @@ static int check_source(const struct source_conf *c,
 	struct buf stamp = BUF_INIT; /* freed below */
 	int rc;
 
-	if ((conn = c->drv->open(c, why, n)) == NULL)
+	if ((conn = c->drv->open(c, NULL, why, n)) == NULL)
 		return -1; /* down: back off, whether it has a detector or not
 			    */
 	if (c->changed_query == NULL) {

@@ -111,12 +111,13 @@ static long read_live(struct rows *r, struct source_loaded *l, char *why,
 		      size_t n)
 {
 	const struct source_conf *s = r->s;
-	struct source_conn *conn = s->drv->open(s, why, n); /* closed below */
-	struct buf stamp = BUF_INIT;			    /* freed below */
+	struct source_conn *conn;    /* closed below */
+	struct buf stamp = BUF_INIT; /* freed below */
+	int fail = SOURCE_DOWN;
 	long rc;
 
-	if (conn == NULL)
-		return SOURCE_DOWN;
+	if ((conn = s->drv->open(s, &fail, why, n)) == NULL)
+		return fail;
 	if (s->changed_query != NULL) {
 		rc = s->drv->changed(conn, s, &stamp, why, n);
 		if (rc < 0) {
@@ -185,7 +186,13 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 		settings_errors_add(errs,
 				    "%s: /directory/sources/%s/domains: %s",
 				    o->config, r.s->name, why);
-	else if (rc == SOURCE_DOWN)
+	else if (rc == SOURCE_DENIED && o->check) /* the table is wrong */
+		settings_errors_add(errs,
+				    "%s: /directory/sources/%s: the server "
+				    "refuses the table's credentials or "
+				    "database: %s",
+				    o->config, r.s->name, why);
+	else if (rc == SOURCE_DOWN || rc == SOURCE_DENIED)
 		read_snapshot(&r, l, d->state_dir, why);
 	else if (!o->check && snapshot_write(d->state_dir, r.s->name, &r.snap,
 					     why, sizeof(why)) < 0)
@@ -210,15 +217,32 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 	buf_free(&r.snap);
 }
 
+static size_t n_domain_sources(const struct directory_conf *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_sources; i++)
+		n += d->sources[i].domains_query != NULL;
+	return n;
+}
+
 void directory_load(struct model *m, const struct load_options *o,
 		    struct settings_errors *errs)
 {
 	struct directory_conf *d = m->directory;
 	uint64_t dig = FNV1A_INIT;
 	size_t i, n = 0;
+	char why[512];
 
 	if (d == NULL || !o->directory)
 		return;
+	if (o->check && n_domain_sources(d) > 0 &&
+	    snapshot_check_dir(d->state_dir, why, sizeof(why)) < 0)
+		settings_errors_add(errs,
+				    "%s: /directory/state_dir: %s (snapshots "
+				    "keep the daemon serving when the "
+				    "directory is down at a restart)",
+				    o->config, why);
 	for (i = 0; i < d->n_sources; i++)
 		if (d->sources[i].domains_query != NULL) {
 			load_source(m, i, o, errs, &dig);
@@ -230,6 +254,29 @@ void directory_load(struct model *m, const struct load_options *o,
 			 (unsigned long long)dig);
 }
 
+/* --check: what in the login settings lets answers tell apart found
+ * and unknown addresses, or trust a row that is not the asked one. */
+static void check_login_settings(const struct model *m,
+				 const struct source_conf *s,
+				 struct settings_errors *errs)
+{
+	if (s->negative_ttl != s->cache_ttl)
+		settings_warn(errs,
+			      "%s: /directory/sources/%s/logins/negative_ttl: "
+			      "%u s differs from cache_ttl (%u s): once the "
+			      "shorter has passed, how fast an address is "
+			      "answered tells whether it has a mailbox",
+			      m->source, s->name, s->negative_ttl,
+			      s->cache_ttl);
+	if (s->kind == SOURCE_LDAP && s->logins_addr_attr == NULL)
+		settings_warn(errs,
+			      "%s: /directory/sources/%s/logins: no "
+			      "\"address_attribute\": an entry the matching "
+			      "rule finds for another spelling of the address "
+			      "gives its login",
+			      m->source, s->name);
+}
+
 void directory_check_logins(const struct model *m, struct settings_errors *errs)
 {
 	const struct directory_conf *d = m->directory;
@@ -238,14 +285,23 @@ void directory_check_logins(const struct model *m, struct settings_errors *errs)
 	struct source_conn *conn; /* closed below */
 	struct buf login = BUF_INIT;
 	char why[512];
-	int rc;
+	int rc, fail = SOURCE_DOWN;
 
 	if (d == NULL || d->login_source < 0 || m->n_domains == 0)
 		return;
 	s = &d->sources[d->login_source];
 	source_address(&a, "postmaster",
 		       m->names.data + m->domains[0].name_off);
-	if ((conn = s->drv->open(s, why, sizeof(why))) == NULL) {
+	check_login_settings(m, s, errs);
+	if ((conn = s->drv->open(s, &fail, why, sizeof(why))) == NULL) {
+		if (fail == SOURCE_DENIED) { /* the table is wrong */
+			settings_errors_add(errs,
+					    "%s: /directory/sources/%s: the "
+					    "server refuses the table's "
+					    "credentials or database: %s",
+					    m->source, s->name, why);
+			return;
+		}
 		/* down: the daemon answers with the pattern meanwhile */
 		settings_warn(errs,
 			      "%s: /directory/sources/%s: the login "

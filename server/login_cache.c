@@ -16,9 +16,11 @@ struct entry {
 	char *key;   /* owned; NULL: the slot is free */
 	char *login; /* owned; NULL: a negative entry */
 	long long expires;
-	uint32_t next; /* the next entry of the bucket, +1; 0: none */
+	uint64_t digest; /* the login settings that made it */
+	uint32_t next;	 /* the next entry of the bucket, +1; 0: none */
 };
 
+/* Every member but the lock is under the lock. */
 struct login_cache {
 	pthread_rwlock_t lock;
 	struct entry *entries; /* owned array of capacity */
@@ -102,15 +104,16 @@ static long find(const struct login_cache *c, const char *key, uint64_t h)
 	return -1;
 }
 
-int login_cache_get(struct login_cache *c, const char *key, long long now_ms,
-		    char *login, size_t n, int *found)
+int login_cache_get(struct login_cache *c, const char *key, uint64_t digest,
+		    long long now_ms, char *login, size_t n, int *found)
 {
 	long i;
 	int rc = LOGIN_CACHE_MISS;
 
 	*found = 0;
 	pthread_rwlock_rdlock(&c->lock);
-	if (c->capacity > 0 && (i = find(c, key, hash(key))) >= 0) {
+	if (c->capacity > 0 && (i = find(c, key, hash(key))) >= 0 &&
+	    c->entries[i].digest == digest) {
 		const struct entry *e = &c->entries[i];
 		rc =
 		    e->expires > now_ms ? LOGIN_CACHE_FRESH : LOGIN_CACHE_STALE;
@@ -139,8 +142,8 @@ static void evict(struct login_cache *c, size_t i)
 	c->used--;
 }
 
-int login_cache_put(struct login_cache *c, const char *key, const char *login,
-		    long long expires_ms)
+int login_cache_put(struct login_cache *c, const char *key, uint64_t digest,
+		    const char *login, long long expires_ms)
 {
 	char *k = NULL, *v = NULL; /* owned by the entry once stored */
 	uint64_t h = hash(key);
@@ -148,16 +151,17 @@ int login_cache_put(struct login_cache *c, const char *key, const char *login,
 	long i;
 	int rc = 0;
 
-	if (c->capacity == 0)
-		return 0;
 	if (login != NULL && (v = strdup(login)) == NULL)
 		return -1;
 	pthread_rwlock_wrlock(&c->lock);
-	if ((i = find(c, key, h)) >= 0) {
+	if (c->capacity == 0) {
+		free(v);
+	} else if ((i = find(c, key, h)) >= 0) {
 		e = &c->entries[i];
 		free(e->login);
 		e->login = v;
 		e->expires = expires_ms;
+		e->digest = digest;
 	} else if ((k = strdup(key)) == NULL) {
 		free(v);
 		rc = -1;
@@ -168,6 +172,7 @@ int login_cache_put(struct login_cache *c, const char *key, const char *login,
 		e->key = k;
 		e->login = v;
 		e->expires = expires_ms;
+		e->digest = digest;
 		e->next = c->buckets[h & (c->n_buckets - 1)];
 		c->buckets[h & (c->n_buckets - 1)] = (uint32_t)c->next + 1;
 		c->next = (c->next + 1) % c->capacity;
@@ -179,16 +184,16 @@ int login_cache_put(struct login_cache *c, const char *key, const char *login,
 
 int login_cache_reset(struct login_cache *c, size_t capacity)
 {
-	size_t old = c->capacity;
+	size_t old;
 	int rc = 0;
 
 	pthread_rwlock_wrlock(&c->lock);
+	old = c->capacity;
 	clear_entries(c);
 	if (capacity > UINT32_MAX - 1 || alloc_entries(c, capacity) < 0) {
 		rc = -1;
-		if (alloc_entries(c, 0) < 0)
-			c->capacity = 0;
-		(void)old;
+		if (alloc_entries(c, old) < 0 && alloc_entries(c, 0) < 0)
+			c->capacity = 0; /* find() then never runs */
 	}
 	pthread_rwlock_unlock(&c->lock);
 	return rc;

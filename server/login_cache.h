@@ -1,13 +1,17 @@
 /* login_cache.h - the login lookup's cache (SPEC §7): positive and
  * negative entries with their expiry, a fixed number of entries (the
  * oldest written goes first), and expired entries kept for when the
- * directory is unreachable (as Dovecot's auth cache does). Thread-safe:
- * readers share a lock, writers take it alone. Owned by main()'s
+ * directory is unreachable (as Dovecot's auth cache does). Each entry
+ * carries the digest of the login settings that made it: an answer of
+ * other settings (a lookup that was in flight across a reload) is never
+ * given out. Thread-safe: readers share a lock, writers take it alone
+ * (every member of struct login_cache is under it). Owned by main()'s
  * directory (directory.h). */
 #ifndef MAILCONFD_LOGIN_CACHE_H
 #define MAILCONFD_LOGIN_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct login_cache;
 
@@ -20,19 +24,22 @@ struct login_cache *login_cache_new(size_t capacity);
 
 void login_cache_free(struct login_cache *c);
 
-/* Looks key up at now_ms (monotonic). On FRESH or STALE, *found is 1 with
- * the login copied to login[0..n) (0: a negative entry). */
-int login_cache_get(struct login_cache *c, const char *key, long long now_ms,
-		    char *login, size_t n, int *found);
+/* Looks key up at now_ms (monotonic) among the entries made with the
+ * login settings digest (others are a MISS). On FRESH or STALE, *found
+ * is 1 with the login copied to login[0..n) (0: a negative entry). */
+int login_cache_get(struct login_cache *c, const char *key, uint64_t digest,
+		    long long now_ms, char *login, size_t n, int *found);
 
-/* Stores key -> login (NULL: not found) until expires_ms. Returns 0 or -1
- * (out of memory: nothing stored). */
-int login_cache_put(struct login_cache *c, const char *key, const char *login,
-		    long long expires_ms);
+/* Stores key -> login (NULL: not found) until expires_ms, made with the
+ * login settings digest. Returns 0 or -1 (out of memory: nothing
+ * stored). */
+int login_cache_put(struct login_cache *c, const char *key, uint64_t digest,
+		    const char *login, long long expires_ms);
 
 /* Empties the cache and sets its capacity (after a reload that changed
- * the login source). Returns 0 or -1 (out of memory: still empty, with
- * the old capacity). */
+ * the login source). Returns 0, or -1 when that capacity cannot be had:
+ * then it is empty with its old capacity (or none, if even that cannot
+ * be had again). */
 int login_cache_reset(struct login_cache *c, size_t capacity);
 
 /* Entries held now. */

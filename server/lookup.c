@@ -60,13 +60,16 @@ struct lookup_pool {
 	int stopping;
 	long long down_until_ms; /* after an outage: answer from the cache */
 	unsigned backoff_s;
-	struct directory *dir; /* borrowed from main() */
+	long long refused_logged_ms;	/* note_refused() */
+	unsigned long refused_unlogged; /* refusals since that line */
+	struct directory *dir;		/* borrowed from main() */
 	pthread_t timer_thread;
 	unsigned n_workers;
 	pthread_t workers[]; /* n_workers */
 };
 
-#define BACKOFF_MAX_S 30
+#define BACKOFF_MAX_S  30
+#define REFUSED_LOG_MS 60000
 
 static size_t bucket(const char *key)
 {
@@ -144,12 +147,46 @@ static void settle_finish(struct waiter *w)
 	}
 }
 
-/* The directory answered (rc of the driver's login()). */
+/* The server refused a login query (SOURCE_BAD): not an outage, so the
+ * state and last_success stay; logged at most once a minute (an address
+ * a column's charset cannot hold does it for each such address). */
+static void note_refused(struct lookup_pool *p, const struct source_conf *s,
+			 const char *why)
+{
+	long long now = source_deadline(0);
+	unsigned long more = 0;
+	int say;
+
+	pthread_mutex_lock(&p->lock);
+	say = p->refused_logged_ms == 0 ||
+	      now - p->refused_logged_ms >= REFUSED_LOG_MS;
+	if (say) {
+		more = p->refused_unlogged;
+		p->refused_unlogged = 0;
+		p->refused_logged_ms = now;
+	} else {
+		p->refused_unlogged++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (say)
+		log_error("source %s: the server refused a login query: %s "
+			  "(%lu more since the last such line); the table's "
+			  "pattern was answered",
+			  s->name, why, more);
+}
+
+/* The directory answered (rc of the driver's login()), or a lookup's
+ * deadline passed without an answer (SOURCE_DOWN from the timer): down
+ * at once, so /healthz says so and the next misses do not wait. */
 static void note_state(struct lookup_pool *p, const struct source_conf *s,
 		       int rc, const char *why)
 {
 	int down = rc == SOURCE_DOWN, changed;
 
+	if (rc == SOURCE_BAD) {
+		note_refused(p, s, why);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	changed = down ? p->backoff_s == 0 : p->backoff_s != 0;
 	if (down) {
@@ -188,7 +225,7 @@ static int run_lookup(struct worker_conn *w, const struct source_conf *s,
 	}
 	for (reused = w->conn != NULL;; reused = 0) {
 		if (w->conn == NULL) {
-			w->conn = s->drv->open(s, why, n);
+			w->conn = s->drv->open(s, NULL, why, n);
 			w->drv = s->drv;
 			w->digest = s->digest;
 			if (w->conn == NULL)
@@ -213,13 +250,13 @@ static void record(struct lookup_pool *p, const struct source_conf *s,
 
 	if (rc == 1) {
 		atomic_fetch_add(&st->found, 1);
-		login_cache_put(p->dir->cache, a->full, login,
+		login_cache_put(p->dir->cache, a->full, s->digest, login,
 				now + s->cache_ttl * 1000ll);
 	} else if (rc == 0 || rc == SOURCE_BAD) {
 		/* a character the column cannot hold is "no login", not an
 		 * outage (SPEC §7) */
 		atomic_fetch_add(rc == 0 ? &st->not_found : &st->errors, 1);
-		login_cache_put(p->dir->cache, a->full, NULL,
+		login_cache_put(p->dir->cache, a->full, s->digest, NULL,
 				now + s->negative_ttl * 1000ll);
 	} else {
 		atomic_fetch_add(&st->errors, 1);
@@ -312,10 +349,17 @@ static void *timer(void *arg)
 	while (!p->stopping) {
 		j = expired(p, source_deadline(0), &next);
 		if (j != NULL) {
+			const struct source_conf *s =
+			    &j->model->directory
+				 ->sources[j->model->directory->login_source];
 			waiters = settle(p, j, 0, NULL);
 			atomic_fetch_add(&p->dir->stats.timeouts, 1);
+			atomic_fetch_add(&j->refs, 1); /* s is in its model */
 			pthread_mutex_unlock(&p->lock);
 			settle_finish(waiters);
+			note_state(p, s, SOURCE_DOWN,
+				   "no answer within the lookup's timeout_ms");
+			unref(j);
 			pthread_mutex_lock(&p->lock);
 		} else if (next == 0) {
 			pthread_cond_wait(&p->timer, &p->lock);
@@ -469,7 +513,8 @@ enum login_outcome lookup_prepare(struct directory *d, struct model *m,
 	s = &m->directory->sources[m->directory->login_source];
 	if (source_address(&sa, a->local, a->domain) < 0)
 		return LOGIN_PATTERN; /* never sent: no such login */
-	st = login_cache_get(d->cache, sa.full, now, login, n, &found);
+	st = login_cache_get(d->cache, sa.full, s->digest, now, login, n,
+			     &found);
 	if (st == LOGIN_CACHE_FRESH) {
 		atomic_fetch_add(&d->stats.hits, 1);
 		return found ? LOGIN_FOUND : LOGIN_PATTERN;

@@ -209,8 +209,9 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 	    "query",	    "params",	  "timeout_ms", "cache_ttl",
 	    "negative_ttl", "cache_size", NULL};
 	static const char *const ldap_keys[] = {
-	    "base",	 "filter",	 "attribute",  "timeout_ms",
-	    "cache_ttl", "negative_ttl", "cache_size", NULL};
+	    "base",	  "filter",    "attribute",    "address_attribute",
+	    "timeout_ms", "cache_ttl", "negative_ttl", "cache_size",
+	    NULL};
 	json_t *obj = sjson_get_object(c, src, "logins", 0);
 	unsigned long size = 100000;
 	size_t top;
@@ -227,6 +228,8 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 		rc |= sjson_get_string(c, obj, "base", 1, &s->logins_base) < 0;
 		rc |= sjson_get_string(c, obj, "attribute", 1,
 				       &s->logins_attr) < 0;
+		rc |= sjson_get_string(c, obj, "address_attribute", 0,
+				       &s->logins_addr_attr) < 0;
 		rc |=
 		    sjson_get_string(c, obj, "filter", 1, &s->logins_query) < 0;
 		if (s->logins_query && !strstr(s->logins_query, "{address}") &&
@@ -244,6 +247,9 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 	rc |= get_uints(c, obj, "timeout_ms", 10, 60000,
 			&s->lookup_timeout_ms) < 0;
 	rc |= get_uints(c, obj, "cache_ttl", 0, 604800, &s->cache_ttl) < 0;
+	/* one time for both by default: an unknown address that expires
+	 * sooner than a found one tells by its timing which exists */
+	s->negative_ttl = s->cache_ttl;
 	rc |=
 	    get_uints(c, obj, "negative_ttl", 0, 604800, &s->negative_ttl) < 0;
 	rc |= get_uint(c, obj, "cache_size", 0, 100000000, &size) < 0;

@@ -142,3 +142,43 @@ out:
 	buf_free(&text);
 	return rows;
 }
+
+int snapshot_check_dir(const char *state_dir, char *why, size_t n)
+{
+	struct buf parent = BUF_INIT; /* freed below */
+	struct stat st;
+	const char *slash;
+	int rc = 0;
+
+	if (stat(state_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, n, "%s is not a folder", state_dir);
+			return -1;
+		}
+		if (access(state_dir, W_OK | X_OK) < 0) {
+			snprintf(why, n, "cannot write in %s: %s", state_dir,
+				 strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		snprintf(why, n, "%s: %s", state_dir, strerror(errno));
+		return -1;
+	}
+	/* missing: snapshot_write() creates it, one level deep */
+	slash = strrchr(state_dir, '/');
+	buf_printf(&parent, "%.*s",
+		   slash == NULL	? 1
+		   : slash == state_dir ? 1
+					: (int)(slash - state_dir),
+		   slash == NULL ? "." : state_dir);
+	if (parent.failed || access(parent.data, W_OK | X_OK) < 0) {
+		snprintf(why, n, "%s is missing and cannot be created: %s: %s",
+			 state_dir, parent.data ? parent.data : "",
+			 strerror(parent.failed ? ENOMEM : errno));
+		rc = -1;
+	}
+	buf_free(&parent);
+	return rc;
+}

@@ -21,6 +21,10 @@ void snapshot_add(struct buf *text, const char *domain, size_t dlen,
 int snapshot_write(const char *state_dir, const char *source,
 		   const struct buf *text, char *why, size_t n);
 
+/* --check: can snapshots be written in STATE_DIR (it is a folder we may
+ * write, or one we may create)? Returns 0, or -1 with why set. */
+int snapshot_check_dir(const char *state_dir, char *why, size_t n);
+
 /* Reads STATE_DIR/SOURCE.domains, calling row() per line, and sets *when
  * to the time it was written. Returns the rows, or -1 with why set (no
  * snapshot, unreadable, or not one of ours). */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldap.h>
 
@@ -61,6 +62,8 @@ static int set_tls(LDAP *ld, const struct source_conf *c)
 		   : -1;
 }
 
+/* Connects and binds. Returns 0, SOURCE_DOWN, or SOURCE_DENIED when the
+ * server refused the bind DN or its password. */
 static int ld_connect(LDAP *ld, const struct source_conf *c, char *why,
 		      size_t n)
 {
@@ -70,7 +73,7 @@ static int ld_connect(LDAP *ld, const struct source_conf *c, char *why,
 	if (c->tls && strncmp(c->url, "ldaps://", 8) != 0 &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
 		snprintf(why, n, "StartTLS failed: %s", ldap_err2string(rc));
-		return -1;
+		return SOURCE_DOWN;
 	}
 	if (c->password != NULL) {
 		cred.bv_val = c->password;
@@ -82,18 +85,25 @@ static int ld_connect(LDAP *ld, const struct source_conf *c, char *why,
 		snprintf(why, n, "cannot bind%s%s: %s",
 			 c->bind_dn ? " as " : "", c->bind_dn ? c->bind_dn : "",
 			 ldap_err2string(rc));
-		return -1;
+		return rc == LDAP_INVALID_CREDENTIALS ||
+			       rc == LDAP_INAPPROPRIATE_AUTH ||
+			       rc == LDAP_INSUFFICIENT_ACCESS
+			   ? SOURCE_DENIED
+			   : SOURCE_DOWN;
 	}
 	return 0;
 }
 
-static struct source_conn *ld_open(const struct source_conf *c, char *why,
-				   size_t n)
+static struct source_conn *ld_open(const struct source_conf *c, int *fail,
+				   char *why, size_t n)
 {
 	struct source_conn *conn = calloc(1, sizeof(*conn)); /* close() */
 	struct timeval net, op;
-	int v3 = LDAP_VERSION3, rc;
+	int v3 = LDAP_VERSION3, rc, dummy;
 
+	if (fail == NULL)
+		fail = &dummy;
+	*fail = SOURCE_DOWN;
 	timeval_ms(&net, c->connect_timeout_ms);
 	timeval_ms(&op, c->query_timeout_ms);
 	if (conn == NULL) {
@@ -115,7 +125,7 @@ static struct source_conn *ld_open(const struct source_conf *c, char *why,
 		free(conn);
 		return NULL;
 	}
-	if (ld_connect(conn->ld, c, why, n) < 0) {
+	if ((*fail = ld_connect(conn->ld, c, why, n)) < 0) {
 		ldap_unbind_ext_s(conn->ld, NULL, NULL);
 		free(conn);
 		return NULL;
@@ -264,43 +274,49 @@ static int build_filter(struct buf *out, const char *tmpl,
 	return out->failed ? -1 : 0;
 }
 
-/* The login: the attribute of the one entry found (two entries with
- * different values: not found). */
-static int login_value(LDAP *ld, LDAPMessage *res, const char *attr,
-		       struct buf *out)
+/* Hands every value of the login attribute of every entry found to the
+ * pick, with the entry's address attribute (when the table names one):
+ * two different values, in one entry or two, are no answer. */
+static void login_values(LDAP *ld, LDAPMessage *res,
+			 const struct source_conf *c, struct source_pick *pick)
 {
 	LDAPMessage *e;
-	struct berval **v;
-	size_t start = out->len;
-	int found = 0;
+	struct berval **v, **keys;
+	size_t i, k;
 
 	for (e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
-		v = ldap_get_values_len(ld, e, attr);
-		if (v && v[0] && v[0]->bv_len > 0) {
-			if (found == 0) {
-				buf_append(out, v[0]->bv_val, v[0]->bv_len);
-				found = 1;
-			} else if (out->len - start != v[0]->bv_len ||
-				   memcmp(out->data + start, v[0]->bv_val,
-					  v[0]->bv_len) != 0) {
-				found = 2;
+		v = ldap_get_values_len(ld, e, c->logins_attr);
+		keys = c->logins_addr_attr
+			   ? ldap_get_values_len(ld, e, c->logins_addr_attr)
+			   : NULL;
+		for (i = 0; v != NULL && v[i] != NULL; i++) {
+			if (c->logins_addr_attr == NULL) {
+				source_pick_add(pick, v[i]->bv_val,
+						v[i]->bv_len, NULL, 0);
+				continue;
 			}
+			/* the entry counts if one of its addresses is the
+			 * asked one; else it is another address's */
+			for (k = 0; keys != NULL && keys[k] != NULL; k++)
+				if (strlen(pick->asked) == keys[k]->bv_len &&
+				    strncasecmp(pick->asked, keys[k]->bv_val,
+						keys[k]->bv_len) == 0)
+					break;
+			source_pick_add(pick, v[i]->bv_val, v[i]->bv_len,
+					keys && keys[k] ? keys[k]->bv_val : "",
+					keys && keys[k] ? keys[k]->bv_len : 0);
 		}
 		ldap_value_free_len(v);
+		ldap_value_free_len(keys);
 	}
-	if (found == 2) {
-		out->len = start;
-		out->data[start] = '\0';
-		return 0;
-	}
-	return found;
 }
 
 static int ld_login(struct source_conn *conn, const struct source_conf *c,
 		    const char *const values[SOURCE_PARAMS_MAX],
 		    struct buf *out, char *why, size_t n)
 {
-	char *attrs[2] = {c->logins_attr, NULL};
+	char *attrs[3] = {c->logins_attr, c->logins_addr_attr, NULL};
+	struct source_pick pick;
 	struct buf filter = BUF_INIT; /* freed below */
 	LDAPMessage *res = NULL;      /* freed below */
 	struct timeval tv;
@@ -325,9 +341,10 @@ static int ld_login(struct source_conn *conn, const struct source_conf *c,
 		ldap_msgfree(res);
 		return outcome(rc);
 	}
-	rc = login_value(conn->ld, res, c->logins_attr, out);
+	source_pick_init(&pick, values[PARAM_ADDRESS], out);
+	login_values(conn->ld, res, c, &pick);
 	ldap_msgfree(res);
-	return rc;
+	return source_pick_result(&pick);
 }
 
 static void ld_close(struct source_conn *conn)

@@ -38,19 +38,28 @@ static int outcome(unsigned err)
 	return err >= 2000 && err < 3000 ? SOURCE_DOWN : SOURCE_BAD;
 }
 
+/* Errors of connecting that mean the table's credentials (or database)
+ * are wrong: access denied (1044, 1045, 1698), unknown database (1049). */
+static int refused(unsigned err)
+{
+	return err == 1044 || err == 1045 || err == 1698 || err == 1049;
+}
+
 static unsigned seconds(unsigned ms)
 {
 	return ms == 0 ? 5 : (ms + 999) / 1000;
 }
 
-static struct source_conn *my_open(const struct source_conf *c, char *why,
-				   size_t n)
+static struct source_conn *my_open(const struct source_conf *c, int *fail,
+				   char *why, size_t n)
 {
 	struct source_conn *conn = calloc(1, sizeof(*conn)); /* close() */
 	unsigned ct = seconds(c->connect_timeout_ms);
 	unsigned qt = seconds(c->query_timeout_ms);
 	my_bool yes = 1;
 
+	if (fail != NULL)
+		*fail = SOURCE_DOWN;
 	if (conn == NULL || (conn->db = mysql_init(NULL)) == NULL) {
 		snprintf(why, n, "out of memory");
 		free(conn);
@@ -70,6 +79,8 @@ static struct source_conn *my_open(const struct source_conf *c, char *why,
 		conn->db, c->socket ? NULL : c->host, c->user, c->password,
 		c->database, c->port ? c->port : 3306, c->socket, 0) == NULL) {
 		say(why, n, "cannot connect", conn->db);
+		if (fail != NULL && refused(mysql_errno(conn->db)))
+			*fail = SOURCE_DENIED;
 		mysql_close(conn->db);
 		free(conn);
 		return NULL;
@@ -159,11 +170,12 @@ static int prepare(struct source_conn *conn, const struct source_conf *c,
 		return outcome(mysql_stmt_errno(conn->login));
 	}
 	if (mysql_stmt_param_count(conn->login) != c->n_params ||
-	    mysql_stmt_field_count(conn->login) < 1) {
+	    mysql_stmt_field_count(conn->login) < 1 ||
+	    mysql_stmt_field_count(conn->login) > 2) {
 		snprintf(why, n,
 			 "the login query has %lu parameters and %u columns; "
 			 "the table lists %zu parameters and it must give one "
-			 "column",
+			 "or two columns (the login, the address it is for)",
 			 mysql_stmt_param_count(conn->login),
 			 mysql_stmt_field_count(conn->login), c->n_params);
 		return SOURCE_BAD;
@@ -183,19 +195,34 @@ static int stmt_fail(struct source_conn *conn, const char *what, char *why,
 	return outcome(err);
 }
 
+/* Binds a result column of the login query into buf[0..size). */
+static void bind_column(MYSQL_BIND *b, char *buf, size_t size,
+			unsigned long *len, my_bool *is_null, my_bool *error)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = buf;
+	b->buffer_length = size;
+	b->length = len;
+	b->is_null = is_null;
+	b->error = error;
+}
+
 static int my_login(struct source_conn *conn, const struct source_conf *c,
 		    const char *const values[SOURCE_PARAMS_MAX],
 		    struct buf *out, char *why, size_t n)
 {
-	MYSQL_BIND in[SOURCE_PARAMS_MAX], res;
-	unsigned long in_len[SOURCE_PARAMS_MAX], len = 0;
-	char value[LOGIN_MAX], first[LOGIN_MAX];
-	my_bool is_null = 0, error = 0;
-	size_t i, first_len = 0;
-	int rc, found = 0;
+	MYSQL_BIND in[SOURCE_PARAMS_MAX], res[2];
+	unsigned long in_len[SOURCE_PARAMS_MAX], len[2] = {0, 0};
+	char value[LOGIN_MAX], key[LOGIN_MAX];
+	my_bool is_null[2] = {0, 0}, error[2] = {0, 0};
+	struct source_pick pick;
+	size_t i;
+	int rc, keyed;
 
 	if ((rc = prepare(conn, c, why, n)) != 0)
 		return rc;
+	keyed = mysql_stmt_field_count(conn->login) == 2;
 	memset(in, 0, sizeof(in));
 	for (i = 0; i < c->n_params; i++) {
 		const char *v = values[c->params[i]];
@@ -205,36 +232,29 @@ static int my_login(struct source_conn *conn, const struct source_conf *c,
 		in[i].buffer_length = in_len[i];
 		in[i].length = &in_len[i];
 	}
-	memset(&res, 0, sizeof(res));
-	res.buffer_type = MYSQL_TYPE_STRING;
-	res.buffer = value;
-	res.buffer_length = sizeof(value);
-	res.length = &len;
-	res.is_null = &is_null;
-	res.error = &error;
+	bind_column(&res[0], value, sizeof(value), &len[0], &is_null[0],
+		    &error[0]);
+	bind_column(&res[1], key, sizeof(key), &len[1], &is_null[1], &error[1]);
 	if ((c->n_params > 0 && mysql_stmt_bind_param(conn->login, in)) ||
 	    mysql_stmt_execute(conn->login) != 0)
 		return stmt_fail(conn, "login query failed", why, n);
-	if (mysql_stmt_bind_result(conn->login, &res) != 0)
+	if (mysql_stmt_bind_result(conn->login, res) != 0)
 		return stmt_fail(conn, "login query failed", why, n);
+	source_pick_init(&pick, values[PARAM_ADDRESS], out);
 	while ((rc = mysql_stmt_fetch(conn->login)) == 0 ||
 	       rc == MYSQL_DATA_TRUNCATED) {
-		if (is_null || len == 0 || rc == MYSQL_DATA_TRUNCATED)
+		if (is_null[0] || rc == MYSQL_DATA_TRUNCATED)
 			continue; /* no usable login on this row */
-		if (found == 0) {
-			memcpy(first, value, len);
-			first_len = len;
-			found = 1;
-		} else if (len != first_len || memcmp(first, value, len)) {
-			found = 2;
-		}
+		source_pick_add(&pick, value, len[0],
+				keyed ? (is_null[1] ? "" : key) : NULL,
+				keyed && !is_null[1] ? len[1] : 0);
 	}
-	if (rc != MYSQL_NO_DATA)
+	if (rc != MYSQL_NO_DATA) {
+		source_pick_result(&pick);
 		return stmt_fail(conn, "reading the login failed", why, n);
+	}
 	mysql_stmt_free_result(conn->login);
-	if (found != 1)
-		return 0;
-	return buf_append(out, first, first_len) < 0 ? SOURCE_BAD : 1;
+	return source_pick_result(&pick);
 }
 
 static void my_close(struct source_conn *conn)

@@ -42,8 +42,23 @@ static int wait_socket(PGconn *pg, int write, long long deadline)
 	return poll(&p, 1, ms) > 0 ? 0 : -1;
 }
 
-static struct source_conn *pg_open(const struct source_conf *c, char *why,
-				   size_t n)
+/* libpq's words when the server refused the table's role, password or
+ * database (a failed connection has no SQLSTATE to read). */
+static int refused(const char *msg)
+{
+	static const char *const words[] = {
+	    "authentication failed", "no pg_hba.conf entry", "does not exist",
+	    "password is required", "permission denied"};
+	size_t i;
+
+	for (i = 0; msg != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(msg, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static struct source_conn *pg_open(const struct source_conf *c, int *fail,
+				   char *why, size_t n)
 {
 	const char *keys[12], *vals[12];
 	char port[16], timeout[16];
@@ -73,6 +88,8 @@ static struct source_conn *pg_open(const struct source_conf *c, char *why,
 	KV("client_encoding", "UTF8");
 	keys[k] = vals[k] = NULL;
 #undef KV
+	if (fail != NULL)
+		*fail = SOURCE_DOWN;
 	conn = calloc(1, sizeof(*conn)); /* the caller's: close() */
 	if (conn == NULL ||
 	    (conn->pg = PQconnectStartParams(keys, vals, 0)) == NULL) {
@@ -93,6 +110,8 @@ static struct source_conn *pg_open(const struct source_conf *c, char *why,
 	}
 	if (st != PGRES_POLLING_OK) {
 		say(why, n, "cannot connect", PQerrorMessage(conn->pg));
+		if (fail != NULL && refused(PQerrorMessage(conn->pg)))
+			*fail = SOURCE_DENIED;
 		PQfinish(conn->pg);
 		free(conn);
 		return NULL;
@@ -239,27 +258,17 @@ static int pg_changed(struct source_conn *conn, const struct source_conf *c,
 	return rc < 0 ? (int)rc : 0;
 }
 
-struct login_rows {
-	struct buf *out;
-	size_t start;
-	int found; /* 1 one answer, 2 two different ones */
-};
-
+/* Hands each row (login, and the address it is for) to the pick. */
 static int login_row(void *cls, PGresult *r, int i)
 {
-	struct login_rows *l = cls;
-	const char *v = PQgetvalue(r, i, 0);
-	size_t len = (size_t)PQgetlength(r, i, 0);
+	struct source_pick *pick = cls;
+	int keyed = PQnfields(r) >= 2;
 
-	if (PQnfields(r) < 1 || PQgetisnull(r, i, 0) || len == 0)
+	if (PQnfields(r) < 1 || PQgetisnull(r, i, 0))
 		return 0;
-	if (l->found == 0) {
-		buf_append(l->out, v, len);
-		l->found = 1;
-	} else if (l->out->len - l->start != len ||
-		   memcmp(l->out->data + l->start, v, len) != 0) {
-		l->found = 2;
-	}
+	source_pick_add(pick, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0),
+			keyed ? PQgetvalue(r, i, 1) : NULL,
+			keyed ? (size_t)PQgetlength(r, i, 1) : 0);
 	return 0;
 }
 
@@ -267,25 +276,21 @@ static int pg_login(struct source_conn *conn, const struct source_conf *c,
 		    const char *const values[SOURCE_PARAMS_MAX],
 		    struct buf *out, char *why, size_t n)
 {
-	struct login_rows l = {out, out->len, 0};
+	struct source_pick pick;
 	const char *bound[SOURCE_PARAMS_MAX];
 	size_t i;
 	long rc;
 
 	for (i = 0; i < c->n_params; i++)
 		bound[i] = values[c->params[i]];
+	source_pick_init(&pick, values[PARAM_ADDRESS], out);
 	rc = run(conn, "login query failed", c->logins_query, (int)c->n_params,
-		 bound, c->query_timeout_ms, 0, login_row, &l, why, n);
-
-	if (rc < 0)
+		 bound, c->query_timeout_ms, 0, login_row, &pick, why, n);
+	if (rc < 0) {
+		source_pick_result(&pick);
 		return (int)rc;
-	if (l.found == 2) { /* ambiguous: answer as if unknown */
-		out->len = l.start;
-		if (out->data)
-			out->data[out->len] = '\0';
-		return 0;
 	}
-	return l.found;
+	return source_pick_result(&pick);
 }
 
 static void pg_close(struct source_conn *conn)

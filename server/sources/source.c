@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #ifdef MAILCONFD_WITH_MARIADB
@@ -67,7 +68,8 @@ void source_conf_clear(struct source_conf *c)
 			  &c->changed_query,
 			  &c->logins_query,
 			  &c->logins_base,
-			  &c->logins_attr};
+			  &c->logins_attr,
+			  &c->logins_addr_attr};
 	size_t i;
 
 	if (c == NULL)
@@ -92,6 +94,52 @@ void directory_conf_free(struct directory_conf *d)
 	free(d->loaded);
 	free(d->state_dir);
 	free(d);
+}
+
+void source_pick_init(struct source_pick *p, const char *asked, struct buf *out)
+{
+	p->asked = asked;
+	p->out = out;
+	p->start = out->len;
+	p->found = 0;
+	p->foreign = 0;
+}
+
+/* key[0..klen) is the asked address, ASCII letters in any case. */
+static int same_address(const char *asked, const char *key, size_t klen)
+{
+	return strlen(asked) == klen && strncasecmp(asked, key, klen) == 0 &&
+	       memchr(key, '\0', klen) == NULL;
+}
+
+void source_pick_add(struct source_pick *p, const char *login, size_t llen,
+		     const char *key, size_t klen)
+{
+	struct buf *o = p->out;
+
+	if (login == NULL || llen == 0)
+		return;
+	if (key != NULL && !same_address(p->asked, key, klen)) {
+		p->foreign++;
+		return;
+	}
+	if (p->found == 0) {
+		buf_append(o, login, llen);
+		p->found = 1;
+	} else if (o->len - p->start != llen ||
+		   memcmp(o->data + p->start, login, llen) != 0) {
+		p->found = 2;
+	}
+}
+
+int source_pick_result(struct source_pick *p)
+{
+	if (p->found == 1 && !p->out->failed)
+		return 1;
+	p->out->len = p->start;
+	if (p->out->data != NULL)
+		p->out->data[p->start] = '\0';
+	return 0;
 }
 
 long long source_deadline(unsigned ms)

@@ -51,6 +51,8 @@ struct source_conf {
 	char *logins_query; /* NULL: this source gives no logins */
 	char *logins_base;
 	char *logins_attr;
+	char *logins_addr_attr; /* LDAP: the attribute that must hold the
+				   asked address (address_attribute) */
 	enum source_param params[SOURCE_PARAMS_MAX]; /* SQL: in order */
 	size_t n_params;
 	unsigned lookup_timeout_ms; /* the request waits this long at most */
@@ -81,6 +83,9 @@ struct directory_conf {
 /* Outcomes of a driver call (besides rows counts and found/not found). */
 #define SOURCE_DOWN (-1) /* no connection, lost, or timed out: an outage */
 #define SOURCE_BAD  (-2) /* the server refused the query: not an outage */
+#define SOURCE_DENIED                                                          \
+	(-3) /* the server refused our credentials (or the database): the      \
+		table is wrong, not the network */
 
 struct source_conn; /* a driver's connection; opaque */
 
@@ -91,9 +96,10 @@ typedef int (*source_row_fn)(void *cls, const char *domain, size_t dlen,
 
 struct source_driver {
 	const char *name; /* as in the table's "driver" */
-	/* Connects. Returns the connection, or NULL with why set. */
-	struct source_conn *(*open)(const struct source_conf *c, char *why,
-				    size_t n);
+	/* Connects. Returns the connection, or NULL with why set and *fail
+	 * (when not NULL) SOURCE_DOWN or SOURCE_DENIED. */
+	struct source_conn *(*open)(const struct source_conf *c, int *fail,
+				    char *why, size_t n);
 	/* Runs the domain query, calling row() for each row. Returns the
 	 * number of rows, SOURCE_DOWN or SOURCE_BAD (why set). */
 	long (*domains)(struct source_conn *conn, const struct source_conf *c,
@@ -104,10 +110,10 @@ struct source_driver {
 		       struct buf *stamp, char *why, size_t n);
 	/* The login for the address: values[] holds the normalized address,
 	 * its local part and its domain (enum source_param order); SQL binds
-	 * those c->params names, LDAP escapes them into its filter. Returns
-	 * 1 found (appended to out),
-	 * 0 not found (or more than one different answer), SOURCE_DOWN,
-	 * SOURCE_BAD. */
+	 * those c->params names, LDAP escapes them into its filter. Every
+	 * answer goes through source_pick (below). Returns 1 found (appended
+	 * to out), 0 not found (or more than one different answer),
+	 * SOURCE_DOWN, SOURCE_BAD. */
 	int (*login)(struct source_conn *conn, const struct source_conf *c,
 		     const char *const values[SOURCE_PARAMS_MAX],
 		     struct buf *out, char *why, size_t n);
@@ -143,6 +149,32 @@ struct source_address {
  * directory is not asked). */
 int source_address(struct source_address *out, const char *local,
 		   const char *domain);
+
+/* One login answer from the rows (or LDAP values) a lookup gave: what
+ * every driver hands its rows to, so the rules are one. A row counts
+ * only if its address column (SQL: the query's second column; LDAP:
+ * address_attribute) is the asked address, letter for letter but for
+ * ASCII case: a collation or matching rule that folds accents, case or
+ * trailing spaces may return another address's row. Two different
+ * logins (two rows, or two values of the attribute) are no answer. */
+struct source_pick {
+	const char *asked; /* the normalized address */
+	struct buf *out;   /* the login is appended here */
+	size_t start;	   /* out's length before */
+	int found;	   /* 0 none, 1 one, 2 ambiguous */
+	size_t foreign;	   /* rows skipped: for another address */
+};
+
+void source_pick_init(struct source_pick *p, const char *asked,
+		      struct buf *out);
+
+/* One candidate: login[0..llen) (empty or NULL: none), and the row's
+ * address key[0..klen), or key NULL when the source gives none. */
+void source_pick_add(struct source_pick *p, const char *login, size_t llen,
+		     const char *key, size_t klen);
+
+/* 1 with the login in out, or 0 (none, or ambiguous: out as before). */
+int source_pick_result(struct source_pick *p);
 
 /* The deadline helpers the drivers, the lookups and the refresh share:
  * now + ms (source_deadline(0): now), and what is left of a deadline in

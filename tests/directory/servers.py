@@ -94,11 +94,33 @@ class Server:
 
     stop_signal = signal.SIGTERM
 
+    def tree(self):
+        """The server's process and its descendants (PostgreSQL serves
+        each connection from a child: stopping the postmaster alone
+        would leave open connections answering)."""
+        kids = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                    kids.setdefault(ppid, []).append(int(d))
+                except (OSError, ValueError, IndexError):
+                    pass
+        out, todo = [], [self.proc.pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo.extend(kids.get(p, []))
+        return out
+
     def pause(self):
-        os.kill(self.proc.pid, signal.SIGSTOP)
+        for p in self.tree():
+            os.kill(p, signal.SIGSTOP)
 
     def resume(self):
-        os.kill(self.proc.pid, signal.SIGCONT)
+        for p in reversed(self.tree()):
+            os.kill(p, signal.SIGCONT)
 
     def cleanup(self):
         self.stop()

@@ -255,6 +255,188 @@ class Suite:
                 len(HOSTILE_OK) - 2,
                 "the hostile addresses reached the directory")
 
+    def check_exact(self):
+        """An answer is the directory's only for exactly the asked address
+        (issue 20, item 4): a collation (MariaDB folds accents, case and
+        trailing spaces) or a matching rule may return dave's row for
+        dåve; and an entry with two values of the login attribute is no
+        answer (item 5)."""
+        t = self.t
+        dave = "web1p3" if self.kind == "ispconfig" else (
+            "dave.k" if self.kind == "ldap" else None)
+        self.panel.add_mailbox("dave@kunde.example", dave)
+        s, _, b = self.autoconfig("dave")
+        t.check(s == 200 and username(b) == (dave or "dave@kunde.example"),
+                f"dave's own login: {username(b)}")
+        s, _, b = self.autoconfig("DAVE")
+        t.check(s == 200 and username(b) == (dave or "dave@kunde.example"),
+                f"DAVE (ASCII case) is dave: {username(b)}")
+        for local in ("dåve", "dávé", "dÅve", "\"dave \""):
+            s, _, b = self.autoconfig(local)
+            want = f"{local}@kunde.example"
+            t.check(s == 200 and username(b) not in (dave, "dave@kunde.example"),
+                    f"{local!r} never gets dave's login: {s} {username(b)} (want {want!r})")
+        if self.kind == "ldap":
+            sfx = self.server.SUFFIX
+            self.server.add(f"dn: cn=heidi,ou=people,{sfx}\nobjectClass: inetOrgPerson\n"
+                            "cn: heidi\nsn: heidi\nuid: hw\nuid: heidi\n"
+                            "mail: heidi@kunde.example\n")
+            s, _, b = self.autoconfig("heidi")
+            t.check(s == 200 and username(b) == "heidi@kunde.example",
+                    f"two values of the login attribute: the pattern: {username(b)}")
+            # the entry must hold the asked address (address_attribute):
+            # a filter that matches on something else is not trusted
+            v = json.loads(json.dumps(self.table))
+            v["directory"]["sources"][self.source]["logins"]["filter"] = \
+                "(&(objectClass=inetOrgPerson)(uid={localpart}.k))"
+            path = os.path.join(self.tmp, "uidfilter.json")
+            with open(path, "w") as f:
+                json.dump(v, f)
+            d = Daemon(self.binary, config=path)
+            try:
+                _, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=dave%40second.example",
+                                    host="autoconfig.second.example")
+                t.check(username(b) == "dave@second.example",
+                        f"an entry without the asked address in mail: the pattern: {username(b)}")
+                _, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=dave%40kunde.example",
+                                    host="autoconfig.kunde.example")
+                t.check(username(b) == "dave.k", f"and with it, the login: {username(b)}")
+            finally:
+                d.stop()
+
+    def check_ttl(self):
+        """Which mailboxes exist cannot be told by timing (issue 20, item
+        3): with one TTL for found and unknown addresses (the default),
+        both expire together; the old default (negative 60 s against 300 s)
+        made found ones cache hits while unknown ones went back to the
+        directory. Counted by the cache-hit counter per group; the timing
+        is printed."""
+        t = self.t
+        known = [f"known{i}" for i in range(60)]
+        for k in known:
+            self.panel.add_mailbox(f"{k}@kunde.example", f"{k}-login" if self.alice_login else None)
+        unknown = [f"nobody{i}" for i in range(60)]
+
+        def run(table_logins, wait, label):
+            v = json.loads(json.dumps(self.table))
+            v["directory"]["sources"][self.source]["logins"].pop("negative_ttl", None)
+            v["directory"]["sources"][self.source]["logins"].update(table_logins)
+            path = os.path.join(self.tmp, f"ttl-{label}.json")
+            with open(path, "w") as f:
+                json.dump(v, f)
+            admin = free_port()
+            d = Daemon(self.binary, config=path, extra=["--admin-listen", f"127.0.0.1:{admin}"])
+            old = self.daemon, self.admin
+            self.daemon, self.admin = d, admin
+            try:
+                for local in known + unknown:
+                    self.autoconfig(local)
+                time.sleep(wait)
+                res = {}
+                for name, group in (("known", known), ("unknown", unknown)):
+                    h0 = self.metric("mailconfd_login_lookup_cache_hits_total", self.lbl())
+                    times = []
+                    for local in group:
+                        t0 = time.perf_counter()
+                        self.autoconfig(local)
+                        times.append(time.perf_counter() - t0)
+                    h1 = self.metric("mailconfd_login_lookup_cache_hits_total", self.lbl())
+                    res[name] = (int(h1 - h0), sorted(times)[len(times) // 2] * 1e6)
+                # the best threshold between the two groups' times
+                print(f"ttl {label}: cache hits known {res['known'][0]}/{len(known)}, "
+                      f"unknown {res['unknown'][0]}/{len(unknown)}; median "
+                      f"{res['known'][1]:.0f} us vs {res['unknown'][1]:.0f} us")
+                return res
+            finally:
+                self.daemon, self.admin = old
+                d.stop()
+
+        # the old default's shape, scaled: found 4 s, unknown 1 s, asked after 2 s
+        old = run({"cache_ttl": 4, "negative_ttl": 1}, 2, "differing")
+        t.check(old["known"][0] == len(known) and old["unknown"][0] == 0,
+                f"differing TTLs: found ones are hits, unknown ones are not: {old}")
+        new = run({"cache_ttl": 4}, 2, "default")
+        t.check(new["known"][0] == new["unknown"][0] == len(known),
+                f"one TTL (the default): both groups answered alike: {new}")
+        v = json.loads(json.dumps(self.table))
+        v["directory"]["sources"][self.source]["logins"].update({"cache_ttl": 300, "negative_ttl": 60})
+        path = os.path.join(self.tmp, "ttl-warn.json")
+        with open(path, "w") as f:
+            json.dump(v, f)
+        r = subprocess.run([self.binary, "--check", "--config", path], capture_output=True, text=True)
+        t.check(r.returncode == 0 and "logins/negative_ttl: 60 s differs from cache_ttl (300 s)"
+                in r.stderr, f"--check warns when the TTLs differ: {r.stderr}")
+
+    def check_cli_honest(self):
+        """--check tells a wrong table from an outage (issue 20, item 7),
+        with a snapshot in the state folder (the daemon wrote one)."""
+        t = self.t
+        t.check(os.listdir(self.state), "a snapshot exists for these checks")
+        wrong = os.path.join(self.tmp, "wrong.password")
+        with open(wrong, "w") as f:
+            f.write("not-the-password\n")
+
+        def check_with(change, name):
+            v = json.loads(json.dumps(self.table))
+            change(v["directory"], v["directory"]["sources"][self.source])
+            path = os.path.join(self.tmp, f"{name}.json")
+            with open(path, "w") as f:
+                json.dump(v, f)
+            r = subprocess.run([self.binary, "--check", "--config", path],
+                               capture_output=True, text=True, timeout=60)
+            return r.returncode, r.stdout, r.stderr
+
+        code, out, err = check_with(lambda d, s: s.update(password_file=wrong), "denied")
+        t.check(code == 1 and "refuses the table's credentials" in err and
+                "configuration OK" not in out,
+                f"--check: a wrong password is an error: {code} {err}")
+        t.check(fixtures.servers_password_absent(err) and "not-the-password" not in err,
+                "and no password is printed")
+        port_key = "url" if self.kind == "ldap" else "port"
+        dead = free_port()
+        code, out, err = check_with(
+            lambda d, s: s.update({port_key: f"ldap://127.0.0.1:{dead}" if self.kind == "ldap"
+                                   else dead}), "down")
+        t.check(code == 0 and out == "configuration OK\n" and
+                re.search(r"the directory is down .*: serving its snapshot", err),
+                f"--check: nothing listens, a snapshot exists: a warning, exit 0: {code} {err}")
+        for bad, what in ((os.path.join(self.tmp, "no", "such", "state"), "missing parent"),
+                          (wrong, "a file")):
+            code, out, err = check_with(lambda d, s, bad=bad: d.update(state_dir=bad), "state")
+            t.check(code == 1 and "/directory/state_dir: " in err,
+                    f"--check: a state folder that cannot be written ({what}) is an error: "
+                    f"{code} {err}")
+        # a password_file that is a folder says so
+        code, out, err = check_with(lambda d, s: s.update(password_file=self.tmp), "folder")
+        t.check(code == 1 and "Is a directory" in err,
+                f"--check: a password_file that is a folder: {err}")
+
+    def check_first_failure(self):
+        """The source is down on /healthz from the first lookup that gets
+        no answer, not after connect + query timeouts (issue 20, item 8);
+        the misses then answer at once."""
+        t = self.t
+        t.check(f"source {self.source} ok" in self.admin_get("/healthz"), "ok before")
+        self.server.pause()
+        try:
+            t0 = time.time()
+            self.autoconfig(f"first{int(t0)}")
+            asked = time.time() - t0
+            down = wait_until(lambda: "stale since" in self.admin_get("/healthz"), 5, 0.05)
+            took = time.time() - t0
+            print(f"healthz down {took:.2f} s after the first unanswered lookup "
+                  f"(answered in {asked:.2f} s)")
+            t.check(down and took < 1.5, f"/healthz says down within 1.5 s: {took:.2f} s")
+            t1 = time.perf_counter()
+            s, _, b = self.autoconfig(f"second{int(t0)}")
+            quick = time.perf_counter() - t1
+            t.check(s == 200 and quick < 0.25,
+                    f"the next miss gets the pattern without waiting: {quick * 1000:.0f} ms")
+        finally:
+            self.server.resume()
+        t.check(wait_until(lambda: f"source {self.source} ok" in self.admin_get("/healthz"), 40),
+                "ok again once it answers")
+
     def lbl(self):
         return '{source="%s"}' % self.source
 
@@ -434,6 +616,10 @@ class Suite:
                      "mailconfd_source_last_success_timestamp_seconds",
                      "mailconfd_source_refresh_duration_seconds"):
             t.check(f'{name}{{source="{self.source}"}}' in text, f"/metrics has {name}")
+        m = re.search(r'^mailconfd_source_last_success_timestamp_seconds\{source="%s"\} (\S+)$'
+                      % self.source, text, re.M)
+        t.check(m and re.fullmatch(r"\d+", m.group(1)) and abs(int(m.group(1)) - time.time()) < 120,
+                f"the last success is a whole Unix time, now: {m and m.group(1)}")
         for name in ("cache_hits", "cache_misses", "cache_stale", "timeouts"):
             t.check(re.search(rf'^mailconfd_login_lookup_{name}_total{{source="{self.source}"}} \d+',
                               text, re.M),
@@ -498,9 +684,13 @@ class Suite:
             self.check_variants()
             self.start()
             self.check_answers()
+            self.check_exact()
+            self.check_cli_honest()
             self.check_hostile()
             self.check_refresh()
+            self.check_first_failure()
             self.check_outage()
+            self.check_ttl()
             self.check_snapshot_start()
         finally:
             if self.daemon is not None:

@@ -22,46 +22,61 @@ static void cache_cases(void)
 	int found = -1;
 
 	CHECK(c != NULL);
-	CHECK(login_cache_get(c, "a@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_put(c, "a@x.example", "alogin", 1000) == 0);
-	CHECK(login_cache_put(c, "b@x.example", NULL, 1000) == 0);
-	CHECK(login_cache_get(c, "a@x.example", 999, login, sizeof(login),
+	CHECK(login_cache_put(c, "a@x.example", 7, "alogin", 1000) == 0);
+	CHECK(login_cache_put(c, "b@x.example", 7, NULL, 1000) == 0);
+	CHECK(login_cache_get(c, "a@x.example", 7, 999, login, sizeof(login),
 			      &found) == LOGIN_CACHE_FRESH);
 	CHECK(found == 1);
 	CHECK_STR(login, "alogin");
-	CHECK(login_cache_get(c, "a@x.example", 1000, login, sizeof(login),
+	CHECK(login_cache_get(c, "a@x.example", 7, 1000, login, sizeof(login),
 			      &found) == LOGIN_CACHE_STALE);
 	CHECK(found == 1); /* the stale value is still there */
-	CHECK(login_cache_get(c, "b@x.example", 10, login, sizeof(login),
+	CHECK(login_cache_get(c, "b@x.example", 7, 10, login, sizeof(login),
 			      &found) == LOGIN_CACHE_FRESH);
 	CHECK(found == 0); /* negative */
 	/* a third key evicts the oldest written (a) */
-	CHECK(login_cache_put(c, "c@x.example", "clogin", 1000) == 0);
-	CHECK(login_cache_get(c, "a@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_put(c, "c@x.example", 7, "clogin", 1000) == 0);
+	CHECK(login_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_get(c, "c@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_FRESH);
 	CHECK(login_cache_size(c) == 2);
 	/* rewriting a key keeps one entry */
-	CHECK(login_cache_put(c, "c@x.example", "c2", 2000) == 0);
+	CHECK(login_cache_put(c, "c@x.example", 7, "c2", 2000) == 0);
 	CHECK(login_cache_size(c) == 2);
-	login_cache_get(c, "c@x.example", 0, login, sizeof(login), &found);
+	login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login), &found);
 	CHECK_STR(login, "c2");
+	/* an entry made with other login settings is never given out */
+	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	CHECK(login_cache_put(c, "c@x.example", 8, "c3", 2000) == 0);
+	CHECK(login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
+	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_FRESH);
+	CHECK_STR(login, "c3");
+	/* a capacity that cannot be had: empty, with the old capacity */
+	CHECK(login_cache_reset(c, (size_t)UINT32_MAX) == -1);
+	CHECK(login_cache_put(c, "e@x.example", 7, "e", 1000) == 0);
+	CHECK(login_cache_size(c) == 1);
+	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+			      &found) == LOGIN_CACHE_MISS);
 	CHECK(login_cache_reset(c, 0) == 0);
-	CHECK(login_cache_put(c, "d@x.example", "d", 1000) == 0);
-	CHECK(login_cache_get(c, "d@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_put(c, "d@x.example", 7, "d", 1000) == 0);
+	CHECK(login_cache_get(c, "d@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_MISS);
 	CHECK(login_cache_reset(c, 1000) == 0);
 	for (int i = 0; i < 5000; i++) { /* the ring wraps many times */
 		char k[32];
 		snprintf(k, sizeof(k), "u%d@x.example", i);
-		login_cache_put(c, k, k, 10);
+		login_cache_put(c, k, 7, k, 10);
 	}
 	CHECK(login_cache_size(c) == 1000);
-	CHECK(login_cache_get(c, "u4999@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_get(c, "u4999@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_FRESH);
-	CHECK(login_cache_get(c, "u3999@x.example", 0, login, sizeof(login),
+	CHECK(login_cache_get(c, "u3999@x.example", 7, 0, login, sizeof(login),
 			      &found) == LOGIN_CACHE_MISS);
 	login_cache_free(c);
 }
@@ -141,10 +156,11 @@ static void address_cases(void)
 
 /* A fake login source: "slow@" sleeps past the deadline, "down@" is an
  * outage, "alice@" is found, anything else not found. */
-static struct source_conn *fake_open(const struct source_conf *c, char *why,
-				     size_t n)
+static struct source_conn *fake_open(const struct source_conf *c, int *fail,
+				     char *why, size_t n)
 {
 	(void)c;
+	(void)fail;
 	(void)why;
 	(void)n;
 	return (struct source_conn *)(uintptr_t)1;
@@ -158,6 +174,11 @@ static int fake_login(struct source_conn *conn, const struct source_conf *c,
 	(void)c;
 	if (strncmp(values[PARAM_ADDRESS], "slow@", 5) == 0)
 		usleep(300000);
+	if (strncmp(values[PARAM_ADDRESS], "inflight@", 9) == 0) {
+		usleep(50000); /* the table is reloaded meanwhile */
+		return buf_puts(out, "old-settings-login") == 0 ? 1
+								: SOURCE_BAD;
+	}
 	if (strncmp(values[PARAM_ADDRESS], "popular@", 8) == 0) {
 		usleep(30000);
 		return buf_puts(out, "popular-login") == 0 ? 1 : SOURCE_BAD;
@@ -262,6 +283,59 @@ static void coalesce_cases(struct directory *d, struct model *m)
 	CHECK(atomic_load(&d->stats.coalesced) == 2);
 }
 
+/* The login settings change while a lookup is in flight: its answer,
+ * made with the old settings, is never served under the new ones. */
+static void inflight_cases(struct directory *d, struct model *m)
+{
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   0};
+	struct model *m2 = model_new();
+	struct source_conf *s2;
+	struct lookup_job *job = NULL;
+	struct address a;
+	char login[LOOKUP_LOGIN_MAX];
+
+	m->directory->sources[0].cache_ttl = 60; /* the old answer lives */
+	memset(&a, 0, sizeof(a));
+	snprintf(a.local, sizeof(a.local), "inflight");
+	snprintf(a.domain, sizeof(a.domain), "kunde.example");
+	CHECK(lookup_prepare(d, m, &a, login, sizeof(login), &job) ==
+	      LOGIN_PENDING);
+	lookup_submit(d, job, on_resume, &w);
+	/* the reload: the same source with other settings (digest 43) */
+	m2->directory = calloc(1, sizeof(*m2->directory));
+	m2->directory->sources = calloc(1, sizeof(*s2));
+	m2->directory->n_sources = 1;
+	m2->directory->loaded = calloc(1, sizeof(*m2->directory->loaded));
+	m2->directory->login_source = 0;
+	s2 = &m2->directory->sources[0];
+	*s2 = m->directory->sources[0];
+	s2->name = strdup("fake");
+	s2->logins_query = strdup("-");
+	s2->digest = 43;
+	s2->cache_ttl = 60;
+	directory_adopt(d, m2);
+	pthread_mutex_lock(&w.lock);
+	while (w.resumed == 0)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	lookup_release(d, job);
+	usleep(20000); /* the worker has recorded its answer */
+	/* under the new settings the old answer is not in the cache: a
+	 * lookup runs (a miss), it does not come back as a hit */
+	unsigned long hits = atomic_load(&d->stats.hits);
+	unsigned long misses = atomic_load(&d->stats.misses);
+	job = NULL;
+	CHECK(lookup_prepare(d, m2, &a, login, sizeof(login), &job) ==
+	      LOGIN_PENDING);
+	CHECK(atomic_load(&d->stats.hits) == hits);
+	CHECK(atomic_load(&d->stats.misses) == misses + 1);
+	lookup_release(d, job);
+	directory_adopt(d, m); /* back to the first settings */
+	m->directory->sources[0].cache_ttl = 0;
+	model_unref(m2);
+}
+
 static void pool_cases(void)
 {
 	struct model *m = model_new();
@@ -293,12 +367,22 @@ static void pool_cases(void)
 	/* negative entry: answered from the cache, no lookup */
 	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(atomic_load(&d.stats.hits) == 1);
-	/* past the deadline: the pattern, not a wait */
+	coalesce_cases(&d, m);
+	inflight_cases(&d, m);
+	/* past the deadline: the pattern, not a wait; and the source is
+	 * down at once (health), so the next misses do not wait either */
 	CHECK(ask(&d, m, "slow", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(atomic_load(&d.stats.timeouts) == 1);
-	coalesce_cases(&d, m);
-	/* alice's entry expired (ttl 0); the directory down: the stale one */
-	s->logins_query[0] = '-';
+	pthread_mutex_lock(&d.lock);
+	CHECK(d.sources[0].up == 0);
+	pthread_mutex_unlock(&d.lock);
+	usleep(350000); /* the slow answer comes: up again */
+	pthread_mutex_lock(&d.lock);
+	CHECK(d.sources[0].up == 1);
+	pthread_mutex_unlock(&d.lock);
+	/* alice's entry (the reloads emptied the cache; ttl 0: it expires
+	 * at once); the directory down: the stale one */
+	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
 	CHECK(ask(&d, m, "down", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
 	CHECK_STR(login, "alice-login");
