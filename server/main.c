@@ -56,9 +56,11 @@ struct options {
 	char *tls_priorities; /* owned: the priority string in service since
 				 the start (libmicrohttpd takes it once) */
 	size_t n_limit_opts;
+	struct buf defaults; /* owned: mailconfd.defaults' text, which
+				config and templates may point into */
 };
 
-static void usage(FILE *f)
+static void usage(FILE *f, const struct options *o)
 {
 	fprintf(
 	    f,
@@ -92,20 +94,35 @@ static void usage(FILE *f)
 	    "  -V, --version         print the version\n"
 	    "signals: HUP reloads the table and templates, TERM and INT "
 	    "stop.\n",
-	    MAILCONFD_SOURCE_CONFIG, MAILCONFD_SOURCE_TEMPLATES);
+	    o->config, o->templates);
 }
 
-/* Is this binary the one in the build tree (not an installed copy)? */
-static int running_from_build_tree(void)
+/* The defaults: the installed table and templates, or, for the binary in
+ * the build tree, those of the source folder, which the file
+ * mailconfd.defaults beside it names (CMakeLists.txt: no build path is
+ * compiled in). Its lines are kept in o->defaults (main()'s). */
+static void set_defaults(struct options *o)
 {
-	static const char build_dir[] = MAILCONFD_BUILD_DIR "/";
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char exe[4096], *slash, *line, *save = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
 
+	o->config = MAILCONFD_INSTALLED_CONFIG;
+	o->templates = MAILCONFD_INSTALLED_TEMPLATES;
 	if (n <= 0)
-		return 0;
+		return;
 	exe[n] = '\0';
-	return strncmp(exe, build_dir, sizeof(build_dir) - 1) == 0;
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return;
+	memcpy(slash + 1, "mailconfd.defaults", 19);
+	if (buf_read_file(&o->defaults, exe, 8192) < 0)
+		return;
+	for (line = strtok_r(o->defaults.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "config=", 7) == 0)
+			o->config = line + 7;
+		else if (strncmp(line, "templates=", 10) == 0)
+			o->templates = line + 10;
+	}
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -179,7 +196,7 @@ static int parse_option(struct options *o, int ch)
 		o->limit_opts[o->n_limit_opts++] = optarg;
 		return 0;
 	case 'h':
-		usage(stdout);
+		usage(stdout, o);
 		exit(0);
 	case 'V':
 		printf("mailconfd %s\n", MAILCONFD_VERSION);
@@ -232,12 +249,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	char name[32];
 	int ch;
 
-	int built = running_from_build_tree();
-
-	o->config =
-	    built ? MAILCONFD_SOURCE_CONFIG : MAILCONFD_INSTALLED_CONFIG;
-	o->templates =
-	    built ? MAILCONFD_SOURCE_TEMPLATES : MAILCONFD_INSTALLED_TEMPLATES;
+	set_defaults(o);
 	o->listen = "127.0.0.1";
 	o->access_log = ACCESS_LOG_PLAIN;
 	o->port = 8080;
@@ -251,7 +263,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 				fprintf(stderr,
 					"mailconfd: bad value for %s: %s\n",
 					name, optarg);
-			usage(stderr);
+			usage(stderr, o);
 			exit(2);
 		}
 	}
@@ -259,7 +271,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		if (o->n_tls_cert != o->n_tls_key)
 			fprintf(stderr, "mailconfd: give --tls-cert and "
 					"--tls-key in pairs\n");
-		usage(stderr);
+		usage(stderr, o);
 		exit(2);
 	}
 }
@@ -575,42 +587,19 @@ static void print_listeners(const struct options *o, const struct listeners *l,
 				"");
 }
 
-int main(int argc, char **argv)
+/* Serves until TERM or INT: listeners, privileges, the signal loop. */
+static int run(struct options *o, struct model *m, struct metrics *metrics,
+	       struct directory *dir, struct buf *table)
 {
-	struct options o;
 	struct model_slot slot;
 	struct http_config cfg;
 	struct listeners l;
-	struct model *m;
-	struct metrics metrics;
-	struct directory dir;
-	struct buf table = BUF_INIT; /* the text of the table in service */
 	struct daemon d;
 	sigset_t sigs;
-	int tls;
+	int tls = tls_store_count(m->tls) > 0, rc = 1;
 
-	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&l, 0, sizeof(l));
-	parse_options(&o, argc, argv);
-	metrics_init(&metrics);
-	xmlInitParser();
-	m = read_table(&table, o.config, stderr) == 0
-		? load(&o, stderr, &metrics, &table)
-		: NULL;
-	if (o.dns_domain != NULL && m != NULL) {
-		int rc = print_dns(m, o.dns_domain);
-		model_unref(m);
-		buf_free(&table);
-		return rc;
-	}
-	if (o.check) {
-		if (m != NULL)
-			printf("configuration OK\n");
-		model_unref(m);
-		buf_free(&table);
-		return m != NULL ? 0 : 1;
-	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
@@ -618,50 +607,76 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread: the
 						    lookup threads too */
 	signal(SIGPIPE, SIG_IGN);
-	if (m == NULL || directory_start(&dir, LOOKUP_WORKERS) < 0) {
+	if (directory_start(dir, LOOKUP_WORKERS) < 0) {
 		model_unref(m);
-		buf_free(&table);
 		return 1;
 	}
-	directory_adopt(&dir, m);
-	tls = tls_store_count(m->tls) > 0;
-	o.tls_priorities = strdup(m->tls_priorities ? m->tls_priorities
-						    : TLS_PRIORITIES_DEFAULT);
-	model_slot_init(&slot, m);
-	cfg.listen = o.listen;
-	cfg.port = o.port;
-	cfg.threads = o.threads;
+	directory_adopt(dir, m);
+	o->tls_priorities = strdup(m->tls_priorities ? m->tls_priorities
+						     : TLS_PRIORITIES_DEFAULT);
+	model_slot_init(&slot, m); /* the slot holds m from here on */
+	cfg.listen = o->listen;
+	cfg.port = o->port;
+	cfg.threads = o->threads;
 	cfg.limits = m->limits;
-	cfg.access_log = o.access_log;
-	cfg.metrics = &metrics;
+	cfg.access_log = o->access_log;
+	cfg.metrics = metrics;
 	cfg.slot = &slot;
-	cfg.tls_priorities = o.tls_priorities;
-	cfg.directory = &dir;
-	if (o.tls_priorities == NULL ||
-	    start_listeners(&o, &cfg, &l, tls) < 0 ||
-	    (o.user != NULL && drop_privileges(o.user) < 0)) {
-		directory_stop(&dir);
-		stop_listeners(&l);
-		directory_free(&dir);
-		model_slot_destroy(&slot);
-		free(o.tls_priorities);
-		buf_free(&table);
-		return 1;
-	}
-	print_listeners(&o, &l, tls);
-	d.o = &o;
+	cfg.tls_priorities = o->tls_priorities;
+	cfg.directory = dir;
+	if (o->tls_priorities == NULL ||
+	    start_listeners(o, &cfg, &l, tls) < 0 ||
+	    (o->user != NULL && drop_privileges(o->user) < 0))
+		goto out;
+	print_listeners(o, &l, tls);
+	d.o = o;
 	d.slot = &slot;
-	d.metrics = &metrics;
-	d.dir = &dir;
-	d.table = &table;
+	d.metrics = metrics;
+	d.dir = dir;
+	d.table = table;
 	d.tls = tls;
 	serve(&d, &sigs);
-	directory_stop(&dir); /* waiting requests answered first */
+	rc = 0;
+out:
+	directory_stop(dir); /* waiting requests answered first */
 	stop_listeners(&l);
-	directory_free(&dir);
-	buf_free(&table);
+	directory_free(dir);
 	model_slot_destroy(&slot);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct model *m; /* handed to run(), or dropped here */
+	struct metrics metrics;
+	struct directory dir;
+	struct buf table = BUF_INIT; /* the text of the table in service */
+	int rc = 1;
+
+	memset(&o, 0, sizeof(o));
+	parse_options(&o, argc, argv);
+	metrics_init(&metrics);
+	xmlInitParser();
+	m = read_table(&table, o.config, stderr) == 0
+		? load(&o, stderr, &metrics, &table)
+		: NULL;
+	if (m == NULL)
+		goto out;
+	if (o.dns_domain != NULL) {
+		rc = print_dns(m, o.dns_domain);
+		model_unref(m);
+	} else if (o.check) {
+		printf("configuration OK\n");
+		model_unref(m);
+		rc = 0;
+	} else {
+		rc = run(&o, m, &metrics, &dir, &table);
+	}
+out:
 	free(o.tls_priorities);
+	buf_free(&o.defaults);
+	buf_free(&table);
 	xmlCleanupParser();
-	return 0;
+	return rc;
 }

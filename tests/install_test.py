@@ -41,6 +41,14 @@ def main(build_dir):
                             "--templates", os.path.join(root, "share/mailconfd/templates")],
                            capture_output=True, text=True)
         check(r.returncode == 0 and r.stdout == "configuration OK\n", "installed --check: %s" % r.stderr)
+        # the default table is installed where the installed binary looks,
+        # and the binary names no build folder as a default
+        etc = [f for f in files if f.endswith("etc/mailconfd/mailconfd.json")]
+        check(len(etc) == 1, "installed: etc/mailconfd/mailconfd.json (have %r)" % files)
+        r = subprocess.run([os.path.join(root, "bin/mailconfd"), "--help"], capture_output=True, text=True)
+        check(r.returncode == 0 and etc and "(default: /%s)" % etc[0] in r.stdout and
+              os.path.abspath(build_dir) not in r.stdout,
+              "the installed binary's defaults: %s" % r.stdout[:300])
         unit = open(os.path.join(root, "lib/systemd/system/mailconfd.service")).read()
         check("ExecStart=/%s/bin/mailconfd " % prefix in unit, "unit names the installed binary")
         for opt in ["NoNewPrivileges=yes", "ProtectSystem=strict", "RestrictAddressFamilies=",

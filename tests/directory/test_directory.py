@@ -351,11 +351,11 @@ class Suite:
                 self.daemon, self.admin = old
                 d.stop()
 
-        # the old default's shape, scaled: found 4 s, unknown 1 s, asked after 2 s
-        old = run({"cache_ttl": 4, "negative_ttl": 1}, 2, "differing")
+        # the old default's shape, scaled: found 8 s, unknown 2 s, asked after 4 s
+        old = run({"cache_ttl": 8, "negative_ttl": 2}, 4, "differing")
         t.check(old["known"][0] == len(known) and old["unknown"][0] == 0,
                 f"differing TTLs: found ones are hits, unknown ones are not: {old}")
-        new = run({"cache_ttl": 4}, 2, "default")
+        new = run({"cache_ttl": 8}, 4, "default")
         t.check(new["known"][0] == new["unknown"][0] == len(known),
                 f"one TTL (the default): both groups answered alike: {new}")
         v = json.loads(json.dumps(self.table))

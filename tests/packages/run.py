@@ -160,6 +160,17 @@ def deb_in_fresh_root(tmp, deb):
         return
     r = in_root(root, "mailconfd", "--check", "--config", "/etc/mailconfd/mailconfd.json", check=False)
     T.check(r.returncode == 0 and r.stdout == "configuration OK\n", "installed --check: %r %r" % (r.stdout, r.stderr))
+    # the packaged defaults, and no build path in the binary (Debian's
+    # reproducible builds): a bare --check reads /etc/mailconfd
+    r = in_root(root, "mailconfd", "--check", check=False)
+    T.check(r.returncode == 0 and r.stdout == "configuration OK\n" and
+            "/etc/mailconfd/mailconfd.json" in r.stderr, "bare --check: %r %r" % (r.stdout, r.stderr))
+    r = in_root(root, "mailconfd", "--help", check=False)
+    T.check("(default: /etc/mailconfd/mailconfd.json)" in r.stdout and
+            "(default: /usr/share/mailconfd/templates)" in r.stdout, "--help: %r" % r.stdout[:300])
+    binary = open(os.path.join(root, "usr/bin/mailconfd"), "rb").read()
+    T.check(os.path.dirname(deb).encode() not in binary,
+            "no build path in the packaged binary")
     serve_one(["chroot", root, "/usr/bin/mailconfd", "--config", "/etc/mailconfd/mailconfd.json",
                "--listen", "127.0.0.1", "--port", "0"])
     wants = os.path.join(root, "etc/systemd/system/multi-user.target.wants/mailconfd.service")
