@@ -21,6 +21,7 @@
 #include "dns.h"
 #include "elapsed.h"
 #include "http.h"
+#include "keypair.h"
 #include "metrics.h"
 #include "log.h"
 #include "model_load.h"
@@ -58,6 +59,8 @@ struct options {
 	size_t n_limit_opts;
 	struct buf defaults; /* owned: mailconfd.defaults' text, which
 				config and templates may point into */
+	struct pem_keep *keep; /* owned: the key files read at start, for
+				  reloads after --user (keypair.h) */
 };
 
 static void usage(FILE *f, const struct options *o)
@@ -324,18 +327,20 @@ static struct model *load(const struct options *o, FILE *errout,
 			  struct metrics *metrics, const struct buf *text)
 {
 	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
-	struct load_options lo = {o->config,
-				  text->data ? text->data : "",
-				  text->len,
-				  o->templates,
-				  o->limit_opts,
-				  o->n_limit_opts,
-				  o->tls_cert,
-				  o->tls_key,
-				  o->n_tls_cert,
-				  time(NULL),
-				  1,
-				  o->check};
+	struct load_options lo = {.config = o->config,
+				  .text = text->data ? text->data : "",
+				  .text_len = text->len,
+				  .templates = o->templates,
+				  .limit_opts = o->limit_opts,
+				  .n_limit_opts = o->n_limit_opts,
+				  .tls_cert = o->tls_cert,
+				  .tls_key = o->tls_key,
+				  .n_tls = o->n_tls_cert,
+				  .now = time(NULL),
+				  .directory = 1,
+				  .check = o->check,
+				  .keep = o->keep,
+				  .no_keys = o->dns_domain != NULL};
 	struct model *m = NULL;
 	struct timespec t0;
 
@@ -658,9 +663,11 @@ int main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 	metrics_init(&metrics);
 	xmlInitParser();
+	o.keep = pem_keep_new();
 	m = read_table(&table, o.config, stderr) == 0
 		? load(&o, stderr, &metrics, &table)
 		: NULL;
+	pem_keep_seal(o.keep); /* reloads read from it, never add */
 	if (m == NULL)
 		goto out;
 	if (o.dns_domain != NULL) {
@@ -675,6 +682,7 @@ int main(int argc, char **argv)
 	}
 out:
 	free(o.tls_priorities);
+	pem_keep_free(o.keep);
 	buf_free(&o.defaults);
 	buf_free(&table);
 	xmlCleanupParser();

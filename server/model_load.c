@@ -48,9 +48,9 @@ static void load_tls_pairs(struct model *m, const struct load_options *o,
 		settings_errors_add(errs, "--tls-cert: out of memory");
 		return;
 	}
-	for (i = 0; i < o->n_tls; i++)
+	for (i = 0; i < o->n_tls && !o->no_keys; i++)
 		if (tls_store_add(m->tls, o->tls_cert[i], o->tls_key[i], o->now,
-				  why, sizeof(why)) < 0)
+				  o->keep, why, sizeof(why)) < 0)
 			settings_errors_add(errs, "--tls-cert %s: %s",
 					    o->tls_cert[i], why);
 }
@@ -60,9 +60,10 @@ int model_load(struct model **out, const struct load_options *o,
 {
 	struct model *m = NULL; /* handed to *out, or released */
 	size_t before = errs->count;
-	int rc = o->text != NULL ? settings_load_text(&m, o->config, o->text,
-						      o->text_len, errs)
-				 : settings_load(&m, o->config, errs);
+	int rc = o->text != NULL
+		     ? settings_load_text(&m, o->config, o->text, o->text_len,
+					  o, errs)
+		     : settings_load(&m, o->config, o, errs);
 
 	*out = NULL;
 	if (rc < 0)

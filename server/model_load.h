@@ -31,6 +31,9 @@ struct load_options {
 			  golden runs never connect) */
 	int check;     /* --check: also try the login query once, and
 			  write no snapshot */
+	struct pem_keep *keep; /* key files read at start (keypair.h), or
+				  NULL */
+	int no_keys;	       /* --dns: certificates and keys unread */
 };
 
 /* Builds a model from o. On success returns 0 and *out is the new model

@@ -18,6 +18,7 @@
 
 #include "address.h"
 #include "domainlist.h"
+#include "model_load.h"
 #include "settings_account.h"
 #include "settings_directory.h"
 #include "settings_json.h"
@@ -67,11 +68,15 @@ static int parse_domain_entry(struct sjson *c, const char *key, json_t *v,
 	return rc == 1 ? -2 : rc;
 }
 
+/* Beyond this many entries of "domains" that only list a domain, --check
+ * suggests a domain file: jansson holds each {} as an object. */
+#define DOMAINS_OBJECT_LISTS 10000
+
 static int parse_domains(struct sjson *c, json_t *root, int defaults_ok)
 {
 	json_t *obj = sjson_get_object(c, root, "domains", 0), *v;
 	const char *key;
-	size_t old, top;
+	size_t old, top, empty = 0;
 	int rc = 0, r;
 
 	if (obj == NULL)
@@ -86,8 +91,17 @@ static int parse_domains(struct sjson *c, json_t *root, int defaults_ok)
 				   "compared in lower case, as A-labels)");
 		if (r < 0)
 			rc = -1;
+		empty += json_is_object(v) && json_object_size(v) == 0;
 		sjson_pop(c, old);
 	}
+	if (empty > DOMAINS_OBJECT_LISTS)
+		settings_warn(c->errs,
+			      "%s: /domains: %zu domains without settings of "
+			      "their own: a domain file (\"domain_files\") "
+			      "loads them faster and in less memory "
+			      "(1,000,000: 0.5 s and 57 MB against 2.7 s and "
+			      "394 MB)",
+			      c->file, empty);
 	sjson_pop(c, top);
 	return rc;
 }
@@ -292,9 +306,11 @@ static int parse_signing(struct sjson *c, json_t *server)
 	if (obj == NULL)
 		return -1;
 	top = sjson_push(c, "signing");
-	if (read_pem_pair(c, obj, &cert, &key) == 0) {
-		c->m->signer =
-		    signer_load(cert, key, time(NULL), why, sizeof(why));
+	if (read_pem_pair(c, obj, &cert, &key) == 0 && c->no_keys) {
+		rc = 0; /* --dns signs nothing */
+	} else if (cert != NULL && key != NULL) {
+		c->m->signer = signer_load(cert, key, time(NULL), c->keep, why,
+					   sizeof(why));
 		if (c->m->signer == NULL)
 			sjson_fail(c, why);
 		else
@@ -350,9 +366,11 @@ static int parse_tls_entry(struct sjson *c, json_t *item)
 		sjson_fail(c, "must be {\"certificate\": ..., \"key\": ...}");
 		return -1;
 	}
-	if (read_pem_pair(c, item, &cert, &key) == 0) {
-		if (tls_store_add(c->m->tls, cert, key, time(NULL), why,
-				  sizeof(why)) < 0)
+	if (read_pem_pair(c, item, &cert, &key) == 0 && c->no_keys) {
+		rc = 0; /* --dns: the names need no key */
+	} else if (cert != NULL && key != NULL) {
+		if (tls_store_add(c->m->tls, cert, key, time(NULL), c->keep,
+				  why, sizeof(why)) < 0)
 			sjson_fail(c, why);
 		else
 			rc = 0;
@@ -507,7 +525,8 @@ static int ctx_init(struct sjson *c, const char *file,
 }
 
 int settings_load_text(struct model **out, const char *file, const char *text,
-		       size_t len, struct settings_errors *errs)
+		       size_t len, const struct load_options *lo,
+		       struct settings_errors *errs)
 {
 	struct sjson c;
 	json_t *root = NULL; /* freed below */
@@ -519,6 +538,8 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 		settings_errors_add(errs, "%s: out of memory", file);
 		goto out;
 	}
+	c.keep = lo ? lo->keep : NULL;
+	c.no_keys = lo ? lo->no_keys : 0;
 	root = parse_json(&c, text, len);
 	if (root != NULL)
 		parse_root(&c, root);
@@ -540,7 +561,7 @@ out:
 }
 
 int settings_load(struct model **out, const char *file,
-		  struct settings_errors *errs)
+		  const struct load_options *lo, struct settings_errors *errs)
 {
 	struct buf text = BUF_INIT; /* freed below */
 	int rc;
@@ -552,7 +573,7 @@ int settings_load(struct model **out, const char *file,
 		buf_free(&text);
 		return -1;
 	}
-	rc = settings_load_text(out, file, text.data, text.len, errs);
+	rc = settings_load_text(out, file, text.data, text.len, lo, errs);
 	buf_free(&text);
 	return rc;
 }

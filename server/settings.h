@@ -13,6 +13,8 @@
 #include "model.h"
 
 /* Problems found by a load. Owner: the caller; settings_errors_free(). */
+struct load_options; /* model_load.h */
+
 struct settings_errors {
 	struct buf text; /* one problem per line, each ending in '\n' */
 	size_t count;	 /* every problem, also those past the listing cap */
@@ -27,12 +29,15 @@ struct settings_errors {
  * caller's). On failure returns -1, *out is NULL and errs lists every
  * problem. errs must be zeroed by the caller before the first use. */
 int settings_load(struct model **out, const char *file,
-		  struct settings_errors *errs);
+		  const struct load_options *lo, struct settings_errors *errs);
 
 /* settings_load() on the text[0..len) of a table named file (for the
- * messages and relative paths); the fuzzer's entry. */
+ * messages and relative paths); the fuzzer's entry. lo (may be NULL):
+ * the key files read at start (keypair.h), and whether certificates and
+ * keys are to be read at all (--dns reads none). */
 int settings_load_text(struct model **out, const char *file, const char *text,
-		       size_t len, struct settings_errors *errs);
+		       size_t len, const struct load_options *lo,
+		       struct settings_errors *errs);
 
 /* Adds one problem line (counted; listed up to the cap): every step of
  * building a model reports here (model_load.h). */

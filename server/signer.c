@@ -43,7 +43,8 @@ static unsigned copies_wanted(void)
 }
 
 struct signer *signer_load(const char *cert_file, const char *key_file,
-			   time_t now, char *why, size_t whysz)
+			   time_t now, struct pem_keep *keep, char *why,
+			   size_t whysz)
 {
 	struct signer *s = calloc(1, sizeof(*s)); /* returned or freed */
 	unsigned want = copies_wanted();
@@ -54,8 +55,8 @@ struct signer *signer_load(const char *cert_file, const char *key_file,
 	}
 	for (s->n = 0; s->n < want; s->n++) {
 		struct signer_copy *c = &s->copies[s->n];
-		if (keypair_load(&c->kp, cert_file, key_file, now, why, whysz) <
-		    0) {
+		if (keypair_load(&c->kp, cert_file, key_file, now, keep, why,
+				 whysz) < 0) {
 			signer_free(s);
 			return NULL;
 		}

@@ -18,8 +18,12 @@ struct signer; /* opaque; owned by the model */
  * Checks that the key matches the certificate and that the certificate is
  * valid at now. Returns the signer, or NULL with a reason (written into
  * why[0..whysz)). */
+struct pem_keep; /* keypair.h */
+
+/* keep: key files read at start (may be NULL; keypair.h). */
 struct signer *signer_load(const char *cert_file, const char *key_file,
-			   time_t now, char *why, size_t whysz);
+			   time_t now, struct pem_keep *keep, char *why,
+			   size_t whysz);
 
 /* Appends to out a DER CMS SignedData with data[0..len) embedded
  * unchanged, the signer's certificate and the intermediates included,

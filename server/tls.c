@@ -92,10 +92,11 @@ static void cert_clear(struct tls_cert *c)
 }
 
 static int cert_load(struct tls_cert *c, const char *cert_file,
-		     const char *key_file, time_t now, char *why, size_t n)
+		     const char *key_file, time_t now, struct pem_keep *keep,
+		     char *why, size_t n)
 {
 	memset(c, 0, sizeof(*c));
-	if (keypair_load(&c->kp, cert_file, key_file, now, why, n) < 0)
+	if (keypair_load(&c->kp, cert_file, key_file, now, keep, why, n) < 0)
 		return -1;
 	c->pcert = calloc(c->kp.n_crts, sizeof(*c->pcert));
 	c->n_pcert = c->kp.n_crts;
@@ -113,7 +114,8 @@ static int cert_load(struct tls_cert *c, const char *cert_file,
 }
 
 int tls_store_add(struct tls_store *s, const char *cert_file,
-		  const char *key_file, time_t now, char *why, size_t n)
+		  const char *key_file, time_t now, struct pem_keep *keep,
+		  char *why, size_t n)
 {
 	struct tls_cert *grown = realloc(s->certs, (s->n + 1) * sizeof(*grown));
 
@@ -122,7 +124,8 @@ int tls_store_add(struct tls_store *s, const char *cert_file,
 		return -1;
 	}
 	s->certs = grown;
-	if (cert_load(&s->certs[s->n], cert_file, key_file, now, why, n) < 0)
+	if (cert_load(&s->certs[s->n], cert_file, key_file, now, keep, why,
+		      n) < 0)
 		return -1;
 	s->n++;
 	return 0;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 struct tls_store; /* immutable once loaded; owned by the model */
+struct pem_keep;  /* keypair.h */
 
 /* GnuTLS's gnutls_pcert_st and the struct behind gnutls_privkey_t: named
  * here so that only the files that call GnuTLS include its headers. */
@@ -34,7 +35,8 @@ struct tls_store *tls_store_new(void);
  * subjectAltNames (else the CN), lower case; "*.example.org" covers one
  * label. Returns 0, or -1 with the reason in why[0..n). */
 int tls_store_add(struct tls_store *s, const char *cert_file,
-		  const char *key_file, time_t now, char *why, size_t n);
+		  const char *key_file, time_t now, struct pem_keep *keep,
+		  char *why, size_t n);
 
 size_t tls_store_count(const struct tls_store *s);
 

@@ -56,9 +56,17 @@ def main(build_dir):
             check(opt in unit, "unit sandboxing: %s" % opt)
         local = os.path.join(dest, "mailconfd.service")
         open(local, "w").write(unit.replace("/%s/bin/mailconfd" % prefix, os.path.join(root, "bin/mailconfd")))
+        # the drop-in docs/deployment.md gives for certificates (credentials)
+        doc = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "docs", "deployment.md")).read()
+        dropin = re.search(r"```ini\n(\[Service\]\nLoadCredential=.*?)```", doc, re.S).group(1)
+        os.makedirs(local + ".d")
+        open(os.path.join(local + ".d", "tls.conf"), "w").write(
+            dropin.replace("/usr/bin/mailconfd", os.path.join(root, "bin/mailconfd")))
         env = dict(os.environ, MANPATH=os.path.join(root, "share/man"))
         r = subprocess.run(["systemd-analyze", "verify", local], capture_output=True, text=True, env=env)
-        bad = [l for l in (r.stdout + r.stderr).splitlines() if "mailconfd.service" in l]
+        bad = [l for l in (r.stdout + r.stderr).splitlines()
+               if "mailconfd.service" in l or "tls.conf" in l]
         check(r.returncode == 0 and not bad, "systemd-analyze verify: %s" % (r.stdout + r.stderr))
         r = subprocess.run(["man", "-l", os.path.join(root, "share/man/man8/mailconfd.8")],
                            capture_output=True, text=True, env=dict(env, MANPAGER="cat", PAGER="cat"))

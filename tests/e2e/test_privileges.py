@@ -22,6 +22,60 @@ def ids(pid):
     return out
 
 
+def keys(t, binary, tmp):
+    """A key only root can read (certbot's privkey.pem): read at start,
+    kept for the reloads after --user; --dns reads no key at all."""
+    import json
+    import ssl
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=autoconfig.example.org",
+                    "-addext", "subjectAltName=DNS:autoconfig.example.org"],
+                   check=True, capture_output=True)
+    os.chmod(cert, 0o644)
+    os.chmod(key, 0o600)  # root's only
+    table = os.path.join(tmp, "tls.json")
+    v = json.load(open(SHIPPED))
+    v.setdefault("server", {})["tls"] = [{"certificate": cert, "key": key}]
+    json.dump(v, open(table, "w"))
+    os.chmod(table, 0o644)
+
+    def handshake(port):
+        ctx = ssl.create_default_context(cafile=cert)
+        import socket
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            with ctx.wrap_socket(sock, server_hostname="autoconfig.example.org") as s:
+                s.sendall(b"GET /mail/config-v1.1.xml?emailaddress=a%40example.org HTTP/1.1\r\n"
+                          b"Host: autoconfig.example.org\r\nConnection: close\r\n\r\n")
+                return s.recv(100)
+
+    d = Daemon(binary, config=table, extra=["--user", "nobody"])
+    try:
+        t.check(handshake(d.port).startswith(b"HTTP/1.1 200"), "HTTPS as nobody")
+        d.signal(signal.SIGHUP)
+        t.check(d.wait_log("reload done"), "a reload as nobody with a root-only key: %s"
+                % d.log_text()[-600:])
+        t.check("using the key read at start" in d.log_text(), "and it says the key was kept")
+        t.check(handshake(d.port).startswith(b"HTTP/1.1 200"), "HTTPS after the reload")
+    finally:
+        t.check(d.stop() == 0, "clean exit (tls)")
+
+    def as_nobody():
+        os.setgroups([])
+        os.setgid(pwd.getpwnam("nobody").pw_gid)
+        os.setuid(pwd.getpwnam("nobody").pw_uid)
+
+    r = subprocess.run([binary, "--dns", "example.org", "--config", table], capture_output=True,
+                       text=True, timeout=30, preexec_fn=as_nobody)
+    t.check(r.returncode == 0 and "autoconfig.example.org" in r.stdout,
+            "--dns as a user who cannot read the key: %d %s" % (r.returncode, r.stderr[-300:]))
+    r = subprocess.run([binary, "--check", "--config", table], capture_output=True,
+                       text=True, timeout=30, preexec_fn=as_nobody)
+    t.check(r.returncode == 1 and "Permission denied" in r.stderr,
+            "--check as that user still says it cannot read the key: %s" % r.stderr[-300:])
+
+
 def main(binary):
     t = Checks()
     nobody = pwd.getpwnam("nobody")
@@ -52,6 +106,9 @@ def main(binary):
         t.check(st == 200, "the old table stays in service")
     finally:
         t.check(d.stop() == 0, "clean exit")
+    try:
+        keys(t, binary, tmp)
+    finally:
         shutil.rmtree(tmp)
     r = subprocess.run([binary, "--user", "no-such-user-here", "--port", "0"], capture_output=True,
                        text=True, timeout=30)

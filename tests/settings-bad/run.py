@@ -52,6 +52,22 @@ def main(daemon):
             failed += 1
             print("one/%s: exit %d, said:\n%s\nexpected exactly:\n%s" % (name, code, err, want),
                   file=sys.stderr)
+    # many domains that only list themselves: --check suggests a file
+    import json
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        t = json.load(open(os.path.join(HERE, "..", "..", "profiles", "hosting-faq.json")))
+        t["domains"] = {"d%d.example" % i: {} for i in range(10001)}
+        path = os.path.join(tmp, "many.json")
+        json.dump(t, open(path, "w"))
+        r = subprocess.run([daemon, "--check", "--config", path], capture_output=True, text=True,
+                           timeout=60)
+        if (r.returncode == 0 and r.stdout == "configuration OK\n" and
+                "/domains: 10001 domains without settings of their own: a domain file" in r.stderr):
+            passed += 1
+        else:
+            failed += 1
+            print("many domains: %d %s" % (r.returncode, r.stderr), file=sys.stderr)
     # a warning (OAuth2 as a server's only or first method) does not fail
     # the table, but --check says it with the JSON path
     r = subprocess.run([daemon, "--check", "--config", "oauth2-only.json"],

@@ -98,7 +98,7 @@ int main(void)
 	struct model *m = NULL;
 
 	test_known_answer();
-	CHECK(settings_load(&m, SHIPPED_TABLE, &errs) == 0);
+	CHECK(settings_load(&m, SHIPPED_TABLE, NULL, &errs) == 0);
 	if (m != NULL)
 		test_identities(m);
 	model_unref(m);

@@ -27,7 +27,7 @@ static struct model *load(const char *path, struct settings_errors *errs)
 	struct model *m = NULL;
 
 	memset(errs, 0, sizeof(*errs));
-	settings_load(&m, path, errs);
+	settings_load(&m, path, NULL, errs);
 	return m;
 }
 
