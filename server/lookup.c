@@ -60,6 +60,8 @@ struct lookup_pool {
 	int stopping;
 	long long down_until_ms; /* after an outage: answer from the cache */
 	unsigned backoff_s;
+	unsigned timeouts_in_row;	/* deadlines passed since the last
+					   answer: two mean down */
 	long long refused_logged_ms;	/* note_refused() */
 	unsigned long refused_unlogged; /* refusals since that line */
 	struct directory *dir;		/* borrowed from main() */
@@ -183,6 +185,9 @@ static void note_state(struct lookup_pool *p, const struct source_conf *s,
 {
 	int down = rc == SOURCE_DOWN, changed;
 
+	pthread_mutex_lock(&p->lock);
+	p->timeouts_in_row = 0; /* an answer, or the driver's own verdict */
+	pthread_mutex_unlock(&p->lock);
 	if (rc == SOURCE_BAD) {
 		note_refused(p, s, why);
 		return;
@@ -352,13 +357,20 @@ static void *timer(void *arg)
 			const struct source_conf *s =
 			    &j->model->directory
 				 ->sources[j->model->directory->login_source];
+			int second;
 			waiters = settle(p, j, 0, NULL);
 			atomic_fetch_add(&p->dir->stats.timeouts, 1);
 			atomic_fetch_add(&j->refs, 1); /* s is in its model */
+			/* one slow answer (a cold connection) is no outage;
+			 * two deadlines without any answer between are, and
+			 * one more after a backoff is still one */
+			second = ++p->timeouts_in_row >= 2 || p->backoff_s > 0;
 			pthread_mutex_unlock(&p->lock);
 			settle_finish(waiters);
-			note_state(p, s, SOURCE_DOWN,
-				   "no answer within the lookup's timeout_ms");
+			if (second)
+				note_state(p, s, SOURCE_DOWN,
+					   "no answer within the lookup's "
+					   "timeout_ms, twice");
 			unref(j);
 			pthread_mutex_lock(&p->lock);
 		} else if (next == 0) {

@@ -57,8 +57,8 @@ struct options {
 	char *tls_priorities; /* owned: the priority string in service since
 				 the start (libmicrohttpd takes it once) */
 	size_t n_limit_opts;
-	struct buf defaults; /* owned: mailconfd.defaults' text, which
-				config and templates may point into */
+	struct buf defaults;   /* owned: mailconfd.defaults' text, which
+				  config and templates may point into */
 	struct pem_keep *keep; /* owned: the key files read at start, for
 				  reloads after --user (keypair.h) */
 };

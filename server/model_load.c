@@ -60,10 +60,9 @@ int model_load(struct model **out, const struct load_options *o,
 {
 	struct model *m = NULL; /* handed to *out, or released */
 	size_t before = errs->count;
-	int rc = o->text != NULL
-		     ? settings_load_text(&m, o->config, o->text, o->text_len,
-					  o, errs)
-		     : settings_load(&m, o->config, o, errs);
+	int rc = o->text != NULL ? settings_load_text(&m, o->config, o->text,
+						      o->text_len, o, errs)
+				 : settings_load(&m, o->config, o, errs);
 
 	*out = NULL;
 	if (rc < 0)

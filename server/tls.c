@@ -124,8 +124,8 @@ int tls_store_add(struct tls_store *s, const char *cert_file,
 		return -1;
 	}
 	s->certs = grown;
-	if (cert_load(&s->certs[s->n], cert_file, key_file, now, keep, why,
-		      n) < 0)
+	if (cert_load(&s->certs[s->n], cert_file, key_file, now, keep, why, n) <
+	    0)
 		return -1;
 	s->n++;
 	return 0;
