@@ -5,43 +5,45 @@
 #include <string.h>
 #include <time.h>
 
+#include "directory_cache.h"
+#include "directory_lookup.h"
+#include "elapsed.h"
 #include "log.h"
-#include "login_cache.h"
-#include "lookup.h"
+#include "directory_conf.h"
 #include "sources/source.h"
 
-#define BACKOFF_MAX_S 60
-
-int directory_start(struct directory *d, unsigned workers)
+int directory_start(struct directory_state *d, unsigned workers)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
-	d->cache = login_cache_new(0);
-	d->pool = d->cache ? lookup_pool_start(d, workers) : NULL;
+	d->cache = directory_cache_new(0);
+	d->pool = d->cache ? directory_pool_start(d->cache, workers,
+						  directory_set_state, d)
+			   : NULL;
 	if (d->pool == NULL) {
 		log_error("cannot start the login lookup threads");
-		login_cache_free(d->cache);
+		directory_cache_free(d->cache);
 		d->cache = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-void directory_stop(struct directory *d)
+void directory_stop(struct directory_state *d)
 {
-	lookup_pool_quiesce(d->pool);
+	directory_pool_quiesce(d->pool);
 }
 
-void directory_free(struct directory *d)
+void directory_free(struct directory_state *d)
 {
-	lookup_pool_free(d->pool);
-	login_cache_free(d->cache);
+	directory_pool_free(d->pool);
+	directory_cache_free(d->cache);
 	d->pool = NULL;
 	d->cache = NULL;
 	pthread_mutex_destroy(&d->lock);
 }
 
-static struct source_status *find(struct directory *d, const char *name)
+static struct source_status *find(struct directory_state *d, const char *name)
 {
 	size_t i;
 
@@ -52,7 +54,7 @@ static struct source_status *find(struct directory *d, const char *name)
 }
 
 /* Under the lock: sets the state, logs a change. */
-static void set_locked(struct source_status *s, int up, const char *why)
+static void status_set(struct source_status *s, int up, const char *why)
 {
 	long long now = (long long)time(NULL);
 
@@ -72,19 +74,19 @@ static void set_locked(struct source_status *s, int up, const char *why)
 			  s->name, why);
 }
 
-void directory_set_state(struct directory *d, const char *name, int up,
-			 const char *why)
+void directory_set_state(const char *name, int up, const char *why, void *cls)
 {
+	struct directory_state *d = cls;
 	struct source_status *s;
 
 	pthread_mutex_lock(&d->lock);
 	if ((s = find(d, name)) != NULL)
-		set_locked(s, up, why);
+		status_set(s, up, why);
 	pthread_mutex_unlock(&d->lock);
 }
 
 /* The status of source i of the new model: carried over by name. */
-static void adopt_source(struct directory *d, struct source_status *fresh,
+static void adopt_source(struct directory_state *d, struct source_status *fresh,
 			 const struct directory_conf *dc, size_t i)
 {
 	const struct source_conf *c = &dc->sources[i];
@@ -106,17 +108,17 @@ static void adopt_source(struct directory *d, struct source_status *fresh,
 	fresh->from_snapshot = l->from_snapshot;
 	fresh->load_seconds = l->seconds;
 	if (l->from_snapshot)
-		set_locked(fresh, 0, l->why);
+		status_set(fresh, 0, l->why);
 	else
-		set_locked(fresh, 1, "");
+		status_set(fresh, 1, "");
 	if (fresh->next_check_ms == 0 || !l->from_snapshot) {
 		fresh->backoff_s = 0;
 		fresh->next_check_ms =
-		    c->refresh ? source_deadline(c->refresh * 1000) : 0;
+		    c->refresh ? elapsed_now_ms() + c->refresh * 1000LL : 0;
 	}
 }
 
-void directory_adopt(struct directory *d, const struct model *m)
+void directory_adopt(struct directory_state *d, const struct model *m)
 {
 	const struct directory_conf *dc = m->directory;
 	struct source_status fresh[DIRECTORY_SOURCES_MAX];
@@ -138,8 +140,8 @@ void directory_adopt(struct directory *d, const struct model *m)
 	if (d->cache != NULL &&
 	    (login ? login->digest : 0) != d->cache_digest) {
 		/* other login settings: the old answers are not theirs */
-		if (login_cache_reset(d->cache, login ? login->cache_size : 0) <
-		    0)
+		if (directory_cache_reset(d->cache,
+					  login ? login->cache_size : 0) < 0)
 			log_error("login cache: out of memory; caching "
 				  "nothing");
 		d->cache_digest = login ? login->digest : 0;
@@ -180,23 +182,22 @@ static void schedule(struct source_status *s, const struct source_conf *c,
 		     int down)
 {
 	if (down) {
-		s->backoff_s = s->backoff_s == 0 ? 1 : s->backoff_s * 2;
-		if (s->backoff_s > c->refresh)
-			s->backoff_s = c->refresh;
-		if (s->backoff_s > BACKOFF_MAX_S)
-			s->backoff_s = BACKOFF_MAX_S;
-		s->next_check_ms = source_deadline(s->backoff_s * 1000);
+		s->backoff_s = source_backoff(s->backoff_s,
+					      c->refresh < REFRESH_RETRY_MAX_S
+						  ? c->refresh
+						  : REFRESH_RETRY_MAX_S);
+		s->next_check_ms = elapsed_now_ms() + s->backoff_s * 1000LL;
 	} else {
 		s->backoff_s = 0;
-		s->next_check_ms = source_deadline(c->refresh * 1000);
+		s->next_check_ms = elapsed_now_ms() + c->refresh * 1000LL;
 	}
 }
 
-int directory_tick(struct directory *d, const struct model *m,
+int directory_tick(struct directory_state *d, const struct model *m,
 		   long long *wait_ms)
 {
 	const struct directory_conf *dc = m->directory;
-	long long now = source_deadline(0), next = -1;
+	long long now = elapsed_now_ms(), next = -1;
 	int rebuild = 0, rc;
 	size_t i;
 	char why[512];
@@ -210,9 +211,9 @@ int directory_tick(struct directory *d, const struct model *m,
 			rc = check_source(c, &dc->loaded[i], why, sizeof(why));
 			schedule(s, c, rc < 0);
 			if (rc < 0)
-				directory_set_state(d, c->name, 0, why);
+				directory_set_state(c->name, 0, why, d);
 			else if (!dc->loaded[i].from_snapshot)
-				directory_set_state(d, c->name, 1, "");
+				directory_set_state(c->name, 1, "", d);
 			rebuild |= rc == 1;
 		}
 		if (next < 0 || s->next_check_ms < next)
@@ -222,7 +223,7 @@ int directory_tick(struct directory *d, const struct model *m,
 	return rebuild;
 }
 
-int directory_render_health(struct buf *out, struct directory *d)
+int directory_render_health(struct buf *out, struct directory_state *d)
 {
 	size_t i;
 	int all = 1;
@@ -241,20 +242,7 @@ int directory_render_health(struct buf *out, struct directory *d)
 	return all;
 }
 
-static const double bucket_s[LOOKUP_BUCKETS] = {
-    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-
-void directory_lookup_latency(struct directory *d, long long us)
-{
-	size_t i;
-
-	for (i = 0; i < LOOKUP_BUCKETS && (double)us / 1e6 > bucket_s[i]; i++)
-		;
-	atomic_fetch_add(&d->stats.latency[i], 1);
-	atomic_fetch_add(&d->stats.latency_sum_us, (unsigned long long)us);
-}
-
-static void render_sources(struct buf *out, struct directory *d)
+static void render_sources(struct buf *out, struct directory_state *d)
 {
 	static const char *const names[] = {
 	    "up", "last_success_timestamp_seconds", "domains",
@@ -288,56 +276,7 @@ static void render_sources(struct buf *out, struct directory *d)
 	}
 }
 
-/* The lookups of the login source (its name in the label). */
-static void render_lookups(struct buf *out, struct directory *d,
-			   const char *src)
-{
-	struct lookup_stats *st = &d->stats;
-	const struct {
-		const char *name;
-		atomic_ulong *v;
-	} counters[] = {
-	    {"cache_hits", &st->hits},	 {"cache_misses", &st->misses},
-	    {"cache_stale", &st->stale}, {"coalesced", &st->coalesced},
-	    {"found", &st->found},	 {"not_found", &st->not_found},
-	    {"errors", &st->errors},	 {"timeouts", &st->timeouts},
-	    {"overflow", &st->overflow}};
-	unsigned long cum = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		buf_printf(
-		    out,
-		    "# TYPE mailconfd_login_lookup_%s_total counter\n"
-		    "mailconfd_login_lookup_%s_total{source=\"%s\"} %lu\n",
-		    counters[i].name, counters[i].name, src,
-		    atomic_load(counters[i].v));
-	buf_printf(out, "# HELP mailconfd_login_lookup_seconds time the "
-			"directory took to answer a login lookup\n"
-			"# TYPE mailconfd_login_lookup_seconds histogram\n");
-	for (i = 0; i < LOOKUP_BUCKETS; i++) {
-		cum += atomic_load(&st->latency[i]);
-		buf_printf(
-		    out,
-		    "mailconfd_login_lookup_seconds_bucket{source=\"%s\","
-		    "le=\"%g\"} %lu\n",
-		    src, bucket_s[i], cum);
-	}
-	cum += atomic_load(&st->latency[LOOKUP_BUCKETS]);
-	buf_printf(out,
-		   "mailconfd_login_lookup_seconds_bucket{source=\"%s\","
-		   "le=\"+Inf\"} %lu\n"
-		   "mailconfd_login_lookup_seconds_sum{source=\"%s\"} %.6f\n"
-		   "mailconfd_login_lookup_seconds_count{source=\"%s\"} %lu\n",
-		   src, cum, src,
-		   (double)atomic_load(&st->latency_sum_us) / 1e6, src, cum);
-	buf_printf(out,
-		   "# TYPE mailconfd_login_cache_entries gauge\n"
-		   "mailconfd_login_cache_entries{source=\"%s\"} %zu\n",
-		   src, d->cache ? login_cache_size(d->cache) : 0);
-}
-
-void directory_render_metrics(struct buf *out, struct directory *d)
+void directory_render_metrics(struct buf *out, struct directory_state *d)
 {
 	char src[sizeof(d->login_source)];
 
@@ -346,5 +285,5 @@ void directory_render_metrics(struct buf *out, struct directory *d)
 	memcpy(src, d->login_source, sizeof(src));
 	pthread_mutex_unlock(&d->lock);
 	if (src[0] != '\0')
-		render_lookups(out, d, src);
+		directory_pool_render(out, d->pool, src);
 }

@@ -12,7 +12,8 @@
 #include "elapsed.h"
 #include "escape.h"
 #include "model.h"
-#include "snapshot.h"
+#include "directory_snapshot.h"
+#include "directory_conf.h"
 #include "sources/source.h"
 
 #define ROW_PROBLEMS_LISTED 5
@@ -101,7 +102,7 @@ static int row(void *cls, const char *d, size_t dlen, const char *e,
 	digest(r, name, strlen(name));
 	if (e != NULL)
 		digest(r, e, elen);
-	snapshot_add(&r->snap, name, strlen(name), e, elen);
+	directory_snapshot_add(&r->snap, name, strlen(name), e, elen);
 	return 0;
 }
 
@@ -149,8 +150,8 @@ static void read_snapshot(struct rows *r, struct source_loaded *l,
 	long rows;
 
 	reset_rows(r);
-	rows = snapshot_read(state_dir, r->s->name, row, r, &when, why,
-			     sizeof(why));
+	rows = directory_snapshot_read(state_dir, r->s->name, row, r, &when,
+				       why, sizeof(why));
 	if (rows < 0) {
 		settings_errors_add(r->errs,
 				    "%s: /directory/sources/%s: the directory "
@@ -180,7 +181,7 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 	long rc;
 
 	elapsed_start(&t0);
-	snapshot_begin(&r.snap, r.s->name, (long long)time(NULL));
+	directory_snapshot_begin(&r.snap, r.s->name, (long long)time(NULL));
 	rc = read_live(&r, l, why, sizeof(why));
 	if (rc == SOURCE_BAD)
 		settings_errors_add(errs,
@@ -194,8 +195,9 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 				    o->config, r.s->name, why);
 	else if (rc == SOURCE_DOWN || rc == SOURCE_DENIED)
 		read_snapshot(&r, l, d->state_dir, why);
-	else if (!o->check && snapshot_write(d->state_dir, r.s->name, &r.snap,
-					     why, sizeof(why)) < 0)
+	else if (!o->check &&
+		 directory_snapshot_write(d->state_dir, r.s->name, &r.snap, why,
+					  sizeof(why)) < 0)
 		settings_warn(errs, "%s: /directory/sources/%s: %s", o->config,
 			      r.s->name, why);
 	if (r.skipped > ROW_PROBLEMS_LISTED)
@@ -237,7 +239,7 @@ void directory_load(struct model *m, const struct load_options *o,
 	if (d == NULL || !o->directory)
 		return;
 	if (o->check && n_domain_sources(d) > 0 &&
-	    snapshot_check_dir(d->state_dir, why, sizeof(why)) < 0)
+	    directory_snapshot_check_dir(d->state_dir, why, sizeof(why)) < 0)
 		settings_errors_add(errs,
 				    "%s: /directory/state_dir: %s (snapshots "
 				    "keep the daemon serving when the "

@@ -4,7 +4,10 @@
 #ifndef MAILCONFD_DIRECTORY_LOAD_H
 #define MAILCONFD_DIRECTORY_LOAD_H
 
-#include "model_load.h"
+#include "load_options.h"
+#include "settings_errors.h"
+
+struct model;
 
 /* Adds every source's domains to m (the table's own entries win) and
  * records per source what was read in m->directory->loaded. Rows that

@@ -19,8 +19,9 @@
 #include "elapsed.h"
 #include "escape.h"
 #include "directory.h"
+#include "directory_lookup.h"
 #include "log.h"
-#include "lookup.h"
+#include "directory_conf.h"
 #include "sources/source.h"
 #include "request.h"
 #include "netaddr.h"
@@ -39,9 +40,10 @@ struct http {
 	struct metrics *metrics; /* borrowed from main(), may be NULL */
 	int tls;
 	unsigned https_port;
-	struct directory *directory; /* borrowed from main(), may be NULL */
-	struct reaper reaper;	     /* the connections' deadlines */
-	int reaping;		     /* reaper started */
+	struct directory_state *directory; /* borrowed from main(), or NULL */
+	struct directory_pool *lookups;	   /* borrowed from main(), or NULL */
+	struct reaper reaper;		   /* the connections' deadlines */
+	int reaping;			   /* reaper started */
 };
 
 /* One per request: from the request line to the completion callback. */
@@ -67,7 +69,7 @@ static void exchange_free(struct exchange *x)
 	if (x == NULL)
 		return;
 	if (x->job != NULL)
-		lookup_release(x->http->directory, x->job);
+		directory_lookup_release(x->job);
 	model_unref(x->model);
 	free(x->uri);
 	buf_free(&x->body);
@@ -481,10 +483,10 @@ static enum login_outcome resolve_login(void *cls, const struct address *a,
 
 	*login = x->login;
 	if (x->job != NULL) /* resumed: the lookup's outcome */
-		return lookup_result(x->http->directory, x->job, x->login,
-				     sizeof(x->login));
-	return lookup_prepare(x->http->directory, x->model, a, x->login,
-			      sizeof(x->login), &x->job);
+		return directory_lookup_result(x->job, x->login,
+					       sizeof(x->login));
+	return directory_lookup_prepare(x->http->lookups, x->model, a, x->login,
+					sizeof(x->login), &x->job);
 }
 
 static void resume_connection(void *cls)
@@ -497,7 +499,7 @@ static void resume_connection(void *cls)
 static enum MHD_Result suspend(struct MHD_Connection *c, struct exchange *x)
 {
 	MHD_suspend_connection(c);
-	lookup_submit(x->http->directory, x->job, resume_connection, c);
+	directory_lookup_submit(x->http->lookups, x->job, resume_connection, c);
 	return MHD_YES;
 }
 
@@ -505,7 +507,7 @@ static int wants_logins(const struct exchange *x)
 {
 	const struct model *m = x->model;
 
-	return x->http->directory != NULL && m->directory != NULL &&
+	return x->http->lookups != NULL && m->directory != NULL &&
 	       m->directory->login_source >= 0;
 }
 
@@ -692,6 +694,7 @@ static struct http *http_new(const struct http_config *cfg,
 	h->slot = cfg->slot;
 	h->metrics = cfg->metrics;
 	h->directory = cfg->directory;
+	h->lookups = cfg->lookups;
 	return h;
 }
 

@@ -9,7 +9,8 @@
 #include "metrics.h"
 #include "model.h"
 
-struct directory;
+struct directory_pool;
+struct directory_state;
 
 struct http; /* opaque; owned by main() */
 
@@ -26,8 +27,9 @@ struct http_config {
 	int tls; /* HTTPS with the table's certificates (SNI) */
 	const char *tls_priorities; /* GnuTLS priority string, with tls */
 	unsigned https_port; /* plain listener: where HTTPS answers, or 0 */
-	struct directory *directory; /* borrowed, may be NULL: login
-					lookups and the sources' state */
+	struct directory_state *directory; /* borrowed, may be NULL: the
+					      sources' state */
+	struct directory_pool *lookups;	   /* borrowed, may be NULL: logins */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason

@@ -369,7 +369,7 @@ struct daemon {
 	const struct options *o;
 	struct model_slot *slot;
 	struct metrics *metrics;
-	struct directory *dir;
+	struct directory_state *dir;
 	struct buf *table; /* the text of the table in service */
 	int tls;
 };
@@ -594,7 +594,7 @@ static void print_listeners(const struct options *o, const struct listeners *l,
 
 /* Serves until TERM or INT: listeners, privileges, the signal loop. */
 static int run(struct options *o, struct model *m, struct metrics *metrics,
-	       struct directory *dir, struct buf *table)
+	       struct directory_state *dir, struct buf *table)
 {
 	struct model_slot slot;
 	struct http_config cfg;
@@ -629,6 +629,7 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 	cfg.slot = &slot;
 	cfg.tls_priorities = o->tls_priorities;
 	cfg.directory = dir;
+	cfg.lookups = dir->pool;
 	if (o->tls_priorities == NULL ||
 	    start_listeners(o, &cfg, &l, tls) < 0 ||
 	    (o->user != NULL && drop_privileges(o->user) < 0))
@@ -655,7 +656,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct model *m; /* handed to run(), or dropped here */
 	struct metrics metrics;
-	struct directory dir;
+	struct directory_state dir;
 	struct buf table = BUF_INIT; /* the text of the table in service */
 	int rc = 1;
 

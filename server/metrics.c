@@ -3,13 +3,16 @@
 
 #include <string.h>
 
+#include "prom.h"
+
 /* Every status mailconfd or libmicrohttpd answers; the last row of the
  * table counts any other. */
 static const int statuses[METRICS_STATUS - 1] = {
     200, 301, 302, 304, 400, 404, 405, 413, 414, 431, 500, 503, 505};
-/* Upper bounds in microseconds (le="0.0001" ... "1"). */
-static const long long bucket_us[METRICS_BUCKETS] = {
-    50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 250000, 1000000};
+/* Upper bounds in seconds. */
+static const double bounds_s[METRICS_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+    0.005,   0.01,   0.025,   0.1,    0.25,  1};
 
 void metrics_init(struct metrics *m)
 {
@@ -29,15 +32,11 @@ static int status_index(int status)
 void metrics_request(struct metrics *m, enum route route, int status,
 		     long long us)
 {
-	int b = 0;
-
 	if (route < 0 || route >= ROUTE_COUNT)
 		route = ROUTE_OTHER;
 	atomic_fetch_add(&m->requests[route][status_index(status)], 1);
-	while (b < METRICS_BUCKETS && us > bucket_us[b])
-		b++;
-	atomic_fetch_add(&m->latency[b], 1);
-	atomic_fetch_add(&m->latency_sum_us, (unsigned long long)us);
+	prom_histogram_add(m->latency, bounds_s, METRICS_BUCKETS,
+			   &m->latency_sum_us, us);
 }
 
 void metrics_reload(struct metrics *m, int ok)
@@ -72,36 +71,15 @@ static void render_requests(struct buf *out, struct metrics *m)
 		}
 }
 
-static void render_latency(struct buf *out, struct metrics *m)
-{
-	unsigned long cum = 0;
-	int b;
-
-	buf_puts(out, "# HELP mailconfd_request_duration_seconds Time from "
-		      "the request line to the end of the answer.\n"
-		      "# TYPE mailconfd_request_duration_seconds histogram\n");
-	for (b = 0; b < METRICS_BUCKETS; b++) {
-		cum += atomic_load(&m->latency[b]);
-		buf_printf(
-		    out,
-		    "mailconfd_request_duration_seconds_bucket{le=\"%g\"}"
-		    " %lu\n",
-		    (double)bucket_us[b] / 1e6, cum);
-	}
-	cum += atomic_load(&m->latency[METRICS_BUCKETS]);
-	buf_printf(out,
-		   "mailconfd_request_duration_seconds_bucket{le=\"+Inf\"} "
-		   "%lu\n"
-		   "mailconfd_request_duration_seconds_sum %.6f\n"
-		   "mailconfd_request_duration_seconds_count %lu\n",
-		   cum, (double)atomic_load(&m->latency_sum_us) / 1e6, cum);
-}
-
 int metrics_render(struct buf *out, struct metrics *m,
 		   const struct model *model)
 {
 	render_requests(out, m);
-	render_latency(out, m);
+	prom_histogram_render(out, "mailconfd_request_duration_seconds",
+			      "Time from the request line to the end of the "
+			      "answer.",
+			      NULL, bounds_s, m->latency, METRICS_BUCKETS,
+			      &m->latency_sum_us);
 	buf_printf(out,
 		   "# HELP mailconfd_reloads_total Table reloads, by result.\n"
 		   "# TYPE mailconfd_reloads_total counter\n"

@@ -1,6 +1,7 @@
 /* model.c - the loaded settings table: domains, accounts, lifetime. */
 #include "model.h"
 
+#include "directory_conf.h"
 #include "sources/source.h"
 #include "pages.h"
 #include "signer.h"

@@ -3,6 +3,7 @@
 #include "model_load.h"
 
 #include "directory_load.h"
+#include "settings.h"
 #include "limits.h"
 #include "model.h"
 #include "pages.h"

@@ -12,29 +12,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "settings.h"
+#include "load_options.h"
+#include "settings_errors.h"
 
 struct model;
-
-struct load_options {
-	const char *config;    /* the settings table's path */
-	const char *text;      /* its text, or NULL to read config (fuzzers) */
-	size_t text_len;       /* with text */
-	const char *templates; /* the setup page's folder, or NULL: none */
-	const char *const *limit_opts; /* --limit NAME=VALUE, n_limit_opts */
-	size_t n_limit_opts;
-	const char *const *tls_cert; /* --tls-cert/--tls-key pairs, n_tls */
-	const char *const *tls_key;
-	size_t n_tls;
-	time_t now;    /* certificates must be valid at this time */
-	int directory; /* 1: read the directory's sources (0: fuzzers and
-			  golden runs never connect) */
-	int check;     /* --check: also try the login query once, and
-			  write no snapshot */
-	struct pem_keep *keep; /* key files read at start (keypair.h), or
-				  NULL */
-	int no_keys;	       /* --dns: certificates and keys unread */
-};
 
 /* Builds a model from o. On success returns 0 and *out is the new model
  * (one reference, the caller's). On failure returns -1, *out is NULL and

@@ -18,7 +18,7 @@
 
 #include "address.h"
 #include "domainlist.h"
-#include "model_load.h"
+#include "load_options.h"
 #include "settings_account.h"
 #include "settings_directory.h"
 #include "settings_json.h"
@@ -576,13 +576,4 @@ int settings_load(struct model **out, const char *file,
 	rc = settings_load_text(out, file, text.data, text.len, lo, errs);
 	buf_free(&text);
 	return rc;
-}
-
-void settings_errors_free(struct settings_errors *errs)
-{
-	if (errs == NULL)
-		return;
-	buf_free(&errs->text);
-	buf_free(&errs->warnings);
-	errs->count = 0;
 }

@@ -9,19 +9,10 @@
 
 #include <stddef.h>
 
-#include "buf.h"
 #include "model.h"
+#include "settings_errors.h"
 
-/* Problems found by a load. Owner: the caller; settings_errors_free(). */
-struct load_options; /* model_load.h */
-
-struct settings_errors {
-	struct buf text; /* one problem per line, each ending in '\n' */
-	size_t count;	 /* every problem, also those past the listing cap */
-	struct buf warnings; /* lines that do not fail the load */
-};
-
-#define SETTINGS_ERRORS_LISTED_MAX 1000
+struct load_options; /* load_options.h */
 
 /* Loads the table in file (domain_files relative to its folder): the
  * first step of model_load(), which everyone else calls.
@@ -38,16 +29,5 @@ int settings_load(struct model **out, const char *file,
 int settings_load_text(struct model **out, const char *file, const char *text,
 		       size_t len, const struct load_options *lo,
 		       struct settings_errors *errs);
-
-/* Adds one problem line (counted; listed up to the cap): every step of
- * building a model reports here (model_load.h). */
-void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Adds one warning line: said, but the load does not fail for it. */
-void settings_warn(struct settings_errors *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-void settings_errors_free(struct settings_errors *errs);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sources/source.h"
+#include "directory_conf.h"
 
 #define PASSWORD_FILE_MAX	4096
 #define DIRECTORY_SOURCES_LIMIT 16 /* as directory.h DIRECTORY_SOURCES_MAX */
@@ -414,4 +414,18 @@ int settings_directory_gives_domains(const struct directory_conf *d)
 		if (d->sources[i].domains_query != NULL)
 			return 1;
 	return 0;
+}
+
+void directory_conf_free(struct directory_conf *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_sources; i++)
+		source_conf_clear(&d->sources[i]);
+	free(d->sources);
+	free(d->loaded);
+	free(d->state_dir);
+	free(d);
 }

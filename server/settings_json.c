@@ -12,29 +12,6 @@
 
 const char *const sjson_host_placeholders[] = {"EMAILDOMAIN", NULL};
 
-void settings_errors_add(struct settings_errors *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->count++;
-	if (e->count > SETTINGS_ERRORS_LISTED_MAX)
-		return;
-	va_start(ap, fmt);
-	buf_vprintf(&e->text, fmt, ap);
-	va_end(ap);
-	buf_puts(&e->text, "\n");
-}
-
-void settings_warn(struct settings_errors *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&e->warnings, fmt, ap);
-	va_end(ap);
-	buf_puts(&e->warnings, "\n");
-}
-
 /* Reports a problem with the value at the current JSON pointer. */
 void sjson_fail(struct sjson *c, const char *why)
 {

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "settings.h"
+#include "model.h"
+#include "settings_errors.h"
 
 #define SJSON_PTR_MAX 2048
 

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../elapsed.h"
+
 #ifdef MAILCONFD_WITH_MARIADB
 extern const struct source_driver source_mariadb;
 #endif
@@ -82,20 +84,6 @@ void source_conf_clear(struct source_conf *c)
 	}
 }
 
-void directory_conf_free(struct directory_conf *d)
-{
-	size_t i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < d->n_sources; i++)
-		source_conf_clear(&d->sources[i]);
-	free(d->sources);
-	free(d->loaded);
-	free(d->state_dir);
-	free(d);
-}
-
 void source_pick_init(struct source_pick *p, const char *asked, struct buf *out)
 {
 	p->asked = asked;
@@ -144,15 +132,19 @@ int source_pick_result(struct source_pick *p)
 
 long long source_deadline(unsigned ms)
 {
-	struct timespec ts;
+	return elapsed_now_ms() + ms;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + ms;
+unsigned source_backoff(unsigned prev_s, unsigned cap_s)
+{
+	unsigned next = prev_s == 0 ? 1 : prev_s * 2;
+
+	return next > cap_s ? cap_s : next;
 }
 
 int source_ms_left(long long deadline)
 {
-	long long now = source_deadline(0);
+	long long now = elapsed_now_ms();
 
 	if (now >= deadline)
 		return 0;

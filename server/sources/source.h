@@ -62,24 +62,6 @@ struct source_conf {
 			    other settings are reopened */
 };
 
-/* The table's "directory": its sources in the table's order. */
-struct directory_conf {
-	char *state_dir;	     /* owned: where snapshots are written */
-	struct source_conf *sources; /* owned array */
-	size_t n_sources;
-	int login_source; /* index of the source with logins, or -1 */
-	/* What loading the domains gave, per source (directory_load.c). */
-	struct source_loaded {
-		long rows;	   /* domains added; -1: not loaded */
-		size_t skipped;	   /* rows that were not usable */
-		int from_snapshot; /* the directory was down: the snapshot */
-		long long snapshot_time; /* when that snapshot was taken */
-		double seconds;		 /* how long the load took */
-		char stamp[128]; /* the change detector's answer, or "" */
-		char why[256];	 /* from_snapshot: why the source was down */
-	} * loaded;		 /* owned array, n_sources */
-};
-
 /* Outcomes of a driver call (besides rows counts and found/not found). */
 #define SOURCE_DOWN (-1) /* no connection, lost, or timed out: an outage */
 #define SOURCE_BAD  (-2) /* the server refused the query: not an outage */
@@ -131,9 +113,6 @@ const char *source_driver_names(void);
 /* Frees what c owns. NULL-safe. */
 void source_conf_clear(struct source_conf *c);
 
-/* Frees a directory and what it owns. NULL-safe. */
-void directory_conf_free(struct directory_conf *d);
-
 /* An address as the directory is asked for it: ASCII letters of the
  * local part in lower case (the panels store addresses so, and MariaDB's
  * collations would match either), the domain an A-label. values[] point
@@ -176,10 +155,13 @@ void source_pick_add(struct source_pick *p, const char *login, size_t llen,
 /* 1 with the login in out, or 0 (none, or ambiguous: out as before). */
 int source_pick_result(struct source_pick *p);
 
-/* The deadline helpers the drivers, the lookups and the refresh share:
- * now + ms (source_deadline(0): now), and what is left of a deadline in
- * ms (0 when passed). Monotonic clock, milliseconds. */
+/* The drivers' deadlines: now + ms, and what is left of a deadline in ms
+ * (0 when passed). Monotonic clock (elapsed_now_ms()), milliseconds. */
 long long source_deadline(unsigned ms);
 int source_ms_left(long long deadline);
+
+/* The next wait after another failure: 1 s, then doubled, at most cap_s
+ * (the lookups' and the refresh's caps are theirs to name). */
+unsigned source_backoff(unsigned prev_s, unsigned cap_s);
 
 #endif

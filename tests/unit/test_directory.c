@@ -9,76 +9,82 @@
 
 #include "check.h"
 #include "directory.h"
-#include "login_cache.h"
-#include "lookup.h"
+#include "directory_conf.h"
+#include "directory_cache.h"
+#include "directory_lookup.h"
 #include "model.h"
-#include "snapshot.h"
+#include "directory_snapshot.h"
 #include "sources/source.h"
 
 static void cache_cases(void)
 {
-	struct login_cache *c = login_cache_new(2);
+	struct directory_cache *c = directory_cache_new(2);
 	char login[64];
 	int found = -1;
 
 	CHECK(c != NULL);
-	CHECK(login_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_put(c, "a@x.example", 7, "alogin", 1000) == 0);
-	CHECK(login_cache_put(c, "b@x.example", 7, NULL, 1000) == 0);
-	CHECK(login_cache_get(c, "a@x.example", 7, 999, login, sizeof(login),
-			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(directory_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_put(c, "a@x.example", 7, "alogin", 1000) == 0);
+	CHECK(directory_cache_put(c, "b@x.example", 7, NULL, 1000) == 0);
+	CHECK(directory_cache_get(c, "a@x.example", 7, 999, login,
+				  sizeof(login),
+				  &found) == DIRECTORY_CACHE_FRESH);
 	CHECK(found == 1);
 	CHECK_STR(login, "alogin");
-	CHECK(login_cache_get(c, "a@x.example", 7, 1000, login, sizeof(login),
-			      &found) == LOGIN_CACHE_STALE);
+	CHECK(directory_cache_get(c, "a@x.example", 7, 1000, login,
+				  sizeof(login),
+				  &found) == DIRECTORY_CACHE_STALE);
 	CHECK(found == 1); /* the stale value is still there */
-	CHECK(login_cache_get(c, "b@x.example", 7, 10, login, sizeof(login),
-			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(directory_cache_get(c, "b@x.example", 7, 10, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_FRESH);
 	CHECK(found == 0); /* negative */
 	/* a third key evicts the oldest written (a) */
-	CHECK(login_cache_put(c, "c@x.example", 7, "clogin", 1000) == 0);
-	CHECK(login_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_FRESH);
-	CHECK(login_cache_size(c) == 2);
+	CHECK(directory_cache_put(c, "c@x.example", 7, "clogin", 1000) == 0);
+	CHECK(directory_cache_get(c, "a@x.example", 7, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_FRESH);
+	CHECK(directory_cache_size(c) == 2);
 	/* rewriting a key keeps one entry */
-	CHECK(login_cache_put(c, "c@x.example", 7, "c2", 2000) == 0);
-	CHECK(login_cache_size(c) == 2);
-	login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login), &found);
+	CHECK(directory_cache_put(c, "c@x.example", 7, "c2", 2000) == 0);
+	CHECK(directory_cache_size(c) == 2);
+	directory_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
+			    &found);
 	CHECK_STR(login, "c2");
 	/* an entry made with other login settings is never given out */
-	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_put(c, "c@x.example", 8, "c3", 2000) == 0);
-	CHECK(login_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_FRESH);
+	CHECK(directory_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_put(c, "c@x.example", 8, "c3", 2000) == 0);
+	CHECK(directory_cache_get(c, "c@x.example", 7, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_FRESH);
 	CHECK_STR(login, "c3");
 	/* a capacity that cannot be had: empty, with the old capacity */
-	CHECK(login_cache_reset(c, (size_t)UINT32_MAX) == -1);
-	CHECK(login_cache_put(c, "e@x.example", 7, "e", 1000) == 0);
-	CHECK(login_cache_size(c) == 1);
-	CHECK(login_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_reset(c, 0) == 0);
-	CHECK(login_cache_put(c, "d@x.example", 7, "d", 1000) == 0);
-	CHECK(login_cache_get(c, "d@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	CHECK(login_cache_reset(c, 1000) == 0);
+	CHECK(directory_cache_reset(c, (size_t)UINT32_MAX) == -1);
+	CHECK(directory_cache_put(c, "e@x.example", 7, "e", 1000) == 0);
+	CHECK(directory_cache_size(c) == 1);
+	CHECK(directory_cache_get(c, "c@x.example", 8, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_reset(c, 0) == 0);
+	CHECK(directory_cache_put(c, "d@x.example", 7, "d", 1000) == 0);
+	CHECK(directory_cache_get(c, "d@x.example", 7, 0, login, sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	CHECK(directory_cache_reset(c, 1000) == 0);
 	for (int i = 0; i < 5000; i++) { /* the ring wraps many times */
 		char k[32];
 		snprintf(k, sizeof(k), "u%d@x.example", i);
-		login_cache_put(c, k, 7, k, 10);
+		directory_cache_put(c, k, 7, k, 10);
 	}
-	CHECK(login_cache_size(c) == 1000);
-	CHECK(login_cache_get(c, "u4999@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_FRESH);
-	CHECK(login_cache_get(c, "u3999@x.example", 7, 0, login, sizeof(login),
-			      &found) == LOGIN_CACHE_MISS);
-	login_cache_free(c);
+	CHECK(directory_cache_size(c) == 1000);
+	CHECK(directory_cache_get(c, "u4999@x.example", 7, 0, login,
+				  sizeof(login),
+				  &found) == DIRECTORY_CACHE_FRESH);
+	CHECK(directory_cache_get(c, "u3999@x.example", 7, 0, login,
+				  sizeof(login),
+				  &found) == DIRECTORY_CACHE_MISS);
+	directory_cache_free(c);
 }
 
 struct seen {
@@ -105,15 +111,16 @@ static void snapshot_cases(void)
 	FILE *f;
 
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK(snapshot_read(dir, "panel", collect, &s, &when, why,
-			    sizeof(why)) == -1);
+	CHECK(directory_snapshot_read(dir, "panel", collect, &s, &when, why,
+				      sizeof(why)) == -1);
 	CHECK(strstr(why, "no snapshot") != NULL);
-	snapshot_begin(&text, "panel", 1700000000);
-	snapshot_add(&text, "kunde.example", 13, NULL, 0);
-	snapshot_add(&text, "b.example", 9, "premium.example", 15);
-	CHECK(snapshot_write(dir, "panel", &text, why, sizeof(why)) == 0);
-	CHECK(snapshot_read(dir, "panel", collect, &s, &when, why,
-			    sizeof(why)) == 2);
+	directory_snapshot_begin(&text, "panel", 1700000000);
+	directory_snapshot_add(&text, "kunde.example", 13, NULL, 0);
+	directory_snapshot_add(&text, "b.example", 9, "premium.example", 15);
+	CHECK(directory_snapshot_write(dir, "panel", &text, why, sizeof(why)) ==
+	      0);
+	CHECK(directory_snapshot_read(dir, "panel", collect, &s, &when, why,
+				      sizeof(why)) == 2);
 	CHECK(when == 1700000000);
 	CHECK_STR(s.text, "kunde.example|-;b.example|premium.example;");
 	snprintf(path, sizeof(path), "%s/panel.domains.tmp", dir);
@@ -122,16 +129,17 @@ static void snapshot_cases(void)
 	f = fopen(path, "w");
 	fputs("kunde.example\n", f);
 	fclose(f);
-	CHECK(snapshot_read(dir, "other", collect, &s, &when, why,
-			    sizeof(why)) == -1);
+	CHECK(directory_snapshot_read(dir, "other", collect, &s, &when, why,
+				      sizeof(why)) == -1);
 	CHECK(strstr(why, "not a mailconfd snapshot") != NULL);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/panel.domains", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", dir); /* created if missing */
-	CHECK(snapshot_write(path, "panel", &text, why, sizeof(why)) == 0);
-	CHECK(snapshot_read(path, "panel", collect, &s, &when, why,
-			    sizeof(why)) == 2);
+	CHECK(directory_snapshot_write(path, "panel", &text, why,
+				       sizeof(why)) == 0);
+	CHECK(directory_snapshot_read(path, "panel", collect, &s, &when, why,
+				      sizeof(why)) == 2);
 	snprintf(path, sizeof(path), "%s/state/panel.domains", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", dir);
@@ -223,7 +231,7 @@ static void on_resume(void *cls)
 
 /* Asks for local@kunde.example the way http.c does; returns the outcome
  * and the login. */
-static enum login_outcome ask(struct directory *d, struct model *m,
+static enum login_outcome ask(struct directory_state *d, struct model *m,
 			      const char *local, char *login, size_t n)
 {
 	struct address a;
@@ -235,38 +243,40 @@ static enum login_outcome ask(struct directory *d, struct model *m,
 	memset(&a, 0, sizeof(a));
 	snprintf(a.local, sizeof(a.local), "%s", local);
 	snprintf(a.domain, sizeof(a.domain), "kunde.example");
-	o = lookup_prepare(d, m, &a, login, n, &job);
+	o = directory_lookup_prepare(d->pool, m, &a, login, n, &job);
 	if (o != LOGIN_PENDING)
 		return o;
-	lookup_submit(d, job, on_resume, &w);
+	directory_lookup_submit(d->pool, job, on_resume, &w);
 	pthread_mutex_lock(&w.lock);
 	while (w.resumed == 0)
 		pthread_cond_wait(&w.cond, &w.lock);
 	pthread_mutex_unlock(&w.lock);
-	o = lookup_result(d, job, login, n);
-	lookup_release(d, job);
+	o = directory_lookup_result(job, login, n);
+	directory_lookup_release(job);
 	CHECK(w.resumed == 1); /* exactly once */
 	return o;
 }
 
 /* Three requests for an address being asked: one query, three answers. */
-static void coalesce_cases(struct directory *d, struct model *m)
+static void coalesce_cases(struct directory_state *d, struct model *m)
 {
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 			   0};
 	struct lookup_job *jobs[3];
 	struct address a;
 	char login[LOOKUP_LOGIN_MAX];
-	unsigned long found = atomic_load(&d->stats.found);
+	unsigned long found =
+	    atomic_load(&directory_pool_stats(d->pool)->found);
 	int i;
 
 	memset(&a, 0, sizeof(a));
 	snprintf(a.local, sizeof(a.local), "popular");
 	snprintf(a.domain, sizeof(a.domain), "kunde.example");
 	for (i = 0; i < 3; i++) {
-		CHECK(lookup_prepare(d, m, &a, login, sizeof(login),
-				     &jobs[i]) == LOGIN_PENDING);
-		lookup_submit(d, jobs[i], on_resume, &w);
+		CHECK(directory_lookup_prepare(d->pool, m, &a, login,
+					       sizeof(login),
+					       &jobs[i]) == LOGIN_PENDING);
+		directory_lookup_submit(d->pool, jobs[i], on_resume, &w);
 	}
 	CHECK(jobs[0] == jobs[1] && jobs[1] == jobs[2]);
 	pthread_mutex_lock(&w.lock);
@@ -274,17 +284,17 @@ static void coalesce_cases(struct directory *d, struct model *m)
 		pthread_cond_wait(&w.cond, &w.lock);
 	pthread_mutex_unlock(&w.lock);
 	for (i = 0; i < 3; i++) {
-		CHECK(lookup_result(d, jobs[i], login, sizeof(login)) ==
+		CHECK(directory_lookup_result(jobs[i], login, sizeof(login)) ==
 		      LOGIN_FOUND);
 		CHECK_STR(login, "popular-login");
-		lookup_release(d, jobs[i]);
+		directory_lookup_release(jobs[i]);
 	}
-	CHECK(atomic_load(&d->stats.found) == found + 1);
-	CHECK(atomic_load(&d->stats.coalesced) == 2);
+	CHECK(atomic_load(&directory_pool_stats(d->pool)->found) == found + 1);
+	CHECK(atomic_load(&directory_pool_stats(d->pool)->coalesced) == 2);
 }
 
 /* Waits up to ms for the source's state to be up (1) or down (0). */
-static int source_up(struct directory *d, int want, int ms)
+static int source_up(struct directory_state *d, int want, int ms)
 {
 	int up;
 
@@ -301,7 +311,7 @@ static int source_up(struct directory *d, int want, int ms)
 
 /* The login settings change while a lookup is in flight: its answer,
  * made with the old settings, is never served under the new ones. */
-static void inflight_cases(struct directory *d, struct model *m)
+static void inflight_cases(struct directory_state *d, struct model *m)
 {
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 			   0};
@@ -315,9 +325,9 @@ static void inflight_cases(struct directory *d, struct model *m)
 	memset(&a, 0, sizeof(a));
 	snprintf(a.local, sizeof(a.local), "inflight");
 	snprintf(a.domain, sizeof(a.domain), "kunde.example");
-	CHECK(lookup_prepare(d, m, &a, login, sizeof(login), &job) ==
-	      LOGIN_PENDING);
-	lookup_submit(d, job, on_resume, &w);
+	CHECK(directory_lookup_prepare(d->pool, m, &a, login, sizeof(login),
+				       &job) == LOGIN_PENDING);
+	directory_lookup_submit(d->pool, job, on_resume, &w);
 	/* the reload: the same source with other settings (digest 43) */
 	m2->directory = calloc(1, sizeof(*m2->directory));
 	m2->directory->sources = calloc(1, sizeof(*s2));
@@ -335,18 +345,20 @@ static void inflight_cases(struct directory *d, struct model *m)
 	while (w.resumed == 0)
 		pthread_cond_wait(&w.cond, &w.lock);
 	pthread_mutex_unlock(&w.lock);
-	lookup_release(d, job);
+	directory_lookup_release(job);
 	usleep(20000); /* the worker has recorded its answer */
 	/* under the new settings the old answer is not in the cache: a
 	 * lookup runs (a miss), it does not come back as a hit */
-	unsigned long hits = atomic_load(&d->stats.hits);
-	unsigned long misses = atomic_load(&d->stats.misses);
+	unsigned long hits = atomic_load(&directory_pool_stats(d->pool)->hits);
+	unsigned long misses =
+	    atomic_load(&directory_pool_stats(d->pool)->misses);
 	job = NULL;
-	CHECK(lookup_prepare(d, m2, &a, login, sizeof(login), &job) ==
-	      LOGIN_PENDING);
-	CHECK(atomic_load(&d->stats.hits) == hits);
-	CHECK(atomic_load(&d->stats.misses) == misses + 1);
-	lookup_release(d, job);
+	CHECK(directory_lookup_prepare(d->pool, m2, &a, login, sizeof(login),
+				       &job) == LOGIN_PENDING);
+	CHECK(atomic_load(&directory_pool_stats(d->pool)->hits) == hits);
+	CHECK(atomic_load(&directory_pool_stats(d->pool)->misses) ==
+	      misses + 1);
+	directory_lookup_release(job);
 	directory_adopt(d, m); /* back to the first settings */
 	m->directory->sources[0].cache_ttl = 0;
 	model_unref(m2);
@@ -355,7 +367,7 @@ static void inflight_cases(struct directory *d, struct model *m)
 static void pool_cases(void)
 {
 	struct model *m = model_new();
-	struct directory d;
+	struct directory_state d;
 	char login[LOOKUP_LOGIN_MAX];
 	struct source_conf *s;
 
@@ -382,21 +394,22 @@ static void pool_cases(void)
 	CHECK(ask(&d, m, "long", login, sizeof(login)) == LOGIN_PATTERN);
 	/* negative entry: answered from the cache, no lookup */
 	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
-	CHECK(atomic_load(&d.stats.hits) == 1);
+	CHECK(atomic_load(&directory_pool_stats(d.pool)->hits) == 1);
 	coalesce_cases(&d, m);
 	inflight_cases(&d, m);
 	/* past the deadline: the pattern, not a wait; one slow answer is no
 	 * outage, a second deadline without an answer is (health), so the
 	 * next misses do not wait either */
 	CHECK(ask(&d, m, "slow", login, sizeof(login)) == LOGIN_PATTERN);
-	CHECK(atomic_load(&d.stats.timeouts) == 1);
+	CHECK(atomic_load(&directory_pool_stats(d.pool)->timeouts) == 1);
 	usleep(20000); /* the timer has noted it */
 	CHECK(source_up(&d, 1, 0));
 	CHECK(ask(&d, m, "slow2", login, sizeof(login)) == LOGIN_PATTERN);
-	CHECK(atomic_load(&d.stats.timeouts) == 2);
+	CHECK(atomic_load(&directory_pool_stats(d.pool)->timeouts) == 2);
 	CHECK(source_up(&d, 0, 200));
 	CHECK(ask(&d, m, "slow3", login, sizeof(login)) == LOGIN_PATTERN);
-	CHECK(atomic_load(&d.stats.timeouts) == 2); /* no wait: not asked */
+	CHECK(atomic_load(&directory_pool_stats(d.pool)->timeouts) ==
+	      2);		       /* no wait: not asked */
 	CHECK(source_up(&d, 1, 2000)); /* the slow answers come: up again */
 	usleep(100000);		       /* and both workers are free */
 	/* alice's entry (the reloads emptied the cache; ttl 0: it expires
@@ -405,7 +418,8 @@ static void pool_cases(void)
 	CHECK(ask(&d, m, "down", login, sizeof(login)) == LOGIN_PATTERN);
 	CHECK(ask(&d, m, "alice", login, sizeof(login)) == LOGIN_FOUND);
 	CHECK_STR(login, "alice-login");
-	CHECK(atomic_load(&d.stats.stale) == 1); /* within the backoff */
+	CHECK(atomic_load(&directory_pool_stats(d.pool)->stale) ==
+	      1); /* within the backoff */
 	directory_stop(&d);
 	CHECK(ask(&d, m, "carol", login, sizeof(login)) == LOGIN_PATTERN);
 	directory_free(&d);

@@ -1,8 +1,8 @@
 /* snapshot.h - the last good domain list of a directory source, kept in
  * the state directory (STATE_DIR/SOURCE.domains), so a daemon that starts
  * while its directory is down still serves (SPEC §7). */
-#ifndef MAILCONFD_SNAPSHOT_H
-#define MAILCONFD_SNAPSHOT_H
+#ifndef MAILCONFD_DIRECTORY_SNAPSHOT_H
+#define MAILCONFD_DIRECTORY_SNAPSHOT_H
 
 #include <stddef.h>
 
@@ -10,25 +10,27 @@
 #include "sources/source.h"
 
 /* The rows as the file's text: a header line with the time, then
- * "domain[\tentry]" per line. Appended by snapshot_add(). */
-void snapshot_begin(struct buf *text, const char *source, long long now);
-void snapshot_add(struct buf *text, const char *domain, size_t dlen,
-		  const char *entry, size_t elen);
+ * "domain[\tentry]" per line. Appended by directory_snapshot_add(). */
+void directory_snapshot_begin(struct buf *text, const char *source,
+			      long long now);
+void directory_snapshot_add(struct buf *text, const char *domain, size_t dlen,
+			    const char *entry, size_t elen);
 
 /* Writes text to STATE_DIR/SOURCE.domains atomically (a temporary file,
  * fsync, rename), creating STATE_DIR (not its parents) when missing.
  * Returns 0, or -1 with why set. */
-int snapshot_write(const char *state_dir, const char *source,
-		   const struct buf *text, char *why, size_t n);
+int directory_snapshot_write(const char *state_dir, const char *source,
+			     const struct buf *text, char *why, size_t n);
 
 /* --check: can snapshots be written in STATE_DIR (it is a folder we may
  * write, or one we may create)? Returns 0, or -1 with why set. */
-int snapshot_check_dir(const char *state_dir, char *why, size_t n);
+int directory_snapshot_check_dir(const char *state_dir, char *why, size_t n);
 
 /* Reads STATE_DIR/SOURCE.domains, calling row() per line, and sets *when
  * to the time it was written. Returns the rows, or -1 with why set (no
  * snapshot, unreadable, or not one of ours). */
-long snapshot_read(const char *state_dir, const char *source, source_row_fn row,
-		   void *cls, long long *when, char *why, size_t n);
+long directory_snapshot_read(const char *state_dir, const char *source,
+			     source_row_fn row, void *cls, long long *when,
+			     char *why, size_t n);
 
 #endif

@@ -1,13 +1,13 @@
-/* lookup.c - the login lookup workers and their deadline timer
- * (lookup.h). One mutex guards the queue, the pending list, the in-flight
- * map and the jobs' waiters; nobody calls a driver or resumes a
- * connection while holding it.
+/* directory_lookup.c - the login lookup workers and their deadline timer
+ * (directory_lookup.h). One mutex guards the queue, the pending list, the
+ * in-flight map and the jobs' waiters; nobody calls a driver or the state
+ * callback, or resumes a connection, while holding it.
  *
  * A job is one question to the directory. Requests that miss the cache
  * for an address already being asked wait on that job instead of asking
  * again (an expired popular entry would otherwise send one query per
  * waiting connection). */
-#include "lookup.h"
+#include "directory_lookup.h"
 
 #include "hash.h"
 
@@ -17,60 +17,70 @@
 #include <string.h>
 #include <time.h>
 
+#include "directory_cache.h"
 #include "elapsed.h"
 #include "log.h"
-#include "login_cache.h"
 #include "model.h"
+#include "prom.h"
+#include "directory_conf.h"
 #include "sources/source.h"
 
 #define MAP_BUCKETS 2048 /* in-flight jobs by address; a power of two */
 
+static const double lookup_bounds_s[LOOKUP_BUCKETS] = {
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+/* Key, for this struct and the two below: [I] immutable after
+ * creation, [a] atomic, [p] the pool's lock. */
 struct waiter {
-	struct waiter *next;
-	void (*resume)(void *cls);
-	void *cls;
+	struct waiter *next;	   /* [p] */
+	void (*resume)(void *cls); /* [I] */
+	void *cls;		   /* [I] */
 };
 
 struct lookup_job {
-	struct lookup_job *next;	  /* the work queue */
-	struct lookup_job *pprev, *pnext; /* the pending list (deadlines) */
-	struct lookup_job *hnext;	  /* the in-flight map's chain */
-	atomic_int refs;		  /* each request's and the pool's */
-	atomic_int settled;		  /* outcome and login are final */
-	int queued;			  /* submitted to the pool once */
-	int outcome;			  /* LOGIN_FOUND or LOGIN_PATTERN */
-	int stale; /* a stale cache entry exists: stale_found, stale_login */
-	int stale_found;
-	char login[LOOKUP_LOGIN_MAX];
-	char stale_login[LOOKUP_LOGIN_MAX];
-	long long deadline_ms;
-	uint64_t digest;     /* the login source's settings */
-	struct model *model; /* one reference: the source's settings */
-	struct source_address addr;
-	struct waiter *waiters; /* owned list: requests to resume */
+	struct lookup_job *next;	  /* [p] the work queue */
+	struct lookup_job *pprev, *pnext; /* [p] the pending list */
+	struct lookup_job *hnext;	  /* [p] the in-flight map's chain */
+	atomic_int refs;		  /* [a] each request's, the pool's */
+	atomic_int settled; /* [a] 1: outcome and login are final */
+	int queued;	    /* [p] submitted to the pool once */
+	int outcome;	    /* [p] LOGIN_FOUND or LOGIN_PATTERN; read without
+			       the lock once settled is 1 */
+	int stale; /* [I] a stale cache entry exists: stale_found, login */
+	int stale_found;		    /* [I] */
+	char login[LOOKUP_LOGIN_MAX];	    /* [p] as outcome */
+	char stale_login[LOOKUP_LOGIN_MAX]; /* [I] */
+	long long deadline_ms;		    /* [I] monotonic */
+	uint64_t digest;	    /* [I] the login source's settings */
+	struct model *model;	    /* [I] one reference: the settings */
+	struct source_address addr; /* [I] */
+	struct waiter *waiters;	    /* [p] owned list: requests to resume */
 };
 
-struct lookup_pool {
+struct directory_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t work, timer;
-	struct lookup_job *head, *tail; /* queue of jobs not yet picked */
-	size_t queued;
-	struct lookup_job *pending;	     /* jobs without an outcome yet */
-	struct lookup_job *map[MAP_BUCKETS]; /* pending jobs by address */
-	int stopping;
-	long long down_until_ms; /* after an outage: answer from the cache */
-	unsigned backoff_s;
-	unsigned timeouts_in_row;	/* deadlines passed since the last
-					   answer: two mean down */
-	long long refused_logged_ms;	/* note_refused() */
-	unsigned long refused_unlogged; /* refusals since that line */
-	struct directory *dir;		/* borrowed from main() */
-	pthread_t timer_thread;
-	unsigned n_workers;
-	pthread_t workers[]; /* n_workers */
+	pthread_cond_t work, timer;	     /* [p] */
+	struct lookup_job *head, *tail;	     /* [p] jobs not yet picked */
+	size_t queued;			     /* [p] */
+	struct lookup_job *pending;	     /* [p] jobs without an outcome */
+	struct lookup_job *map[MAP_BUCKETS]; /* [p] pending jobs by address */
+	int stopping;			     /* [p] */
+	long long down_until_ms;     /* [p] after an outage: from the cache */
+	unsigned backoff_s;	     /* [p] */
+	unsigned timeouts_in_row;    /* [p] deadlines passed since the
+					last answer: two mean down */
+	long long refused_logged_ms; /* [p] note_refused() */
+	unsigned long refused_unlogged; /* [p] refusals since that line */
+	struct directory_cache *cache;	/* [I] borrowed; thread-safe */
+	lookup_state_fn state;		/* [I] */
+	void *state_cls;		/* [I] */
+	struct lookup_stats stats;	/* [a] */
+	pthread_t timer_thread;		/* [I] */
+	unsigned n_workers;  /* [I] until quiesce, on main's thread */
+	pthread_t workers[]; /* [I] n_workers */
 };
 
-#define BACKOFF_MAX_S  30
 #define REFUSED_LOG_MS 60000
 
 static size_t bucket(const char *key)
@@ -93,7 +103,7 @@ static void unref(struct lookup_job *j)
 }
 
 /* Under the lock: takes j off the pending list and the map. */
-static void unlink_pending(struct lookup_pool *p, struct lookup_job *j)
+static void unlink_pending(struct directory_pool *p, struct lookup_job *j)
 {
 	struct lookup_job **link = &p->map[bucket(j->addr.full)];
 
@@ -113,8 +123,8 @@ static void unlink_pending(struct lookup_pool *p, struct lookup_job *j)
 
 /* Under the lock: gives the job its outcome (found: login; else the
  * stale entry or the pattern) and hands back its waiters, whom the
- * caller resumes outside the lock (settle_finish). NULL if it had one. */
-static struct waiter *settle(struct lookup_pool *p, struct lookup_job *j,
+ * caller resumes outside the lock (resume_waiters). NULL if it had one. */
+static struct waiter *settle(struct directory_pool *p, struct lookup_job *j,
 			     int found, const char *login)
 {
 	struct waiter *w;
@@ -131,14 +141,15 @@ static struct waiter *settle(struct lookup_pool *p, struct lookup_job *j,
 	} else {
 		j->outcome = LOGIN_PATTERN;
 	}
-	atomic_store(&j->settled, 1); /* after the outcome: lookup_result() */
+	atomic_store(&j->settled,
+		     1); /* after the outcome: directory_lookup_result() */
 	w = j->waiters;
 	j->waiters = NULL;
 	return w;
 }
 
-/* Resumes and frees the waiters settle() handed back. */
-static void settle_finish(struct waiter *w)
+/* Resumes and frees the waiters settle() handed back, outside the lock. */
+static void resume_waiters(struct waiter *w)
 {
 	struct waiter *next;
 
@@ -152,10 +163,10 @@ static void settle_finish(struct waiter *w)
 /* The server refused a login query (SOURCE_BAD): not an outage, so the
  * state and last_success stay; logged at most once a minute (an address
  * a column's charset cannot hold does it for each such address). */
-static void note_refused(struct lookup_pool *p, const struct source_conf *s,
+static void note_refused(struct directory_pool *p, const struct source_conf *s,
 			 const char *why)
 {
-	long long now = source_deadline(0);
+	long long now = elapsed_now_ms();
 	unsigned long more = 0;
 	int say;
 
@@ -180,7 +191,7 @@ static void note_refused(struct lookup_pool *p, const struct source_conf *s,
 /* The directory answered (rc of the driver's login()), or a lookup's
  * deadline passed without an answer (SOURCE_DOWN from the timer): down
  * at once, so /healthz says so and the next misses do not wait. */
-static void note_state(struct lookup_pool *p, const struct source_conf *s,
+static void note_state(struct directory_pool *p, const struct source_conf *s,
 		       int rc, const char *why)
 {
 	int down = rc == SOURCE_DOWN, changed;
@@ -195,18 +206,15 @@ static void note_state(struct lookup_pool *p, const struct source_conf *s,
 	pthread_mutex_lock(&p->lock);
 	changed = down ? p->backoff_s == 0 : p->backoff_s != 0;
 	if (down) {
-		p->backoff_s = p->backoff_s == 0 ? 1
-			       : p->backoff_s * 2 > BACKOFF_MAX_S
-				   ? BACKOFF_MAX_S
-				   : p->backoff_s * 2;
-		p->down_until_ms = source_deadline(p->backoff_s * 1000);
+		p->backoff_s = source_backoff(p->backoff_s, LOOKUP_RETRY_MAX_S);
+		p->down_until_ms = elapsed_now_ms() + p->backoff_s * 1000LL;
 	} else {
 		p->backoff_s = 0;
 		p->down_until_ms = 0;
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (changed || !down)
-		directory_set_state(p->dir, s->name, !down, why);
+		p->state(s->name, !down, why, p->state_cls);
 }
 
 struct worker_conn {
@@ -247,28 +255,32 @@ static int run_lookup(struct worker_conn *w, const struct source_conf *s,
 	}
 }
 
-static void record(struct lookup_pool *p, const struct source_conf *s,
-		   const struct source_address *a, int rc, const char *login)
+/* Counts the driver's answer and caches it (found, not found, or a
+ * value the column cannot hold: "no login"); an outage caches nothing. */
+static void count_and_cache(struct directory_pool *p,
+			    const struct source_conf *s,
+			    const struct source_address *a, int rc,
+			    const char *login)
 {
-	struct lookup_stats *st = &p->dir->stats;
-	long long now = source_deadline(0);
+	struct lookup_stats *st = &p->stats;
+	long long now = elapsed_now_ms();
 
 	if (rc == 1) {
 		atomic_fetch_add(&st->found, 1);
-		login_cache_put(p->dir->cache, a->full, s->digest, login,
-				now + s->cache_ttl * 1000ll);
+		directory_cache_put(p->cache, a->full, s->digest, login,
+				    now + s->cache_ttl * 1000ll);
 	} else if (rc == 0 || rc == SOURCE_BAD) {
 		/* a character the column cannot hold is "no login", not an
 		 * outage (SPEC §7) */
 		atomic_fetch_add(rc == 0 ? &st->not_found : &st->errors, 1);
-		login_cache_put(p->dir->cache, a->full, s->digest, NULL,
-				now + s->negative_ttl * 1000ll);
+		directory_cache_put(p->cache, a->full, s->digest, NULL,
+				    now + s->negative_ttl * 1000ll);
 	} else {
 		atomic_fetch_add(&st->errors, 1);
 	}
 }
 
-static void work_one(struct lookup_pool *p, struct worker_conn *w,
+static void work_one(struct directory_pool *p, struct worker_conn *w,
 		     struct lookup_job *j)
 {
 	const struct source_conf *s =
@@ -281,23 +293,24 @@ static void work_one(struct lookup_pool *p, struct worker_conn *w,
 
 	elapsed_start(&t0);
 	rc = run_lookup(w, s, &j->addr, &login, why, sizeof(why));
-	directory_lookup_latency(p->dir, elapsed_us(&t0));
+	prom_histogram_add(p->stats.latency, lookup_bounds_s, LOOKUP_BUCKETS,
+			   &p->stats.latency_sum_us, elapsed_us(&t0));
 	if (rc == 1 && (login.len >= LOOKUP_LOGIN_MAX ||
 			memchr(login.data, '\0', login.len) != NULL))
 		rc = SOURCE_BAD; /* not a login we can hand on whole */
-	record(p, s, &j->addr, rc, login.data);
+	count_and_cache(p, s, &j->addr, rc, login.data);
 	note_state(p, s, rc, why);
 	pthread_mutex_lock(&p->lock);
 	waiters = settle(p, j, rc == 1, login.data);
 	pthread_mutex_unlock(&p->lock);
-	settle_finish(waiters);
+	resume_waiters(waiters);
 	unref(j); /* the pool's */
 	buf_free(&login);
 }
 
 static void *worker(void *arg)
 {
-	struct lookup_pool *p = arg;
+	struct directory_pool *p = arg;
 	struct worker_conn w = {NULL, NULL, 0};
 	struct lookup_job *j;
 
@@ -327,7 +340,7 @@ static void *worker(void *arg)
 
 /* Under the lock: the first pending job past its deadline, or NULL with
  * *next set to the earliest deadline (0: none pending). */
-static struct lookup_job *expired(struct lookup_pool *p, long long now,
+static struct lookup_job *expired(struct directory_pool *p, long long now,
 				  long long *next)
 {
 	struct lookup_job *j;
@@ -344,7 +357,7 @@ static struct lookup_job *expired(struct lookup_pool *p, long long now,
 
 static void *timer(void *arg)
 {
-	struct lookup_pool *p = arg;
+	struct directory_pool *p = arg;
 	struct lookup_job *j;
 	struct waiter *waiters;
 	struct timespec ts;
@@ -352,21 +365,21 @@ static void *timer(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping) {
-		j = expired(p, source_deadline(0), &next);
+		j = expired(p, elapsed_now_ms(), &next);
 		if (j != NULL) {
 			const struct source_conf *s =
 			    &j->model->directory
 				 ->sources[j->model->directory->login_source];
 			int second;
 			waiters = settle(p, j, 0, NULL);
-			atomic_fetch_add(&p->dir->stats.timeouts, 1);
+			atomic_fetch_add(&p->stats.timeouts, 1);
 			atomic_fetch_add(&j->refs, 1); /* s is in its model */
 			/* one slow answer (a cold connection) is no outage;
 			 * two deadlines without any answer between are, and
 			 * one more after a backoff is still one */
 			second = ++p->timeouts_in_row >= 2 || p->backoff_s > 0;
 			pthread_mutex_unlock(&p->lock);
-			settle_finish(waiters);
+			resume_waiters(waiters);
 			if (second)
 				note_state(p, s, SOURCE_DOWN,
 					   "no answer within the lookup's "
@@ -385,16 +398,20 @@ static void *timer(void *arg)
 	return NULL;
 }
 
-struct lookup_pool *lookup_pool_start(struct directory *d, unsigned workers)
+struct directory_pool *directory_pool_start(struct directory_cache *cache,
+					    unsigned workers,
+					    lookup_state_fn state, void *cls)
 {
-	struct lookup_pool *p; /* the caller's: lookup_pool_free() */
+	struct directory_pool *p; /* the caller's: directory_pool_free() */
 	pthread_condattr_t ca;
 	unsigned i;
 
 	p = calloc(1, sizeof(*p) + workers * sizeof(pthread_t));
 	if (p == NULL)
 		return NULL;
-	p->dir = d;
+	p->cache = cache;
+	p->state = state;
+	p->state_cls = cls;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -422,7 +439,7 @@ struct lookup_pool *lookup_pool_start(struct directory *d, unsigned workers)
 	return p;
 }
 
-void lookup_pool_quiesce(struct lookup_pool *p)
+void directory_pool_quiesce(struct directory_pool *p)
 {
 	struct lookup_job *j, *next;
 	struct waiter *waiters;
@@ -435,7 +452,7 @@ void lookup_pool_quiesce(struct lookup_pool *p)
 	while ((j = p->pending) != NULL) {
 		waiters = settle(p, j, 0, NULL);
 		pthread_mutex_unlock(&p->lock);
-		settle_finish(waiters);
+		resume_waiters(waiters);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_cond_broadcast(&p->work);
@@ -453,11 +470,11 @@ void lookup_pool_quiesce(struct lookup_pool *p)
 	p->queued = 0;
 }
 
-void lookup_pool_free(struct lookup_pool *p)
+void directory_pool_free(struct directory_pool *p)
 {
 	if (p == NULL)
 		return;
-	lookup_pool_quiesce(p);
+	directory_pool_quiesce(p);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->timer);
 	pthread_mutex_destroy(&p->lock);
@@ -466,7 +483,7 @@ void lookup_pool_free(struct lookup_pool *p)
 
 /* Under the lock: the pending job asking for key with the same settings,
  * or NULL. */
-static struct lookup_job *in_flight(struct lookup_pool *p, const char *key,
+static struct lookup_job *in_flight(struct directory_pool *p, const char *key,
 				    uint64_t digest)
 {
 	struct lookup_job *j = p->map[bucket(key)];
@@ -477,11 +494,14 @@ static struct lookup_job *in_flight(struct lookup_pool *p, const char *key,
 }
 
 /* A stale entry, or the pattern: what we have when no lookup may run. */
-static enum login_outcome from_cache(struct directory *d, int st, int found)
+static enum login_outcome from_cache(struct directory_pool *p, int st,
+				     int found)
 {
-	atomic_fetch_add(
-	    st == LOGIN_CACHE_STALE ? &d->stats.stale : &d->stats.misses, 1);
-	return st == LOGIN_CACHE_STALE && found ? LOGIN_FOUND : LOGIN_PATTERN;
+	atomic_fetch_add(st == DIRECTORY_CACHE_STALE ? &p->stats.stale
+						     : &p->stats.misses,
+			 1);
+	return st == DIRECTORY_CACHE_STALE && found ? LOGIN_FOUND
+						    : LOGIN_PATTERN;
 }
 
 static struct lookup_job *new_job(struct model *m, const struct source_conf *s,
@@ -498,7 +518,7 @@ static struct lookup_job *new_job(struct model *m, const struct source_conf *s,
 	j->digest = s->digest;
 	source_address(&j->addr, sa->local, sa->values[PARAM_DOMAIN]);
 	j->deadline_ms = now + s->lookup_timeout_ms;
-	if (st == LOGIN_CACHE_STALE) {
+	if (st == DIRECTORY_CACHE_STALE) {
 		j->stale = 1;
 		j->stale_found = found;
 		if (found)
@@ -508,15 +528,16 @@ static struct lookup_job *new_job(struct model *m, const struct source_conf *s,
 	return j;
 }
 
-enum login_outcome lookup_prepare(struct directory *d, struct model *m,
-				  const struct address *a, char *login,
-				  size_t n, struct lookup_job **job)
+enum login_outcome directory_lookup_prepare(struct directory_pool *p,
+					    struct model *m,
+					    const struct address *a,
+					    char *login, size_t n,
+					    struct lookup_job **job)
 {
-	struct lookup_pool *p = d->pool;
 	const struct source_conf *s;
 	struct source_address sa;
 	struct lookup_job *j;
-	long long now = source_deadline(0);
+	long long now = elapsed_now_ms();
 	int st, found, busy;
 
 	*job = NULL;
@@ -525,28 +546,28 @@ enum login_outcome lookup_prepare(struct directory *d, struct model *m,
 	s = &m->directory->sources[m->directory->login_source];
 	if (source_address(&sa, a->local, a->domain) < 0)
 		return LOGIN_PATTERN; /* never sent: no such login */
-	st = login_cache_get(d->cache, sa.full, s->digest, now, login, n,
-			     &found);
-	if (st == LOGIN_CACHE_FRESH) {
-		atomic_fetch_add(&d->stats.hits, 1);
+	st = directory_cache_get(p->cache, sa.full, s->digest, now, login, n,
+				 &found);
+	if (st == DIRECTORY_CACHE_FRESH) {
+		atomic_fetch_add(&p->stats.hits, 1);
 		return found ? LOGIN_FOUND : LOGIN_PATTERN;
 	}
 	pthread_mutex_lock(&p->lock);
 	if ((j = in_flight(p, sa.full, s->digest)) != NULL) {
 		atomic_fetch_add(&j->refs, 1); /* the request waits on it */
 		pthread_mutex_unlock(&p->lock);
-		atomic_fetch_add(&d->stats.coalesced, 1);
+		atomic_fetch_add(&p->stats.coalesced, 1);
 		*job = j;
 		return LOGIN_PENDING;
 	}
 	busy = p->stopping || p->down_until_ms > now ||
 	       p->queued >= LOOKUP_QUEUE_MAX;
 	if (!p->stopping && p->queued >= LOOKUP_QUEUE_MAX)
-		atomic_fetch_add(&d->stats.overflow, 1);
+		atomic_fetch_add(&p->stats.overflow, 1);
 	pthread_mutex_unlock(&p->lock);
 	if (busy) /* down, or too much waiting: what we have */
-		return from_cache(d, st, found);
-	atomic_fetch_add(&d->stats.misses, 1);
+		return from_cache(p, st, found);
+	atomic_fetch_add(&p->stats.misses, 1);
 	j = new_job(m, s, &sa, st, found, login, now);
 	if (j == NULL)
 		return LOGIN_PATTERN;
@@ -554,18 +575,17 @@ enum login_outcome lookup_prepare(struct directory *d, struct model *m,
 	return LOGIN_PENDING;
 }
 
-void lookup_submit(struct directory *d, struct lookup_job *j,
-		   void (*resume)(void *cls), void *cls)
+void directory_lookup_submit(struct directory_pool *p, struct lookup_job *j,
+			     void (*resume)(void *cls), void *cls)
 {
-	struct lookup_pool *p = d->pool;
-	struct waiter *w = malloc(sizeof(*w)); /* freed by settle_finish() */
+	struct waiter *w = malloc(sizeof(*w)); /* freed by resume_waiters() */
 	struct lookup_job **head;
 
 	pthread_mutex_lock(&p->lock);
 	if (w == NULL || p->stopping || atomic_load(&j->settled)) {
 		struct waiter *rest = settle(p, j, 0, NULL);
 		pthread_mutex_unlock(&p->lock);
-		settle_finish(rest);
+		resume_waiters(rest);
 		free(w);
 		resume(cls); /* it has its outcome */
 		return;
@@ -596,12 +616,11 @@ void lookup_submit(struct directory *d, struct lookup_job *j,
 	pthread_mutex_unlock(&p->lock);
 }
 
-enum login_outcome lookup_result(struct directory *d, struct lookup_job *j,
-				 char *login, size_t n)
+enum login_outcome directory_lookup_result(const struct lookup_job *j,
+					   char *login, size_t n)
 {
 	enum login_outcome o;
 
-	(void)d;
 	o = atomic_load(&j->settled) ? (enum login_outcome)j->outcome
 				     : LOGIN_PATTERN;
 	if (o == LOGIN_FOUND)
@@ -609,9 +628,48 @@ enum login_outcome lookup_result(struct directory *d, struct lookup_job *j,
 	return o;
 }
 
-void lookup_release(struct directory *d, struct lookup_job *j)
+void directory_lookup_release(struct lookup_job *j)
 {
-	(void)d;
 	if (j != NULL)
 		unref(j);
+}
+
+const struct lookup_stats *directory_pool_stats(const struct directory_pool *p)
+{
+	return &p->stats;
+}
+
+void directory_pool_render(struct buf *out, struct directory_pool *p,
+			   const char *source)
+{
+	struct lookup_stats *st = &p->stats;
+	const struct {
+		const char *name;
+		atomic_ulong *v;
+	} counters[] = {
+	    {"cache_hits", &st->hits},	 {"cache_misses", &st->misses},
+	    {"cache_stale", &st->stale}, {"coalesced", &st->coalesced},
+	    {"found", &st->found},	 {"not_found", &st->not_found},
+	    {"errors", &st->errors},	 {"timeouts", &st->timeouts},
+	    {"overflow", &st->overflow}};
+	char labels[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		buf_printf(
+		    out,
+		    "# TYPE mailconfd_login_lookup_%s_total counter\n"
+		    "mailconfd_login_lookup_%s_total{source=\"%s\"} %lu\n",
+		    counters[i].name, counters[i].name, source,
+		    atomic_load(counters[i].v));
+	snprintf(labels, sizeof(labels), "source=\"%s\"", source);
+	prom_histogram_render(out, "mailconfd_login_lookup_seconds",
+			      "time the directory took to answer a login "
+			      "lookup",
+			      labels, lookup_bounds_s, st->latency,
+			      LOOKUP_BUCKETS, &st->latency_sum_us);
+	buf_printf(out,
+		   "# TYPE mailconfd_login_cache_entries gauge\n"
+		   "mailconfd_login_cache_entries{source=\"%s\"} %zu\n",
+		   source, directory_cache_size(p->cache));
 }

@@ -2,7 +2,7 @@
  *
  * The entries array is also the eviction ring: a new key takes the slot
  * at `next`, whose old key (the oldest written) is unlinked first. */
-#include "login_cache.h"
+#include "directory_cache.h"
 
 #include "hash.h"
 
@@ -21,7 +21,7 @@ struct entry {
 };
 
 /* Every member but the lock is under the lock. */
-struct login_cache {
+struct directory_cache {
 	pthread_rwlock_t lock;
 	struct entry *entries; /* owned array of capacity */
 	uint32_t *buckets;     /* owned: first entry +1, 0: empty */
@@ -33,7 +33,7 @@ static uint64_t hash(const char *s)
 	return fnv1a(FNV1A_INIT, s, strlen(s));
 }
 
-static void clear_entries(struct login_cache *c)
+static void clear_entries(struct directory_cache *c)
 {
 	size_t i;
 
@@ -48,7 +48,7 @@ static void clear_entries(struct login_cache *c)
 	c->next = c->used = 0;
 }
 
-static int alloc_entries(struct login_cache *c, size_t capacity)
+static int alloc_entries(struct directory_cache *c, size_t capacity)
 {
 	size_t nb = 16;
 
@@ -68,9 +68,9 @@ static int alloc_entries(struct login_cache *c, size_t capacity)
 	return 0;
 }
 
-struct login_cache *login_cache_new(size_t capacity)
+struct directory_cache *directory_cache_new(size_t capacity)
 {
-	struct login_cache *c = calloc(1, sizeof(*c)); /* the caller's */
+	struct directory_cache *c = calloc(1, sizeof(*c)); /* the caller's */
 
 	if (c == NULL)
 		return NULL;
@@ -82,7 +82,7 @@ struct login_cache *login_cache_new(size_t capacity)
 	return c;
 }
 
-void login_cache_free(struct login_cache *c)
+void directory_cache_free(struct directory_cache *c)
 {
 	if (c == NULL)
 		return;
@@ -92,7 +92,7 @@ void login_cache_free(struct login_cache *c)
 }
 
 /* The entry index of key, or -1. Under the lock. */
-static long find(const struct login_cache *c, const char *key, uint64_t h)
+static long find(const struct directory_cache *c, const char *key, uint64_t h)
 {
 	uint32_t i = c->buckets[h & (c->n_buckets - 1)];
 
@@ -104,19 +104,20 @@ static long find(const struct login_cache *c, const char *key, uint64_t h)
 	return -1;
 }
 
-int login_cache_get(struct login_cache *c, const char *key, uint64_t digest,
-		    long long now_ms, char *login, size_t n, int *found)
+int directory_cache_get(struct directory_cache *c, const char *key,
+			uint64_t digest, long long now_ms, char *login,
+			size_t n, int *found)
 {
 	long i;
-	int rc = LOGIN_CACHE_MISS;
+	int rc = DIRECTORY_CACHE_MISS;
 
 	*found = 0;
 	pthread_rwlock_rdlock(&c->lock);
 	if (c->capacity > 0 && (i = find(c, key, hash(key))) >= 0 &&
 	    c->entries[i].digest == digest) {
 		const struct entry *e = &c->entries[i];
-		rc =
-		    e->expires > now_ms ? LOGIN_CACHE_FRESH : LOGIN_CACHE_STALE;
+		rc = e->expires > now_ms ? DIRECTORY_CACHE_FRESH
+					 : DIRECTORY_CACHE_STALE;
 		if (e->login != NULL) {
 			snprintf(login, n, "%s", e->login);
 			*found = 1;
@@ -127,7 +128,7 @@ int login_cache_get(struct login_cache *c, const char *key, uint64_t digest,
 }
 
 /* Unlinks entry i from its bucket chain and frees its strings. */
-static void evict(struct login_cache *c, size_t i)
+static void evict(struct directory_cache *c, size_t i)
 {
 	struct entry *e = &c->entries[i];
 	uint32_t *link = &c->buckets[hash(e->key) & (c->n_buckets - 1)];
@@ -142,8 +143,9 @@ static void evict(struct login_cache *c, size_t i)
 	c->used--;
 }
 
-int login_cache_put(struct login_cache *c, const char *key, uint64_t digest,
-		    const char *login, long long expires_ms)
+int directory_cache_put(struct directory_cache *c, const char *key,
+			uint64_t digest, const char *login,
+			long long expires_ms)
 {
 	char *k = NULL, *v = NULL; /* owned by the entry once stored */
 	uint64_t h = hash(key);
@@ -182,7 +184,7 @@ int login_cache_put(struct login_cache *c, const char *key, uint64_t digest,
 	return rc;
 }
 
-int login_cache_reset(struct login_cache *c, size_t capacity)
+int directory_cache_reset(struct directory_cache *c, size_t capacity)
 {
 	size_t old;
 	int rc = 0;
@@ -199,7 +201,7 @@ int login_cache_reset(struct login_cache *c, size_t capacity)
 	return rc;
 }
 
-size_t login_cache_size(struct login_cache *c)
+size_t directory_cache_size(struct directory_cache *c)
 {
 	size_t n;
 

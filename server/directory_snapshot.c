@@ -1,5 +1,5 @@
 /* snapshot.c - a directory source's last good domain list (snapshot.h). */
-#include "snapshot.h"
+#include "directory_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,13 +12,14 @@
 #define HEADER	     "# mailconfd snapshot of source "
 #define SNAPSHOT_MAX (1u << 30)
 
-void snapshot_begin(struct buf *text, const char *source, long long now)
+void directory_snapshot_begin(struct buf *text, const char *source,
+			      long long now)
 {
 	buf_printf(text, HEADER "%s, written %lld\n", source, now);
 }
 
-void snapshot_add(struct buf *text, const char *domain, size_t dlen,
-		  const char *entry, size_t elen)
+void directory_snapshot_add(struct buf *text, const char *domain, size_t dlen,
+			    const char *entry, size_t elen)
 {
 	buf_append(text, domain, dlen);
 	if (entry != NULL) {
@@ -52,8 +53,8 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int snapshot_write(const char *state_dir, const char *source,
-		   const struct buf *text, char *why, size_t n)
+int directory_snapshot_write(const char *state_dir, const char *source,
+			     const struct buf *text, char *why, size_t n)
 {
 	char *tmp = path_of(state_dir, source, ".tmp"); /* freed below */
 	char *dst = path_of(state_dir, source, "");	/* freed below */
@@ -102,8 +103,9 @@ static int read_line(char *line, source_row_fn row, void *cls)
 	return row(cls, line, strlen(line), NULL, 0);
 }
 
-long snapshot_read(const char *state_dir, const char *source, source_row_fn row,
-		   void *cls, long long *when, char *why, size_t n)
+long directory_snapshot_read(const char *state_dir, const char *source,
+			     source_row_fn row, void *cls, long long *when,
+			     char *why, size_t n)
 {
 	char *path = path_of(state_dir, source, ""); /* freed below */
 	struct buf text = BUF_INIT;		     /* freed below */
@@ -143,7 +145,7 @@ out:
 	return rows;
 }
 
-int snapshot_check_dir(const char *state_dir, char *why, size_t n)
+int directory_snapshot_check_dir(const char *state_dir, char *why, size_t n)
 {
 	struct buf parent = BUF_INIT; /* freed below */
 	struct stat st;
@@ -166,7 +168,7 @@ int snapshot_check_dir(const char *state_dir, char *why, size_t n)
 		snprintf(why, n, "%s: %s", state_dir, strerror(errno));
 		return -1;
 	}
-	/* missing: snapshot_write() creates it, one level deep */
+	/* missing: directory_snapshot_write() creates it, one level deep */
 	slash = strrchr(state_dir, '/');
 	buf_printf(&parent, "%.*s",
 		   slash == NULL	? 1

@@ -5,44 +5,46 @@
  * carries the digest of the login settings that made it: an answer of
  * other settings (a lookup that was in flight across a reload) is never
  * given out. Thread-safe: readers share a lock, writers take it alone
- * (every member of struct login_cache is under it). Owned by main()'s
+ * (every member of struct directory_cache is under it). Owned by main()'s
  * directory (directory.h). */
-#ifndef MAILCONFD_LOGIN_CACHE_H
-#define MAILCONFD_LOGIN_CACHE_H
+#ifndef MAILCONFD_DIRECTORY_CACHE_H
+#define MAILCONFD_DIRECTORY_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct login_cache;
+struct directory_cache;
 
-#define LOGIN_CACHE_MISS  0 /* no entry */
-#define LOGIN_CACHE_FRESH 1 /* an entry within its time */
-#define LOGIN_CACHE_STALE 2 /* an expired entry */
+#define DIRECTORY_CACHE_MISS  0 /* no entry */
+#define DIRECTORY_CACHE_FRESH 1 /* an entry within its time */
+#define DIRECTORY_CACHE_STALE 2 /* an expired entry */
 
 /* A new empty cache of capacity entries (0: caches nothing), or NULL. */
-struct login_cache *login_cache_new(size_t capacity);
+struct directory_cache *directory_cache_new(size_t capacity);
 
-void login_cache_free(struct login_cache *c);
+void directory_cache_free(struct directory_cache *c);
 
 /* Looks key up at now_ms (monotonic) among the entries made with the
  * login settings digest (others are a MISS). On FRESH or STALE, *found
  * is 1 with the login copied to login[0..n) (0: a negative entry). */
-int login_cache_get(struct login_cache *c, const char *key, uint64_t digest,
-		    long long now_ms, char *login, size_t n, int *found);
+int directory_cache_get(struct directory_cache *c, const char *key,
+			uint64_t digest, long long now_ms, char *login,
+			size_t n, int *found);
 
 /* Stores key -> login (NULL: not found) until expires_ms, made with the
  * login settings digest. Returns 0 or -1 (out of memory: nothing
  * stored). */
-int login_cache_put(struct login_cache *c, const char *key, uint64_t digest,
-		    const char *login, long long expires_ms);
+int directory_cache_put(struct directory_cache *c, const char *key,
+			uint64_t digest, const char *login,
+			long long expires_ms);
 
 /* Empties the cache and sets its capacity (after a reload that changed
  * the login source). Returns 0, or -1 when that capacity cannot be had:
  * then it is empty with its old capacity (or none, if even that cannot
  * be had again). */
-int login_cache_reset(struct login_cache *c, size_t capacity);
+int directory_cache_reset(struct directory_cache *c, size_t capacity);
 
 /* Entries held now. */
-size_t login_cache_size(struct login_cache *c);
+size_t directory_cache_size(struct directory_cache *c);
 
 #endif
