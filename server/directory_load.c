@@ -213,8 +213,9 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 		settings_warn(errs,
 			      "%s: /directory/sources/%s: %zu domains from %s "
 			      "in %.3f s (%zu rows skipped)",
-			      o->config, r.s->name, r.added, r.s->drv->name,
-			      l->seconds, r.skipped);
+			      o->config, r.s->name, r.added,
+			      source_backend(r.s->kind)->name, l->seconds,
+			      r.skipped);
 	*dig = r.digest;
 	buf_free(&r.snap);
 }

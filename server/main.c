@@ -139,7 +139,32 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
-static int parse_option(struct options *o, int ch)
+/* --access-log MODE. */
+static int parse_access_log(struct options *o, const char *mode)
+{
+	if (strcmp(mode, "off") == 0)
+		o->access_log = ACCESS_LOG_OFF;
+	else if (strcmp(mode, "stderr") == 0)
+		o->access_log = ACCESS_LOG_PLAIN;
+	else if (strcmp(mode, "json") == 0)
+		o->access_log = ACCESS_LOG_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+/* Appends value to a repeatable option's list of at most max. */
+static int add_repeated(const char **list, size_t *n, size_t max,
+			const char *value)
+{
+	if (*n == max)
+		return -1;
+	list[(*n)++] = value;
+	return 0;
+}
+
+/* The options that take a value or set a flag; 1 for another option. */
+static int parse_value_option(struct options *o, int ch)
 {
 	switch (ch) {
 	case 'c':
@@ -147,16 +172,6 @@ static int parse_option(struct options *o, int ch)
 		return 0;
 	case 'l':
 		o->listen = optarg;
-		return 0;
-	case 'p':
-		return parse_uint(optarg, 65535, &o->port);
-	case 't':
-		return parse_uint(optarg, 1024, &o->threads) < 0 ||
-			       o->threads == 0
-			   ? -1
-			   : 0;
-	case 'n':
-		o->check = 1;
 		return 0;
 	case 'T':
 		o->templates = optarg;
@@ -167,37 +182,43 @@ static int parse_option(struct options *o, int ch)
 	case 'u':
 		o->user = optarg;
 		return 0;
-	case 'A':
-		if (strcmp(optarg, "off") == 0)
-			o->access_log = ACCESS_LOG_OFF;
-		else if (strcmp(optarg, "stderr") == 0)
-			o->access_log = ACCESS_LOG_PLAIN;
-		else if (strcmp(optarg, "json") == 0)
-			o->access_log = ACCESS_LOG_JSON;
-		else
-			return -1;
-		return 0;
 	case 'a':
 		o->admin = optarg;
 		return 0;
+	case 'n':
+		o->check = 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int parse_option(struct options *o, int ch)
+{
+	int rc = parse_value_option(o, ch);
+
+	if (rc <= 0)
+		return rc;
+	switch (ch) {
+	case 'p':
+		return parse_uint(optarg, 65535, &o->port);
+	case 't':
+		rc = parse_uint(optarg, 1024, &o->threads);
+		return rc < 0 || o->threads == 0 ? -1 : 0;
+	case 'A':
+		return parse_access_log(o, optarg);
 	case 'C':
-		if (o->n_tls_cert == TLS_PAIRS_MAX)
-			return -1;
-		o->tls_cert[o->n_tls_cert++] = optarg;
-		return 0;
+		return add_repeated(o->tls_cert, &o->n_tls_cert, TLS_PAIRS_MAX,
+				    optarg);
 	case 'K':
-		if (o->n_tls_key == TLS_PAIRS_MAX)
-			return -1;
-		o->tls_key[o->n_tls_key++] = optarg;
-		return 0;
+		return add_repeated(o->tls_key, &o->n_tls_key, TLS_PAIRS_MAX,
+				    optarg);
 	case 'H':
 		o->has_http_port = 1;
 		return parse_uint(optarg, 65535, &o->http_port);
 	case 'L':
-		if (o->n_limit_opts == LIMIT_OPTIONS_MAX)
-			return -1;
-		o->limit_opts[o->n_limit_opts++] = optarg;
-		return 0;
+		return add_repeated(o->limit_opts, &o->n_limit_opts,
+				    LIMIT_OPTIONS_MAX, optarg);
 	case 'h':
 		usage(stdout, o);
 		exit(0);

@@ -6,6 +6,7 @@
 #include "hash.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,14 +39,56 @@ static int get_uint(struct sjson *c, json_t *obj, const char *key,
 	return rc;
 }
 
-static int get_uints(struct sjson *c, json_t *obj, const char *key,
-		     unsigned long min, unsigned long max, unsigned *out)
-{
-	unsigned long v = *out;
-	int rc = get_uint(c, obj, key, min, max, &v);
+/* The directory's numbers, one row each with its key, where it goes,
+ * bounds and default (as limits.c does for server.limits); same_as
+ * names the row whose value is the default instead. */
+struct dir_number {
+	const char *key;
+	size_t offset; /* of an unsigned in struct source_conf */
+	unsigned long min, max, def;
+	const char *same_as;
+};
 
-	*out = (unsigned)v;
-	return rc;
+#define AT(field) offsetof(struct source_conf, field)
+static const struct dir_number source_numbers[] = {
+    {"connect_timeout_ms", AT(connect_timeout_ms), 100, 600000, 2000, NULL},
+    {"query_timeout_ms", AT(query_timeout_ms), 100, 3600000, 5000, NULL}};
+static const struct dir_number domains_numbers[] = {
+    {"refresh", AT(refresh), 0, 86400, 0, NULL}};
+static const struct dir_number logins_numbers[] = {
+    {"timeout_ms", AT(lookup_timeout_ms), 10, 60000, 300, NULL},
+    {"cache_ttl", AT(cache_ttl), 0, 604800, 300, NULL},
+    /* one time for both by default: an unknown address that expires
+     * sooner than a found one tells by its timing which exists */
+    {"negative_ttl", AT(negative_ttl), 0, 604800, 0, "cache_ttl"},
+    {"cache_size", AT(cache_size), 0, 100000000, 100000, NULL}};
+#undef AT
+#define N_OF(rows) (sizeof(rows) / sizeof(rows[0]))
+
+static unsigned *number_field(struct source_conf *s, const struct dir_number *d)
+{
+	return (unsigned *)(void *)((char *)s + d->offset);
+}
+
+/* Sets each row's default, then reads what obj gives. Returns 0 or -1. */
+static int read_numbers(struct sjson *c, json_t *obj,
+			const struct dir_number *rows, size_t n,
+			struct source_conf *s)
+{
+	unsigned long v;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		v = rows[i].def;
+		for (k = 0; rows[i].same_as != NULL && k < i; k++)
+			if (strcmp(rows[k].key, rows[i].same_as) == 0)
+				v = *number_field(s, &rows[k]);
+		rc |= get_uint(c, obj, rows[i].key, rows[i].min, rows[i].max,
+			       &v) < 0;
+		*number_field(s, &rows[i]) = (unsigned)v;
+	}
+	return rc ? -1 : 0;
 }
 
 /* password_file: the secret, read now (one trailing newline dropped,
@@ -124,10 +167,7 @@ static int parse_connection(struct sjson *c, json_t *obj, struct source_conf *s)
 		free(s->tls_ca);
 		s->tls_ca = p;
 	}
-	rc |= get_uints(c, obj, "connect_timeout_ms", 100, 600000,
-			&s->connect_timeout_ms) < 0;
-	rc |= get_uints(c, obj, "query_timeout_ms", 100, 3600000,
-			&s->query_timeout_ms) < 0;
+	rc |= read_numbers(c, obj, source_numbers, N_OF(source_numbers), s) < 0;
 	return rc ? -1 : 0;
 }
 
@@ -160,16 +200,33 @@ static int parse_source_domains(struct sjson *c, json_t *src,
 		rc |= sjson_get_string(c, obj, "changed", 0,
 				       &s->changed_query) < 0;
 	}
-	rc |= get_uints(c, obj, "refresh", 0, 86400, &s->refresh) < 0;
+	rc |=
+	    read_numbers(c, obj, domains_numbers, N_OF(domains_numbers), s) < 0;
 	sjson_pop(c, top);
 	return rc ? -1 : 0;
 }
 
+/* names[0..n) for a message: quoted ("\"a\", \"b\" or \"c\"") or not
+ * ("a, b, c"). */
+static void name_list(struct buf *out, const char *const *names, size_t n,
+		      int quoted)
+{
+	const char *q = quoted ? "\"" : "";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s%s%s%s",
+			   i == 0		  ? ""
+			   : quoted && i == n - 1 ? " or "
+						  : ", ",
+			   q, names[i], q);
+}
+
 static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
 {
-	static const char *const names[] = {"address", "localpart", "domain",
-					    NULL};
+	const char *names[SOURCE_PARAMS_MAX + 1];
 	json_t *list = json_object_get(obj, "params"), *v;
+	struct buf one = BUF_INIT; /* freed below */
 	size_t top, old, i;
 	int rc = 0, k;
 
@@ -177,21 +234,23 @@ static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
 	s->n_params = 1;
 	if (list == NULL)
 		return 0;
+	for (i = 0; i < SOURCE_PARAMS_MAX; i++)
+		names[i] = source_param_name((enum source_param)i);
+	names[SOURCE_PARAMS_MAX] = NULL;
+	buf_puts(&one, "must be ");
+	name_list(&one, names, SOURCE_PARAMS_MAX, 1);
 	top = sjson_push(c, "params");
 	if (!json_is_array(list) || json_array_size(list) > SOURCE_PARAMS_MAX) {
-		sjson_failf(c,
-			    "must be a list of at most %d of \"address\", "
-			    "\"localpart\", \"domain\"",
-			    SOURCE_PARAMS_MAX);
+		sjson_failf(c, "must be a list of at most %d of them (%s)",
+			    SOURCE_PARAMS_MAX, one.data + strlen("must be "));
 		sjson_pop(c, top);
+		buf_free(&one);
 		return -1;
 	}
 	s->n_params = json_array_size(list);
 	json_array_foreach (list, i, v) {
 		old = sjson_push_index(c, i);
-		k = sjson_enum(c, v, names,
-			       "must be \"address\", \"localpart\" or "
-			       "\"domain\"");
+		k = sjson_enum(c, v, names, one.data);
 		if (k < 0)
 			rc = -1;
 		else
@@ -199,6 +258,7 @@ static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
 		sjson_pop(c, old);
 	}
 	sjson_pop(c, top);
+	buf_free(&one);
 	return rc;
 }
 
@@ -213,13 +273,9 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 	    "timeout_ms", "cache_ttl", "negative_ttl", "cache_size",
 	    NULL};
 	json_t *obj = sjson_get_object(c, src, "logins", 0);
-	unsigned long size = 100000;
 	size_t top;
 	int rc = 0, ldap = s->kind == SOURCE_LDAP;
 
-	s->lookup_timeout_ms = 300;
-	s->cache_ttl = 300;
-	s->negative_ttl = 60;
 	if (obj == NULL)
 		return json_object_get(src, "logins") ? -1 : 0;
 	top = sjson_push(c, "logins");
@@ -244,16 +300,7 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 		    sjson_get_string(c, obj, "query", 1, &s->logins_query) < 0;
 		rc |= parse_params(c, obj, s) < 0;
 	}
-	rc |= get_uints(c, obj, "timeout_ms", 10, 60000,
-			&s->lookup_timeout_ms) < 0;
-	rc |= get_uints(c, obj, "cache_ttl", 0, 604800, &s->cache_ttl) < 0;
-	/* one time for both by default: an unknown address that expires
-	 * sooner than a found one tells by its timing which exists */
-	s->negative_ttl = s->cache_ttl;
-	rc |=
-	    get_uints(c, obj, "negative_ttl", 0, 604800, &s->negative_ttl) < 0;
-	rc |= get_uint(c, obj, "cache_size", 0, 100000000, &size) < 0;
-	s->cache_size = size;
+	rc |= read_numbers(c, obj, logins_numbers, N_OF(logins_numbers), s) < 0;
 	sjson_pop(c, top);
 	return rc ? -1 : 0;
 }
@@ -264,6 +311,39 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return s != NULL ? fnv1a(h, s, strlen(s) + 1) : fnv1a(h, "", 1);
 }
 
+/* "driver": a backend of the one list (sources/source.c), built in. */
+static int parse_driver(struct sjson *c, json_t *obj, struct source_conf *s)
+{
+	const char *names[SOURCE_KINDS + 1];
+	const struct source_backend *b = NULL;
+	struct buf msg = BUF_INIT; /* freed below */
+	size_t i, old;
+	int k;
+
+	for (i = 0; i < SOURCE_KINDS; i++)
+		names[i] = source_backend((enum source_kind)i)->name;
+	names[SOURCE_KINDS] = NULL;
+	if (json_object_get(obj, "driver") == NULL) {
+		name_list(&msg, names, SOURCE_KINDS, 0);
+		sjson_failf(c, "\"driver\" is missing (%s)", msg.data);
+		buf_free(&msg);
+		return -1;
+	}
+	old = sjson_push(c, "driver");
+	buf_puts(&msg, "must be ");
+	name_list(&msg, names, SOURCE_KINDS, 1);
+	k = sjson_enum(c, json_object_get(obj, "driver"), names, msg.data);
+	if (k >= 0 && (b = source_backend((enum source_kind)k))->drv == NULL)
+		sjson_fail(c, "this mailconfd was built without that driver");
+	sjson_pop(c, old);
+	buf_free(&msg);
+	if (b == NULL || b->drv == NULL)
+		return -1;
+	s->kind = b->kind;
+	s->drv = b->drv;
+	return 0;
+}
+
 static int parse_source(struct sjson *c, const char *name, json_t *obj,
 			struct source_conf *s)
 {
@@ -272,38 +352,17 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 	    "database",		"user",	   "url",    "bind_dn",
 	    "password_file",	"tls",	   "tls_ca", "connect_timeout_ms",
 	    "query_timeout_ms", "domains", "logins", NULL};
-	static const char *const kinds[] = {"mariadb", "postgresql", "ldap",
-					    NULL};
-	const char *why = NULL;
 	char *text;
-	int k, rc = 0;
+	int rc = 0;
 
 	s->name = strdup(name);
-	s->connect_timeout_ms = 2000;
-	s->query_timeout_ms = 5000;
 	if (!json_is_object(obj)) {
 		sjson_fail(c, "must be an object");
 		return -1;
 	}
 	sjson_check_keys(c, obj, keys);
-	if (json_object_get(obj, "driver") == NULL) {
-		sjson_failf(c, "\"driver\" is missing (%s)",
-			    source_driver_names());
+	if (parse_driver(c, obj, s) < 0)
 		return -1;
-	}
-	{
-		size_t old = sjson_push(c, "driver");
-		k = sjson_enum(c, json_object_get(obj, "driver"), kinds,
-			       "must be \"mariadb\", \"postgresql\" or "
-			       "\"ldap\"");
-		if (k >= 0 &&
-		    (s->drv = source_driver_find(kinds[k], &why)) == NULL)
-			sjson_fail(c, why);
-		sjson_pop(c, old);
-	}
-	if (k < 0 || s->drv == NULL)
-		return -1;
-	s->kind = (enum source_kind)k;
 	rc |= parse_connection(c, obj, s) < 0;
 	rc |= parse_source_domains(c, obj, s) < 0;
 	rc |= parse_source_logins(c, obj, s) < 0;

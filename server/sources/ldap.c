@@ -242,34 +242,44 @@ static int ld_changed(struct source_conn *conn, const struct source_conf *c,
 	return SOURCE_BAD;
 }
 
+/* value, escaped for a filter (RFC 4515). Returns 0 or -1. */
+static int append_escaped(struct buf *out, const char *value)
+{
+	struct berval in = {strlen(value), (char *)(uintptr_t)value};
+	struct berval esc = {0, NULL};
+
+	if (ldap_bv2escaped_filter_value(&in, &esc) != 0)
+		return -1;
+	buf_append(out, esc.bv_val, esc.bv_len);
+	ber_memfree(esc.bv_val);
+	return 0;
+}
+
 /* The filter with {address}, {localpart}, {domain} replaced by the escaped
  * values. Returns 0 or -1. */
 static int build_filter(struct buf *out, const char *tmpl,
 			const char *const values[SOURCE_PARAMS_MAX])
 {
-	static const char *const names[] = {"{address}", "{localpart}",
-					    "{domain}"};
-	const char *p = tmpl;
+	const char *p = tmpl, *name;
 	size_t i, len;
 
 	while (*p) {
-		for (i = 0; i < 3; i++)
-			if (strncmp(p, names[i], strlen(names[i])) == 0)
+		for (i = 0; i < SOURCE_PARAMS_MAX; i++) {
+			name = source_param_name((enum source_param)i);
+			len = strlen(name);
+			if (p[0] == '{' && strncmp(p + 1, name, len) == 0 &&
+			    p[len + 1] == '}')
 				break;
-		if (i == 3) {
+		}
+		if (i == SOURCE_PARAMS_MAX) {
 			len = strcspn(p + 1, "{") + 1;
 			buf_append(out, p, len);
 			p += len;
 			continue;
 		}
-		struct berval in = {strlen(values[i]),
-				    (char *)(uintptr_t)values[i]};
-		struct berval esc = {0, NULL};
-		if (ldap_bv2escaped_filter_value(&in, &esc) != 0)
+		if (append_escaped(out, values[i]) < 0)
 			return -1;
-		buf_append(out, esc.bv_val, esc.bv_len);
-		ber_memfree(esc.bv_val);
-		p += strlen(names[i]);
+		p += len + 2;
 	}
 	return out->failed ? -1 : 0;
 }
@@ -355,5 +365,8 @@ static void ld_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_ldap = {"ldap",     ld_open,	ld_domains,
-					  ld_changed, ld_login, ld_close};
+const struct source_driver source_ldap = {.open = ld_open,
+					  .domains = ld_domains,
+					  .changed = ld_changed,
+					  .login = ld_login,
+					  .close = ld_close};

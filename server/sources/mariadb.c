@@ -267,5 +267,8 @@ static void my_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_mariadb = {"mariadb",	 my_open,  my_domains,
-					     my_changed, my_login, my_close};
+const struct source_driver source_mariadb = {.open = my_open,
+					     .domains = my_domains,
+					     .changed = my_changed,
+					     .login = my_login,
+					     .close = my_close};

@@ -57,15 +57,11 @@ static int refused(const char *msg)
 	return 0;
 }
 
-static struct source_conn *pg_open(const struct source_conf *c, int *fail,
-				   char *why, size_t n)
+/* libpq's connection keywords for c; vals may point into port[]. */
+static void conn_params(const struct source_conf *c, const char *keys[12],
+			const char *vals[12], char port[16])
 {
-	const char *keys[12], *vals[12];
-	char port[16], timeout[16];
 	size_t k = 0;
-	long long deadline = source_deadline(c->connect_timeout_ms);
-	struct source_conn *conn;
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 #define KV(key, val)                                                           \
 	do {                                                                   \
@@ -74,9 +70,7 @@ static struct source_conn *pg_open(const struct source_conf *c, int *fail,
 			vals[k++] = (val);                                     \
 		}                                                              \
 	} while (0)
-	snprintf(port, sizeof(port), "%u", c->port ? c->port : 5432);
-	snprintf(timeout, sizeof(timeout), "%u",
-		 (c->query_timeout_ms ? c->query_timeout_ms : 5000));
+	snprintf(port, 16, "%u", c->port ? c->port : 5432);
 	KV("host", c->socket ? c->socket : c->host);
 	KV("port", port);
 	KV("dbname", c->database);
@@ -88,50 +82,72 @@ static struct source_conn *pg_open(const struct source_conf *c, int *fail,
 	KV("client_encoding", "UTF8");
 	keys[k] = vals[k] = NULL;
 #undef KV
+}
+
+/* The server's own limit too, in case we stop waiting first. */
+static void set_statement_timeout(PGconn *pg, unsigned ms, long long deadline)
+{
+	char set[64];
+	PGresult *r;
+
+	snprintf(set, sizeof(set), "SET statement_timeout = %u",
+		 ms ? ms : 5000);
+	if (PQsendQuery(pg, set))
+		while (PQisBusy(pg) && wait_socket(pg, 0, deadline) == 0 &&
+		       PQconsumeInput(pg))
+			;
+	while (!PQisBusy(pg) && (r = PQgetResult(pg)) != NULL)
+		PQclear(r);
+}
+
+/* Polls the connection up until deadline. Returns 0, or -1 with why. */
+static int connect_poll(PGconn *pg, long long deadline, int *fail, char *why,
+			size_t n)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	while (PQstatus(pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	       st != PGRES_POLLING_FAILED) {
+		if (wait_socket(pg, st == PGRES_POLLING_WRITING, deadline) <
+		    0) {
+			say(why, n, "connection timed out", NULL);
+			return -1;
+		}
+		st = PQconnectPoll(pg);
+	}
+	if (st == PGRES_POLLING_OK)
+		return 0;
+	say(why, n, "cannot connect", PQerrorMessage(pg));
+	if (fail != NULL && refused(PQerrorMessage(pg)))
+		*fail = SOURCE_DENIED;
+	return -1;
+}
+
+static struct source_conn *pg_open(const struct source_conf *c, int *fail,
+				   char *why, size_t n)
+{
+	const char *keys[12], *vals[12];
+	char port[16];
+	long long deadline = source_deadline(c->connect_timeout_ms);
+	struct source_conn *conn = calloc(1, sizeof(*conn)); /* close() */
+
 	if (fail != NULL)
 		*fail = SOURCE_DOWN;
-	conn = calloc(1, sizeof(*conn)); /* the caller's: close() */
+	conn_params(c, keys, vals, port);
 	if (conn == NULL ||
 	    (conn->pg = PQconnectStartParams(keys, vals, 0)) == NULL) {
 		say(why, n, "out of memory", NULL);
-		free(conn);
-		return NULL;
+		goto fail;
 	}
-	while (PQstatus(conn->pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
-	       st != PGRES_POLLING_FAILED) {
-		if (wait_socket(conn->pg, st == PGRES_POLLING_WRITING,
-				deadline) < 0) {
-			say(why, n, "connection timed out", NULL);
-			PQfinish(conn->pg);
-			free(conn);
-			return NULL;
-		}
-		st = PQconnectPoll(conn->pg);
-	}
-	if (st != PGRES_POLLING_OK) {
-		say(why, n, "cannot connect", PQerrorMessage(conn->pg));
-		if (fail != NULL && refused(PQerrorMessage(conn->pg)))
-			*fail = SOURCE_DENIED;
-		PQfinish(conn->pg);
-		free(conn);
-		return NULL;
-	}
-	/* The server's own limit too, in case we stop waiting first. */
-	{
-		char set[64];
-		PGresult *r;
-		snprintf(set, sizeof(set), "SET statement_timeout = %s",
-			 timeout);
-		if (PQsendQuery(conn->pg, set))
-			while (PQisBusy(conn->pg) &&
-			       wait_socket(conn->pg, 0, deadline) == 0 &&
-			       PQconsumeInput(conn->pg))
-				;
-		while (!PQisBusy(conn->pg) &&
-		       (r = PQgetResult(conn->pg)) != NULL)
-			PQclear(r);
-	}
+	if (connect_poll(conn->pg, deadline, fail, why, n) < 0)
+		goto fail;
+	set_statement_timeout(conn->pg, c->query_timeout_ms, deadline);
 	return conn;
+fail:
+	if (conn != NULL)
+		PQfinish(conn->pg); /* NULL-safe */
+	free(conn);
+	return NULL;
 }
 
 static int sqlstate_is_outage(const PGresult *r)
@@ -301,5 +317,8 @@ static void pg_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_pgsql = {"postgresql", pg_open,  pg_domains,
-					   pg_changed,	 pg_login, pg_close};
+const struct source_driver source_pgsql = {.open = pg_open,
+					   .domains = pg_domains,
+					   .changed = pg_changed,
+					   .login = pg_login,
+					   .close = pg_close};

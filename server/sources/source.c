@@ -10,46 +10,56 @@
 
 #ifdef MAILCONFD_WITH_MARIADB
 extern const struct source_driver source_mariadb;
+#define MARIADB_DRIVER (&source_mariadb)
+#else
+#define MARIADB_DRIVER NULL
 #endif
 #ifdef MAILCONFD_WITH_PGSQL
 extern const struct source_driver source_pgsql;
+#define PGSQL_DRIVER (&source_pgsql)
+#else
+#define PGSQL_DRIVER NULL
 #endif
 #ifdef MAILCONFD_WITH_LDAP
 extern const struct source_driver source_ldap;
+#define LDAP_DRIVER (&source_ldap)
+#else
+#define LDAP_DRIVER NULL
 #endif
 
-static const struct source_driver *const drivers[] = {
-#ifdef MAILCONFD_WITH_MARIADB
-    &source_mariadb,
-#endif
-#ifdef MAILCONFD_WITH_PGSQL
-    &source_pgsql,
-#endif
-#ifdef MAILCONFD_WITH_LDAP
-    &source_ldap,
-#endif
-    NULL};
+static const struct source_backend backends[SOURCE_KINDS] = {
+    [SOURCE_MARIADB] = {.name = "mariadb",
+			.kind = SOURCE_MARIADB,
+			.drv = MARIADB_DRIVER},
+    [SOURCE_PGSQL] = {.name = "postgresql",
+		      .kind = SOURCE_PGSQL,
+		      .drv = PGSQL_DRIVER},
+    [SOURCE_LDAP] = {.name = "ldap", .kind = SOURCE_LDAP, .drv = LDAP_DRIVER},
+};
 
-static const char *const known[] = {"mariadb", "postgresql", "ldap", NULL};
+static const char *const param_names[SOURCE_PARAMS_MAX] = {
+    [PARAM_ADDRESS] = "address",
+    [PARAM_LOCALPART] = "localpart",
+    [PARAM_DOMAIN] = "domain"};
 
-const struct source_driver *source_driver_find(const char *name,
-					       const char **why)
+const char *source_param_name(enum source_param p)
+{
+	return param_names[p];
+}
+
+const struct source_backend *source_backend(enum source_kind k)
+{
+	return &backends[k];
+}
+
+const struct source_backend *source_backend_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; drivers[i] != NULL; i++)
-		if (strcmp(drivers[i]->name, name) == 0)
-			return drivers[i];
-	*why = "unknown driver (mariadb, postgresql or ldap)";
-	for (i = 0; known[i] != NULL; i++)
-		if (strcmp(known[i], name) == 0)
-			*why = "this mailconfd was built without that driver";
+	for (i = 0; i < SOURCE_KINDS; i++)
+		if (strcmp(backends[i].name, name) == 0)
+			return &backends[i];
 	return NULL;
-}
-
-const char *source_driver_names(void)
-{
-	return "mariadb, postgresql, ldap";
 }
 
 void source_conf_clear(struct source_conf *c)

@@ -14,10 +14,15 @@
 #include "../buf.h"
 
 enum source_kind { SOURCE_MARIADB, SOURCE_PGSQL, SOURCE_LDAP };
+#define SOURCE_KINDS 3
 
 /* What a login query's parameters (or filter placeholders) stand for. */
 enum source_param { PARAM_ADDRESS, PARAM_LOCALPART, PARAM_DOMAIN };
 #define SOURCE_PARAMS_MAX 3
+
+/* Their names, as the table writes them ("address"; LDAP filters put
+ * them in braces). */
+const char *source_param_name(enum source_param p);
 
 /* Everything is owned by the struct (source_conf_clear()). */
 struct source_conf {
@@ -57,7 +62,7 @@ struct source_conf {
 	size_t n_params;
 	unsigned lookup_timeout_ms; /* the request waits this long at most */
 	unsigned cache_ttl, negative_ttl; /* seconds */
-	size_t cache_size;		  /* entries */
+	unsigned cache_size;		  /* entries */
 	uint64_t digest; /* of everything above: connections opened with
 			    other settings are reopened */
 };
@@ -77,7 +82,6 @@ typedef int (*source_row_fn)(void *cls, const char *domain, size_t dlen,
 			     const char *entry, size_t elen);
 
 struct source_driver {
-	const char *name; /* as in the table's "driver" */
 	/* Connects. Returns the connection, or NULL with why set and *fail
 	 * (when not NULL) SOURCE_DOWN or SOURCE_DENIED. */
 	struct source_conn *(*open)(const struct source_conf *c, int *fail,
@@ -102,13 +106,20 @@ struct source_driver {
 	void (*close)(struct source_conn *conn);
 };
 
-/* The driver for a table's "driver" name, or NULL if unknown or not
- * built in (*why says which). */
-const struct source_driver *source_driver_find(const char *name,
-					       const char **why);
+/* Every backend mailconfd knows: one list for the table's "driver"
+ * names, the kinds and the messages (as OpenSMTPD's table_backend). drv
+ * is NULL where this build left the backend out. */
+struct source_backend {
+	const char *name; /* as in the table's "driver" */
+	enum source_kind kind;
+	const struct source_driver *drv;
+};
 
-/* The driver names built in, for messages: "mariadb, postgresql, ldap". */
-const char *source_driver_names(void);
+/* The backend of kind k (k < SOURCE_KINDS). */
+const struct source_backend *source_backend(enum source_kind k);
+
+/* The backend called name, or NULL. */
+const struct source_backend *source_backend_find(const char *name);
 
 /* Frees what c owns. NULL-safe. */
 void source_conf_clear(struct source_conf *c);

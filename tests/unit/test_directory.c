@@ -210,8 +210,8 @@ static void fake_close(struct source_conn *conn)
 	(void)conn;
 }
 
-static const struct source_driver fake = {"fake", fake_open,  NULL,
-					  NULL,	  fake_login, fake_close};
+static const struct source_driver fake = {
+    .open = fake_open, .login = fake_login, .close = fake_close};
 
 struct waiter {
 	pthread_mutex_t lock;
