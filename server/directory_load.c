@@ -18,7 +18,7 @@
 
 #define ROW_PROBLEMS_LISTED 5
 
-struct rows {
+struct domain_reader {
 	struct model *m;
 	const struct source_conf *s;
 	struct settings_errors *errs;
@@ -30,19 +30,22 @@ struct rows {
 	uint64_t digest; /* FNV-1a over the rows: part of the version */
 };
 
-static void skip(struct rows *r, const char *value, size_t len, const char *why)
+/* Counts a row that is not used and says why (the first few). Returns 0:
+ * reading goes on. */
+static int skip(struct domain_reader *r, const char *value, size_t len,
+		const char *why)
 {
 	char shown[80];
 	char raw[64];
 
 	if (r->skipped++ >= ROW_PROBLEMS_LISTED)
-		return;
+		return 0;
 	if (value == NULL) {
 		settings_warn(r->errs,
 			      "%s: /directory/sources/%s/domains: row "
 			      "%zu: %s (skipped)",
 			      r->file, r->s->name, r->row, why);
-		return;
+		return 0;
 	}
 	snprintf(raw, sizeof(raw), "%.*s", (int)(len < 63 ? len : 63), value);
 	escape_log(shown, sizeof(shown), raw, sizeof(raw));
@@ -50,9 +53,10 @@ static void skip(struct rows *r, const char *value, size_t len, const char *why)
 		      "%s: /directory/sources/%s/domains: row %zu: \"%s\": %s "
 		      "(skipped)",
 		      r->file, r->s->name, r->row, shown, why);
+	return 0;
 }
 
-static void digest(struct rows *r, const char *p, size_t n)
+static void digest(struct domain_reader *r, const char *p, size_t n)
 {
 	r->digest = fnv1a(fnv1a(r->digest, p, n), "\xff", 1);
 }
@@ -74,7 +78,7 @@ static long entry_account(const struct model *m, const char *e, size_t n)
 static int row(void *cls, const char *d, size_t dlen, const char *e,
 	       size_t elen)
 {
-	struct rows *r = cls;
+	struct domain_reader *r = cls;
 	char name[DOMAIN_MAX + 1];
 	const char *why = NULL;
 	long acc = 0;
@@ -82,22 +86,20 @@ static int row(void *cls, const char *d, size_t dlen, const char *e,
 
 	r->row++;
 	if (d == NULL)
-		return skip(r, NULL, 0, "the domain is NULL"), 0;
+		return skip(r, NULL, 0, "the domain is NULL");
 	if (memchr(d, '\0', dlen) != NULL ||
 	    domain_normalize(name, d, dlen, &why) < 0)
-		return skip(r, d, dlen, why ? why : "not a domain name"), 0;
+		return skip(r, d, dlen, why ? why : "not a domain name");
 	if (strchr(name, '.') == NULL) /* Postfixadmin's "ALL" (SPEC §7) */
-		return skip(r, d, dlen, "not a domain name (one label)"), 0;
+		return skip(r, d, dlen, "not a domain name (one label)");
 	if (e != NULL && (acc = entry_account(r->m, e, elen)) < 0)
-		return skip(r, e, elen, "names no domain entry of the table"),
-		       0;
+		return skip(r, e, elen, "names no domain entry of the table");
 	rc = model_add_domain(r->m, name, (uint32_t)acc);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
 		return skip(r, d, dlen,
-			    "listed before (by the table or a source)"),
-		       0;
+			    "listed before (by the table or a source)");
 	r->added++;
 	digest(r, name, strlen(name));
 	if (e != NULL)
@@ -108,8 +110,8 @@ static int row(void *cls, const char *d, size_t dlen, const char *e,
 
 /* Connects and reads the change stamp and the domains. Returns rows, or
  * a SOURCE_ outcome with why set. */
-static long read_live(struct rows *r, struct source_loaded *l, char *why,
-		      size_t n)
+static long read_live(struct domain_reader *r, struct source_loaded *l,
+		      char *why, size_t n)
 {
 	const struct source_conf *s = r->s;
 	struct source_conn *conn;    /* closed below */
@@ -135,14 +137,14 @@ static long read_live(struct rows *r, struct source_loaded *l, char *why,
 	return rc;
 }
 
-static void reset_rows(struct rows *r)
+static void reset_rows(struct domain_reader *r)
 {
 	r->row = r->added = r->skipped = 0;
 	buf_reset(&r->snap);
 }
 
 /* The directory is down: its snapshot instead. */
-static void read_snapshot(struct rows *r, struct source_loaded *l,
+static void read_snapshot(struct domain_reader *r, struct source_loaded *l,
 			  const char *state_dir, const char *down)
 {
 	char why[512];
@@ -174,8 +176,12 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 {
 	struct directory_conf *d = m->directory;
 	struct source_loaded *l = &d->loaded[i];
-	struct rows r = {m, &d->sources[i], errs, o->config, 0, 0,
-			 0, BUF_INIT,	    *dig};
+	struct domain_reader r = {.m = m,
+				  .s = &d->sources[i],
+				  .errs = errs,
+				  .file = o->config,
+				  .snap = BUF_INIT,
+				  .digest = *dig};
 	struct timespec t0;
 	char why[512];
 	long rc;

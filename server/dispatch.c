@@ -103,8 +103,8 @@ static int resolve_login(struct reply *out, const struct call *c,
 
 static int handle_autoconfig(struct reply *out, const struct call *c)
 {
-	struct render_input in = {c->m, NULL,	c->r->domain, NULL,
-				  NULL, c->now, NULL};
+	struct render_input in = {
+	    .model = c->m, .domain = c->r->domain, .now = c->now};
 
 	in.account = find_account(out, c);
 	if (in.account == NULL)
@@ -174,7 +174,7 @@ static int mobilesync(struct reply *out, const struct render_input *in)
 static int handle_autodiscover(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now, NULL};
+	struct render_input in = {.model = c->m, .now = c->now};
 	struct address addr;
 	int code;
 
@@ -416,7 +416,7 @@ static int wants_https(const struct model *m, const struct request *r)
 static int handle_profile(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL, NULL, NULL, NULL, c->now, NULL};
+	struct render_input in = {.model = c->m, .now = c->now};
 	struct profile_options opt = {
 	    profile_type(r), r->lang, NULL, {NULL, NULL}};
 	char name[256];
@@ -480,9 +480,11 @@ static int front_page(struct reply *out, const struct call *c,
 static int handle_setup(struct reply *out, const struct call *c)
 {
 	const struct request *r = c->r;
-	struct render_input in = {c->m, NULL,	r->domain, NULL,
-				  NULL, c->now, NULL};
-	struct setup_options opt = {r->lang, r->has_addr && !r->addr_ok, ""};
+	struct render_input in = {
+	    .model = c->m, .domain = r->domain, .now = c->now};
+	struct setup_options opt = {.lang = r->lang,
+				    .bad_address = r->has_addr && !r->addr_ok,
+				    .display_name = ""};
 	char name[256];
 
 	if (wants_https(c->m, r))
@@ -593,7 +595,7 @@ static int route(struct reply *out, const struct model *m,
 		 const struct request *r, time_t now)
 {
 	const struct route_entry *rt = r->path_ok ? route_find(r->path) : NULL;
-	struct call c = {m, r, now};
+	struct call c = {.m = m, .r = r, .now = now};
 	struct buf msg = BUF_INIT; /* freed below */
 
 	if (r->bad_host != NULL) { /* RFC 9112 3.2 */

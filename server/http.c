@@ -476,8 +476,8 @@ static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind,
 
 /* The request's login from the directory (request.h): the cache, a
  * lookup under way, or its outcome once the request is resumed. */
-static enum login_outcome resolve_login(void *cls, const struct address *a,
-					const char **login)
+static enum login_outcome
+login_from_directory(void *cls, const struct address *a, const char **login)
 {
 	struct exchange *x = cls;
 
@@ -567,7 +567,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!x->started) {
 		x->started = 1;
 		x->model = model_slot_acquire(h->slot);
-		x->resolver.resolve = resolve_login;
+		x->resolver.resolve = login_from_directory;
 		x->resolver.cls = x;
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;

@@ -248,7 +248,7 @@ static int domain_row(void *cls, PGresult *r, int i)
 static long pg_domains(struct source_conn *conn, const struct source_conf *c,
 		       source_row_fn row, void *cls, char *why, size_t n)
 {
-	struct domain_rows d = {row, cls, why, n};
+	struct domain_rows d = {.row = row, .cls = cls, .why = why, .n = n};
 
 	return run(conn, "domain query failed", c->domains_query, 0, NULL,
 		   c->query_timeout_ms, 1, domain_row, &d, why, n);

@@ -46,7 +46,7 @@ static void render(struct buf *out, const struct model *m, const char *addr)
 {
 	struct address a;
 	const char *why = NULL;
-	struct render_input in = {m, NULL, NULL, &a, NULL, 0, NULL};
+	struct render_input in = {.model = m, .addr = &a};
 	struct profile_options opt = {
 	    PROFILE_PREFERRED, LANG_EN, NULL, {NULL, NULL}};
 
