@@ -29,8 +29,8 @@
 #define SETTINGS_FILE_MAX (64u << 20)
 #define DOMAIN_FILE_MAX	  (1u << 30)
 
-static int parse_domain_entry(struct sjson *c, const char *key, json_t *v,
-			      int defaults_ok)
+static int parse_domain_entry(struct settings_json *c, const char *key,
+			      json_t *v, int defaults_ok)
 {
 	char name[DOMAIN_MAX + 1];
 	struct account *acc, *grown;
@@ -38,11 +38,12 @@ static int parse_domain_entry(struct sjson *c, const char *key, json_t *v,
 	int rc;
 
 	if (domain_normalize(name, key, strlen(key), &why) < 0) {
-		sjson_fail(c, why);
+		settings_json_fail(c, why);
 		return -1;
 	}
 	if (!json_is_object(v)) {
-		sjson_fail(c, "must be an object (use {} for the defaults)");
+		settings_json_fail(
+		    c, "must be an object (use {} for the defaults)");
 		return -1;
 	}
 	if (json_object_size(v) == 0)
@@ -72,27 +73,27 @@ static int parse_domain_entry(struct sjson *c, const char *key, json_t *v,
  * suggests a domain file: jansson holds each {} as an object. */
 #define DOMAINS_OBJECT_LISTS 10000
 
-static int parse_domains(struct sjson *c, json_t *root, int defaults_ok)
+static int parse_domains(struct settings_json *c, json_t *root, int defaults_ok)
 {
-	json_t *obj = sjson_get_object(c, root, "domains", 0), *v;
+	json_t *obj = settings_json_get_object(c, root, "domains", 0), *v;
 	const char *key;
 	size_t old, top, empty = 0;
 	int rc = 0, r;
 
 	if (obj == NULL)
 		return json_object_get(root, "domains") ? -1 : 0;
-	top = sjson_push(c, "domains");
+	top = settings_json_push(c, "domains");
 	json_object_foreach (obj, key, v) {
-		old = sjson_push(c, key);
+		old = settings_json_push(c, key);
 		r = parse_domain_entry(c, key, v, defaults_ok);
 		if (r == -2)
-			sjson_fail(c,
-				   "names a domain listed before (domains are "
-				   "compared in lower case, as A-labels)");
+			settings_json_fail(
+			    c, "names a domain listed before (domains are "
+			       "compared in lower case, as A-labels)");
 		if (r < 0)
 			rc = -1;
 		empty += json_is_object(v) && json_object_size(v) == 0;
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
 	if (empty > DOMAINS_OBJECT_LISTS)
 		settings_warn(c->errs,
@@ -102,23 +103,23 @@ static int parse_domains(struct sjson *c, json_t *root, int defaults_ok)
 			      "(1,000,000: 0.5 s and 57 MB against 2.7 s and "
 			      "394 MB)",
 			      c->file, empty);
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
 static void report_list_line(void *cls, const char *path, size_t line,
 			     const char *why)
 {
-	struct sjson *c = cls;
+	struct settings_json *c = cls;
 
 	settings_errors_add(c->errs, "%s:%zu: %s", path, line, why);
 }
 
 /* Loads one domain list; path relative to the settings file's folder. */
-static int load_domain_file(struct sjson *c, const char *name)
+static int load_domain_file(struct settings_json *c, const char *name)
 {
-	struct buf data = BUF_INIT;	  /* freed below */
-	char *path = sjson_path(c, name); /* freed below */
+	struct buf data = BUF_INIT;		  /* freed below */
+	char *path = settings_json_path(c, name); /* freed below */
 	long bad;
 	int rc = -1;
 
@@ -129,7 +130,7 @@ static int load_domain_file(struct sjson *c, const char *name)
 				    c->file, c->ptr, path, strerror(errno));
 		goto out;
 	}
-	sjson_digest(c, data.data, data.len);
+	settings_json_digest(c, data.data, data.len);
 	bad = domainlist_parse(c->m, path, data.data, data.len,
 			       report_list_line, c);
 	rc = bad == 0 ? 0 : -1;
@@ -139,61 +140,63 @@ out:
 	return rc;
 }
 
-static int parse_domain_files(struct sjson *c, json_t *root)
+static int parse_domain_files(struct settings_json *c, json_t *root)
 {
 	json_t *list = json_object_get(root, "domain_files"), *item;
-	size_t top = sjson_push(c, "domain_files"), i, old;
+	size_t top = settings_json_push(c, "domain_files"), i, old;
 	int rc = 0;
 
 	if (list != NULL && !json_is_array(list)) {
-		sjson_fail(c, "must be a list of file names");
+		settings_json_fail(c, "must be a list of file names");
 		rc = -1;
 	}
 	json_array_foreach (list, i, item) {
-		old = sjson_push_index(c, i);
+		old = settings_json_push_index(c, i);
 		if (!json_is_string(item)) {
-			sjson_fail(c, "must be a file name");
+			settings_json_fail(c, "must be a file name");
 			rc = -1;
 		} else if (load_domain_file(c, json_string_value(item)) < 0) {
 			rc = -1;
 		}
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
-static int check_url(struct sjson *c, json_t *obj, const char *key, char **url)
+static int check_url(struct settings_json *c, json_t *obj, const char *key,
+		     char **url)
 {
 	size_t old;
 
-	if (sjson_get_string(c, obj, key, 0, url) <= 0 || **url == '\0')
+	if (settings_json_get_string(c, obj, key, 0, url) <= 0 || **url == '\0')
 		return 0;
-	old = sjson_push(c, key);
+	old = settings_json_push(c, key);
 	if (strncmp(*url, "https://", 8) != 0 &&
 	    strncmp(*url, "http://", 7) != 0) {
-		sjson_fail(c, "must start with https:// or http://");
-		sjson_pop(c, old);
+		settings_json_fail(c, "must start with https:// or http://");
+		settings_json_pop(c, old);
 		return -1;
 	}
-	sjson_pop(c, old);
-	return sjson_check_placeholders(c, *url, sjson_host_placeholders);
+	settings_json_pop(c, old);
+	return settings_json_check_placeholders(
+	    c, *url, settings_json_host_placeholders);
 }
 
 /* provider.service_host: the name mailconfd itself answers on (the
  * target of the autoconfig./autodiscover. CNAMEs and SRV records). */
-static int check_service_host(struct sjson *c, json_t *obj, char **host)
+static int check_service_host(struct settings_json *c, json_t *obj, char **host)
 {
 	char norm[DOMAIN_MAX + 1];
 	const char *why = NULL;
 	size_t old;
 	int rc = 0;
 
-	if (sjson_get_string(c, obj, "service_host", 0, host) <= 0)
+	if (settings_json_get_string(c, obj, "service_host", 0, host) <= 0)
 		return 0;
-	old = sjson_push(c, "service_host");
+	old = settings_json_push(c, "service_host");
 	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
-		sjson_fail(c, why);
+		settings_json_fail(c, why);
 		rc = -1;
 	} else {
 		char *s = strdup(norm); /* an A-label may be longer */
@@ -204,7 +207,7 @@ static int check_service_host(struct sjson *c, json_t *obj, char **host)
 			*host = s;
 		}
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
@@ -221,35 +224,37 @@ static int provider_defaults(struct provider *p)
 		   : -1;
 }
 
-static int parse_provider(struct sjson *c, json_t *root)
+static int parse_provider(struct settings_json *c, json_t *root)
 {
 	static const char *const keys[] = {
 	    "id",	    "name",	    "short_name",
 	    "organization", "support_url",  "profile_id_prefix",
 	    "setup_url",    "service_host", NULL};
-	json_t *obj = sjson_get_object(c, root, "provider", 1);
+	json_t *obj = settings_json_get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
 	size_t top;
 	int rc = 0;
 
 	if (provider_defaults(p) < 0 || obj == NULL)
 		return -1;
-	top = sjson_push(c, "provider");
-	sjson_check_keys(c, obj, keys);
-	rc |= sjson_get_string(c, obj, "id", 1, &p->id) < 0;
-	rc |= sjson_get_string(c, obj, "name", 1, &p->name) < 0;
-	rc |= sjson_get_string(c, obj, "short_name", 1, &p->short_name) < 0;
-	rc |= sjson_get_string(c, obj, "organization", 0, &p->organization) < 0;
-	rc |= sjson_get_string(c, obj, "profile_id_prefix", 0,
-			       &p->profile_id_prefix) < 0;
+	top = settings_json_push(c, "provider");
+	settings_json_check_keys(c, obj, keys);
+	rc |= settings_json_get_string(c, obj, "id", 1, &p->id) < 0;
+	rc |= settings_json_get_string(c, obj, "name", 1, &p->name) < 0;
+	rc |= settings_json_get_string(c, obj, "short_name", 1,
+				       &p->short_name) < 0;
+	rc |= settings_json_get_string(c, obj, "organization", 0,
+				       &p->organization) < 0;
+	rc |= settings_json_get_string(c, obj, "profile_id_prefix", 0,
+				       &p->profile_id_prefix) < 0;
 	rc |= check_url(c, obj, "support_url", &p->support_url) < 0;
 	rc |= check_url(c, obj, "setup_url", &p->setup_url) < 0;
 	rc |= check_service_host(c, obj, &p->service_host) < 0;
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }
 
-static int parse_limits(struct sjson *c, json_t *obj)
+static int parse_limits(struct settings_json *c, json_t *obj)
 {
 	const char *key, *why = NULL;
 	json_t *v;
@@ -257,16 +262,16 @@ static int parse_limits(struct sjson *c, json_t *obj)
 	int rc = 0;
 
 	json_object_foreach (obj, key, v) {
-		old = sjson_push(c, key);
+		old = settings_json_push(c, key);
 		if (!json_is_integer(v)) {
-			sjson_fail(c, "must be a whole number");
+			settings_json_fail(c, "must be a whole number");
 			rc = -1;
 		} else if (limits_set(&c->m->limits, key,
 				      (long)json_integer_value(v), &why) < 0) {
-			sjson_fail(c, why);
+			settings_json_fail(c, why);
 			rc = -1;
 		}
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
 	return rc;
 }
@@ -274,19 +279,20 @@ static int parse_limits(struct sjson *c, json_t *obj)
 /* {"certificate": PEM chain, "key": PEM key}: both paths, resolved
  * against the table's folder, into *cert and *key (the caller frees
  * them). Returns 0, or -1 with the problem reported. */
-static int read_pem_pair(struct sjson *c, json_t *obj, char **cert, char **key)
+static int read_pem_pair(struct settings_json *c, json_t *obj, char **cert,
+			 char **key)
 {
 	static const char *const keys[] = {"certificate", "key", NULL};
 	char *cname = NULL, *kname = NULL; /* freed below */
 	int rc = -1;
 
 	*cert = *key = NULL;
-	sjson_check_keys(c, obj, keys);
-	if (sjson_get_string(c, obj, "certificate", 1, &cname) < 0 ||
-	    sjson_get_string(c, obj, "key", 1, &kname) < 0)
+	settings_json_check_keys(c, obj, keys);
+	if (settings_json_get_string(c, obj, "certificate", 1, &cname) < 0 ||
+	    settings_json_get_string(c, obj, "key", 1, &kname) < 0)
 		goto out;
-	*cert = sjson_path(c, cname);
-	*key = sjson_path(c, kname);
+	*cert = settings_json_path(c, cname);
+	*key = settings_json_path(c, kname);
 	rc = *cert != NULL && *key != NULL ? 0 : -1;
 out:
 	free(cname);
@@ -296,27 +302,27 @@ out:
 
 /* server.signing: read now, so a reload picks renewed certificates up
  * (SPEC §3). */
-static int parse_signing(struct sjson *c, json_t *server)
+static int parse_signing(struct settings_json *c, json_t *server)
 {
-	json_t *obj = sjson_get_object(c, server, "signing", 0);
+	json_t *obj = settings_json_get_object(c, server, "signing", 0);
 	char *cert = NULL, *key = NULL, why[512];
 	size_t top;
 	int rc = -1;
 
 	if (obj == NULL)
 		return -1;
-	top = sjson_push(c, "signing");
+	top = settings_json_push(c, "signing");
 	if (read_pem_pair(c, obj, &cert, &key) == 0 && c->no_keys) {
 		rc = 0; /* --dns signs nothing */
 	} else if (cert != NULL && key != NULL) {
 		c->m->signer = signer_load(cert, key, time(NULL), c->keep, why,
 					   sizeof(why));
 		if (c->m->signer == NULL)
-			sjson_fail(c, why);
+			settings_json_fail(c, why);
 		else
 			rc = 0;
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	free(cert);
 	free(key);
 	return rc;
@@ -324,46 +330,48 @@ static int parse_signing(struct sjson *c, json_t *server)
 
 /* server.trusted_proxies: the peers whose X-Forwarded-* and Forwarded
  * headers are believed (addresses or CIDR ranges). */
-static int parse_trusted(struct sjson *c, json_t *list)
+static int parse_trusted(struct settings_json *c, json_t *list)
 {
-	size_t top = sjson_push(c, "trusted_proxies"), i, old;
+	size_t top = settings_json_push(c, "trusted_proxies"), i, old;
 	json_t *item;
 	int rc = 0;
 
 	if (!json_is_array(list)) {
-		sjson_fail(c, "must be a list of addresses or ranges");
-		sjson_pop(c, top);
+		settings_json_fail(c, "must be a list of addresses or ranges");
+		settings_json_pop(c, top);
 		return -1;
 	}
 	c->m->trusted = calloc(json_array_size(list) + 1, sizeof(struct cidr));
 	if (c->m->trusted == NULL)
 		rc = -1;
 	json_array_foreach (list, i, item) {
-		old = sjson_push_index(c, i);
+		old = settings_json_push_index(c, i);
 		if (c->m->trusted != NULL &&
 		    (!json_is_string(item) ||
 		     cidr_parse(&c->m->trusted[c->m->n_trusted],
 				json_string_value(item)) < 0)) {
-			sjson_fail(c, "must be an IP address or a CIDR range "
-				      "(\"10.0.0.0/8\", \"::1\")");
+			settings_json_fail(
+			    c, "must be an IP address or a CIDR range "
+			       "(\"10.0.0.0/8\", \"::1\")");
 			rc = -1;
 		} else if (c->m->trusted != NULL) {
 			c->m->n_trusted++;
 		}
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
 /* One server.tls entry: {"certificate": PEM chain, "key": PEM key}. */
-static int parse_tls_entry(struct sjson *c, json_t *item)
+static int parse_tls_entry(struct settings_json *c, json_t *item)
 {
 	char *cert = NULL, *key = NULL, why[512];
 	int rc = -1;
 
 	if (!json_is_object(item)) {
-		sjson_fail(c, "must be {\"certificate\": ..., \"key\": ...}");
+		settings_json_fail(
+		    c, "must be {\"certificate\": ..., \"key\": ...}");
 		return -1;
 	}
 	if (read_pem_pair(c, item, &cert, &key) == 0 && c->no_keys) {
@@ -371,7 +379,7 @@ static int parse_tls_entry(struct sjson *c, json_t *item)
 	} else if (cert != NULL && key != NULL) {
 		if (tls_store_add(c->m->tls, cert, key, time(NULL), c->keep,
 				  why, sizeof(why)) < 0)
-			sjson_fail(c, why);
+			settings_json_fail(c, why);
 		else
 			rc = 0;
 	}
@@ -381,63 +389,65 @@ static int parse_tls_entry(struct sjson *c, json_t *item)
 }
 
 /* server.tls: the HTTPS certificates, re-read on every reload. */
-static int parse_tls(struct sjson *c, json_t *server)
+static int parse_tls(struct settings_json *c, json_t *server)
 {
 	json_t *list = json_object_get(server, "tls"), *item;
-	size_t top = sjson_push(c, "tls"), i, old;
+	size_t top = settings_json_push(c, "tls"), i, old;
 	int rc = 0;
 
 	if (!json_is_array(list)) {
-		sjson_fail(c, "must be a list of {\"certificate\", \"key\"}");
-		sjson_pop(c, top);
+		settings_json_fail(
+		    c, "must be a list of {\"certificate\", \"key\"}");
+		settings_json_pop(c, top);
 		return -1;
 	}
 	if (c->m->tls == NULL && (c->m->tls = tls_store_new()) == NULL)
 		rc = -1;
 	json_array_foreach (list, i, item) {
-		old = sjson_push_index(c, i);
+		old = settings_json_push_index(c, i);
 		if (rc == 0 || c->m->tls != NULL)
 			rc |= parse_tls_entry(c, item);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
 /* server.tls_priorities: a GnuTLS priority string in place of Mozilla's
  * "intermediate" profile (tls.h), checked by GnuTLS now. */
-static int parse_tls_priorities(struct sjson *c, json_t *server)
+static int parse_tls_priorities(struct settings_json *c, json_t *server)
 {
 	char why[256];
 	size_t old;
 	int rc = 0;
 
-	if (sjson_get_string(c, server, "tls_priorities", 0,
-			     &c->m->tls_priorities) <= 0)
+	if (settings_json_get_string(c, server, "tls_priorities", 0,
+				     &c->m->tls_priorities) <= 0)
 		return 0;
-	old = sjson_push(c, "tls_priorities");
+	old = settings_json_push(c, "tls_priorities");
 	if (tls_priorities_check(c->m->tls_priorities, why, sizeof(why)) < 0) {
-		sjson_fail(c, why);
+		settings_json_fail(c, why);
 		rc = -1;
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
-static int parse_server(struct sjson *c, json_t *root)
+static int parse_server(struct settings_json *c, json_t *root)
 {
 	static const char *const keys[] = {
 	    "limits",	      "https_in_front",	 "signing", "tls",
 	    "tls_priorities", "trusted_proxies", NULL};
-	json_t *obj = sjson_get_object(c, root, "server", 0), *limits;
+	json_t *obj = settings_json_get_object(c, root, "server", 0), *limits;
 	size_t top, old;
 	int rc = 0;
 
 	if (obj == NULL)
 		return json_object_get(root, "server") ? -1 : 0;
-	top = sjson_push(c, "server");
-	sjson_check_keys(c, obj, keys);
-	if (sjson_get_bool(c, obj, "https_in_front", &c->m->https_in_front) < 0)
+	top = settings_json_push(c, "server");
+	settings_json_check_keys(c, obj, keys);
+	if (settings_json_get_bool(c, obj, "https_in_front",
+				   &c->m->https_in_front) < 0)
 		rc = -1;
 	if (json_object_get(obj, "signing") != NULL)
 		rc |= parse_signing(c, obj);
@@ -446,19 +456,19 @@ static int parse_server(struct sjson *c, json_t *root)
 	rc |= parse_tls_priorities(c, obj);
 	if (json_object_get(obj, "trusted_proxies") != NULL)
 		rc |= parse_trusted(c, json_object_get(obj, "trusted_proxies"));
-	limits = sjson_get_object(c, obj, "limits", 0);
+	limits = settings_json_get_object(c, obj, "limits", 0);
 	if (limits != NULL) {
-		old = sjson_push(c, "limits");
+		old = settings_json_push(c, "limits");
 		rc |= parse_limits(c, limits);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	} else if (json_object_get(obj, "limits") != NULL) {
 		rc = -1;
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
-static int parse_root(struct sjson *c, json_t *root)
+static int parse_root(struct settings_json *c, json_t *root)
 {
 	static const char *const keys[] = {
 	    "provider",	 "defaults", "domains", "domain_files",
@@ -467,10 +477,10 @@ static int parse_root(struct sjson *c, json_t *root)
 	int rc = 0, defaults_ok;
 
 	if (!json_is_object(root)) {
-		sjson_fail(c, "the table must be a JSON object");
+		settings_json_fail(c, "the table must be a JSON object");
 		return -1;
 	}
-	sjson_check_keys(c, root, keys);
+	settings_json_check_keys(c, root, keys);
 	rc |= parse_provider(c, root);
 	defaults_ok = settings_account_defaults(c, root) == 0;
 	rc |= !defaults_ok;
@@ -482,9 +492,9 @@ static int parse_root(struct sjson *c, json_t *root)
 	 * reading it. */
 	if (c->errs->count == problems_before && c->m->n_domains == 0 &&
 	    !settings_directory_gives_domains(c->m->directory)) {
-		sjson_fail(c,
-			   "no domain is hosted: list some in \"domains\" or "
-			   "\"domain_files\"");
+		settings_json_fail(
+		    c, "no domain is hosted: list some in \"domains\" or "
+		       "\"domain_files\"");
 		rc = -1;
 	}
 	return rc ? -1 : 0;
@@ -492,12 +502,12 @@ static int parse_root(struct sjson *c, json_t *root)
 
 /* Reads and parses the JSON text; syntax errors as FILE:LINE:COL. */
 /* Parses the JSON text; syntax errors as FILE:LINE:COL. */
-static json_t *parse_json(struct sjson *c, const char *text, size_t len)
+static json_t *parse_json(struct settings_json *c, const char *text, size_t len)
 {
 	json_error_t jerr;
 	json_t *root;
 
-	sjson_digest(c, text, len);
+	settings_json_digest(c, text, len);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		settings_errors_add(c->errs, "%s:%d:%d: %s", c->file, jerr.line,
@@ -505,7 +515,7 @@ static json_t *parse_json(struct sjson *c, const char *text, size_t len)
 	return root;
 }
 
-static int ctx_init(struct sjson *c, const char *file,
+static int ctx_init(struct settings_json *c, const char *file,
 		    struct settings_errors *errs)
 {
 	char *copy = strdup(file); /* dirname() may modify it; freed below */
@@ -528,7 +538,7 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 		       size_t len, const struct load_options *lo,
 		       struct settings_errors *errs)
 {
-	struct sjson c;
+	struct settings_json c;
 	json_t *root = NULL; /* freed below */
 	size_t problems_before = errs->count;
 	int rc = -1;

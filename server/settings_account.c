@@ -26,14 +26,14 @@ static void lower_outside_placeholders(char *s)
 }
 
 /* A literal host name: normalized (an IDN host becomes an A-label). */
-static int normalize_host(struct sjson *c, char **host)
+static int normalize_host(struct settings_json *c, char **host)
 {
 	char norm[DOMAIN_MAX + 1];
 	const char *why = NULL;
 	char *s;
 
 	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
-		sjson_fail(c, why);
+		settings_json_fail(c, why);
 		return -1;
 	}
 	s = strdup(norm);
@@ -46,7 +46,7 @@ static int normalize_host(struct sjson *c, char **host)
 
 /* A host template: valid once %EMAILDOMAIN% is filled in (tried with a
  * sample domain). */
-static int check_host_template(struct sjson *c, const char *host)
+static int check_host_template(struct settings_json *c, const char *host)
 {
 	char probe[DOMAIN_INPUT_MAX + 1];
 	const char *p;
@@ -63,7 +63,7 @@ static int check_host_template(struct sjson *c, const char *host)
 	}
 	probe[n] = '\0';
 	if (!hostname_valid(probe)) {
-		sjson_fail(
+		settings_json_fail(
 		    c, "is not a valid host name (lower case letters, digits, "
 		       "'-', '.')");
 		return -1;
@@ -72,17 +72,18 @@ static int check_host_template(struct sjson *c, const char *host)
 }
 
 /* An endpoint's host: a literal name or a template with %EMAILDOMAIN%. */
-static int check_host(struct sjson *c, char **host)
+static int check_host(struct settings_json *c, char **host)
 {
 	lower_outside_placeholders(*host);
-	if (sjson_check_placeholders(c, *host, sjson_host_placeholders) < 0)
+	if (settings_json_check_placeholders(
+		c, *host, settings_json_host_placeholders) < 0)
 		return -1;
 	if (strchr(*host, '%') == NULL)
 		return normalize_host(c, host);
 	return check_host_template(c, *host);
 }
 
-static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)
+static int parse_auth(struct settings_json *c, json_t *v, struct endpoint *e)
 {
 	static const char *const names[] = {"password", "password-encrypted",
 					    "oauth2", NULL};
@@ -93,7 +94,7 @@ static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)
 	int a, rc = 0;
 
 	if (json_is_string(v)) {
-		if ((a = sjson_enum(c, v, names, msg)) < 0)
+		if ((a = settings_json_enum(c, v, names, msg)) < 0)
 			return -1;
 		e->auth[0] = (enum auth)a;
 		e->n_auth = 1;
@@ -101,14 +102,15 @@ static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > AUTH_MAX) {
-		sjson_fail(c, "must be a method or a list of 1..3 methods");
+		settings_json_fail(
+		    c, "must be a method or a list of 1..3 methods");
 		return -1;
 	}
 	e->n_auth = 0;
 	json_array_foreach (v, i, item) {
-		old = sjson_push_index(c, i);
-		a = sjson_enum(c, item, names, msg);
-		sjson_pop(c, old);
+		old = settings_json_push_index(c, i);
+		a = settings_json_enum(c, item, names, msg);
+		settings_json_pop(c, old);
 		if (a < 0)
 			rc = -1;
 		else
@@ -117,69 +119,71 @@ static int parse_auth(struct sjson *c, json_t *v, struct endpoint *e)
 	return rc;
 }
 
-static int parse_port(struct sjson *c, json_t *obj, struct endpoint *e)
+static int parse_port(struct settings_json *c, json_t *obj, struct endpoint *e)
 {
 	json_t *v = json_object_get(obj, "port");
-	size_t old = sjson_push(c, "port");
+	size_t old = settings_json_push(c, "port");
 	int rc = 0;
 
 	if (v == NULL) {
-		sjson_fail(c, "is required");
+		settings_json_fail(c, "is required");
 		rc = -1;
 	} else if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		   json_integer_value(v) > 65535) {
-		sjson_fail(c, "must be a whole number 1..65535");
+		settings_json_fail(c, "must be a whole number 1..65535");
 		rc = -1;
 	} else {
 		e->port = (unsigned)json_integer_value(v);
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
 /* Reads the protocol; outgoing lists take smtp, incoming imap or pop3. */
-static int parse_proto(struct sjson *c, json_t *obj, int outgoing,
+static int parse_proto(struct settings_json *c, json_t *obj, int outgoing,
 		       struct endpoint *e)
 {
 	static const char *const in_names[] = {"imap", "pop3", NULL};
 	static const char *const out_names[] = {"", "", "smtp", NULL};
 	json_t *v = json_object_get(obj, "protocol");
-	size_t old = sjson_push(c, "protocol");
+	size_t old = settings_json_push(c, "protocol");
 	int p = -1;
 
 	if (v == NULL)
-		sjson_fail(c, "is required");
+		settings_json_fail(c, "is required");
 	else if (outgoing)
-		p = sjson_enum(c, v, out_names, "must be \"smtp\"");
+		p = settings_json_enum(c, v, out_names, "must be \"smtp\"");
 	else
-		p = sjson_enum(c, v, in_names, "must be \"imap\" or \"pop3\"");
-	sjson_pop(c, old);
+		p = settings_json_enum(c, v, in_names,
+				       "must be \"imap\" or \"pop3\"");
+	settings_json_pop(c, old);
 	if (p < 0)
 		return -1;
 	e->proto = (enum proto)p;
 	return 0;
 }
 
-static int parse_security(struct sjson *c, json_t *obj, struct endpoint *e)
+static int parse_security(struct settings_json *c, json_t *obj,
+			  struct endpoint *e)
 {
 	static const char *const names[] = {"tls", "starttls", "none", NULL};
 	json_t *v = json_object_get(obj, "security");
-	size_t old = sjson_push(c, "security");
+	size_t old = settings_json_push(c, "security");
 	int s = -1;
 
 	if (v == NULL)
-		sjson_fail(c, "is required");
+		settings_json_fail(c, "is required");
 	else
-		s = sjson_enum(c, v, names,
-			       "must be \"tls\", \"starttls\" or \"none\"");
-	sjson_pop(c, old);
+		s = settings_json_enum(
+		    c, v, names, "must be \"tls\", \"starttls\" or \"none\"");
+	settings_json_pop(c, old);
 	if (s < 0)
 		return -1;
 	e->security = (enum security)s;
 	return 0;
 }
 
-static int parse_flags(struct sjson *c, json_t *obj, struct endpoint *e)
+static int parse_flags(struct settings_json *c, json_t *obj, struct endpoint *e)
 {
 	json_t *v;
 	size_t old;
@@ -190,24 +194,25 @@ static int parse_flags(struct sjson *c, json_t *obj, struct endpoint *e)
 	/* RFC 8314: cleartext is documented for people, never offered. */
 	e->advertise = e->security != SECURITY_NONE;
 	if ((v = json_object_get(obj, "auth")) != NULL) {
-		old = sjson_push(c, "auth");
+		old = settings_json_push(c, "auth");
 		rc |= parse_auth(c, v, e);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
-	r = sjson_get_bool(c, obj, "advertise", &e->advertise);
+	r = settings_json_get_bool(c, obj, "advertise", &e->advertise);
 	if (r < 0) {
 		rc = -1;
 	} else if (r > 0 && e->advertise && e->security == SECURITY_NONE) {
-		old = sjson_push(c, "advertise");
-		sjson_fail(c, "a server with \"security\": \"none\" is never "
-			      "offered to clients (RFC 8314)");
-		sjson_pop(c, old);
+		old = settings_json_push(c, "advertise");
+		settings_json_fail(
+		    c, "a server with \"security\": \"none\" is never "
+		       "offered to clients (RFC 8314)");
+		settings_json_pop(c, old);
 		rc = -1;
 	}
 	return rc;
 }
 
-static int parse_endpoint(struct sjson *c, json_t *obj, int outgoing,
+static int parse_endpoint(struct settings_json *c, json_t *obj, int outgoing,
 			  struct endpoint *e)
 {
 	static const char *const keys[] = {
@@ -216,17 +221,17 @@ static int parse_endpoint(struct sjson *c, json_t *obj, int outgoing,
 	int rc = 0;
 
 	if (!json_is_object(obj)) {
-		sjson_fail(c, "must be an object");
+		settings_json_fail(c, "must be an object");
 		return -1;
 	}
-	sjson_check_keys(c, obj, keys);
+	settings_json_check_keys(c, obj, keys);
 	rc |= parse_proto(c, obj, outgoing, e);
-	if (sjson_get_string(c, obj, "host", 1, &e->host) < 0) {
+	if (settings_json_get_string(c, obj, "host", 1, &e->host) < 0) {
 		rc = -1;
 	} else {
-		old = sjson_push(c, "host");
+		old = settings_json_push(c, "host");
 		rc |= check_host(c, &e->host);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
 	rc |= parse_port(c, obj, e);
 	rc |= parse_security(c, obj, e);
@@ -236,11 +241,11 @@ static int parse_endpoint(struct sjson *c, json_t *obj, int outgoing,
 
 /* Reads the endpoint list obj[key] into *out and *n (replacing what was
  * there). Returns 1 if read, 0 if absent, -1 on a problem. */
-static int parse_endpoints(struct sjson *c, json_t *obj, const char *key,
-			   struct endpoint **out, size_t *n)
+static int parse_endpoints(struct settings_json *c, json_t *obj,
+			   const char *key, struct endpoint **out, size_t *n)
 {
 	json_t *list = json_object_get(obj, key), *item;
-	size_t old = sjson_push(c, key), i, o;
+	size_t old = settings_json_push(c, key), i, o;
 	struct endpoint *e = NULL; /* owned until handed to *out */
 	int rc = 1;
 
@@ -249,22 +254,22 @@ static int parse_endpoints(struct sjson *c, json_t *obj, const char *key,
 		goto out;
 	}
 	if (!json_is_array(list) || json_array_size(list) == 0) {
-		sjson_fail(c, "must be a non-empty list of servers");
+		settings_json_fail(c, "must be a non-empty list of servers");
 		rc = -1;
 		goto out;
 	}
 	e = calloc(json_array_size(list), sizeof(*e));
 	if (e == NULL) {
-		sjson_fail(c, "out of memory");
+		settings_json_fail(c, "out of memory");
 		rc = -1;
 		goto out;
 	}
 	json_array_foreach (list, i, item) {
-		o = sjson_push_index(c, i);
+		o = settings_json_push_index(c, i);
 		if (parse_endpoint(c, item, strcmp(key, "outgoing") == 0,
 				   &e[i]) < 0)
 			rc = -1;
-		sjson_pop(c, o);
+		settings_json_pop(c, o);
 	}
 	for (i = 0; i < *n; i++)
 		free((*out)[i].host);
@@ -273,7 +278,7 @@ static int parse_endpoints(struct sjson *c, json_t *obj, const char *key,
 	*n = json_array_size(list);
 	e = NULL;
 out:
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
@@ -288,49 +293,53 @@ static int has_advertised(const struct endpoint *e, size_t n)
 }
 
 /* A client can be set up only if something is offered both ways. */
-static int check_account(struct sjson *c, const struct account *a)
+static int check_account(struct settings_json *c, const struct account *a)
 {
 	size_t old;
 	int rc = 0;
 
-	old = sjson_push(c, "incoming");
+	old = settings_json_push(c, "incoming");
 	if (a->incoming != NULL &&
 	    !has_advertised(a->incoming, a->n_incoming)) {
-		sjson_fail(c, "no server is offered to clients (one needs "
-			      "\"security\" tls or starttls, without "
-			      "\"advertise\": false)");
+		settings_json_fail(c,
+				   "no server is offered to clients (one needs "
+				   "\"security\" tls or starttls, without "
+				   "\"advertise\": false)");
 		rc = -1;
 	}
-	sjson_pop(c, old);
-	old = sjson_push(c, "outgoing");
+	settings_json_pop(c, old);
+	old = settings_json_push(c, "outgoing");
 	if (a->outgoing != NULL &&
 	    !has_advertised(a->outgoing, a->n_outgoing)) {
-		sjson_fail(c, "no server is offered to clients (one needs "
-			      "\"security\" tls or starttls, without "
-			      "\"advertise\": false)");
+		settings_json_fail(c,
+				   "no server is offered to clients (one needs "
+				   "\"security\" tls or starttls, without "
+				   "\"advertise\": false)");
 		rc = -1;
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
 /* A DAV path or URL: printable, no white space. */
-static int check_dav_text(struct sjson *c, const char *key, const char *s,
-			  const char *must_start)
+static int check_dav_text(struct settings_json *c, const char *key,
+			  const char *s, const char *must_start)
 {
-	size_t old = sjson_push(c, key);
+	size_t old = settings_json_push(c, key);
 	int rc = 0;
 
 	if (strncmp(s, must_start, strlen(must_start)) != 0) {
-		sjson_failf(c, "must start with %s", must_start);
+		settings_json_failf(c, "must start with %s", must_start);
 		rc = -1;
 	} else if (strpbrk(s, " \t\"<>\\^`{|}") != NULL) {
-		sjson_fail(c, "must not hold white space, quotes or <>\\^`{|}");
+		settings_json_fail(
+		    c, "must not hold white space, quotes or <>\\^`{|}");
 		rc = -1;
 	} else {
-		rc = sjson_check_placeholders(c, s, sjson_host_placeholders);
+		rc = settings_json_check_placeholders(
+		    c, s, settings_json_host_placeholders);
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
@@ -354,7 +363,7 @@ static int dav_path_is_well_known(const char *path)
 }
 
 /* The DAV service's port: 443 unless given. */
-static int parse_dav_port(struct sjson *c, json_t *obj, struct dav *d)
+static int parse_dav_port(struct settings_json *c, json_t *obj, struct dav *d)
 {
 	struct endpoint e = {0};
 
@@ -367,57 +376,71 @@ static int parse_dav_port(struct sjson *c, json_t *obj, struct dav *d)
 	return 0;
 }
 
+/* The DAV service's path: "/" unless given; never the well-known URL
+ * that mailconfd answers with a redirect to it. */
+static int parse_dav_path(struct settings_json *c, json_t *obj, struct dav *d)
+{
+	size_t old;
+	int rc = 0;
+
+	if (settings_json_get_string(c, obj, "path", 0, &d->path) == 0)
+		d->path = strdup("/");
+	else if (d->path != NULL)
+		rc |= check_dav_text(c, "path", d->path, "/");
+	if (d->path != NULL && dav_path_is_well_known(d->path)) {
+		old = settings_json_push(c, "path");
+		settings_json_fail(
+		    c, "is the well-known URL that redirects to it "
+		       "(RFC 6764 5: give the service's own path, e.g. "
+		       "/remote.php/dav)");
+		settings_json_pop(c, old);
+		rc = -1;
+	}
+	return rc;
+}
+
 /* caldav / carddav (SPEC §8): {"host", "port", "path", "login",
  * "principal_url"}; HTTPS always. Replaces *out (an override's copy of the
  * defaults' service). Returns 0 (absent or read) or -1. */
-static int parse_dav(struct sjson *c, json_t *obj, const char *key,
+static int parse_dav(struct settings_json *c, json_t *obj, const char *key,
 		     struct dav **out)
 {
 	static const char *const keys[] = {"host",  "port",	     "path",
 					   "login", "principal_url", NULL};
-	json_t *v = sjson_get_object(c, obj, key, 0);
+	json_t *v = settings_json_get_object(c, obj, key, 0);
 	struct dav *d = NULL; /* handed to *out */
 	size_t top, old;
 	int rc = 0;
 
 	if (v == NULL)
 		return json_object_get(obj, key) ? -1 : 0;
-	top = sjson_push(c, key);
+	top = settings_json_push(c, key);
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
-		sjson_pop(c, top);
+		settings_json_pop(c, top);
 		return -1;
 	}
-	sjson_check_keys(c, v, keys);
-	if (sjson_get_string(c, v, "host", 1, &d->host) > 0) {
-		old = sjson_push(c, "host");
+	settings_json_check_keys(c, v, keys);
+	if (settings_json_get_string(c, v, "host", 1, &d->host) > 0) {
+		old = settings_json_push(c, "host");
 		rc |= check_host(c, &d->host);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	} else {
 		rc = -1;
 	}
 	rc |= parse_dav_port(c, v, d);
-	if (sjson_get_string(c, v, "path", 0, &d->path) == 0)
-		d->path = strdup("/");
-	else if (d->path != NULL)
-		rc |= check_dav_text(c, "path", d->path, "/");
-	if (d->path != NULL && dav_path_is_well_known(d->path)) {
-		old = sjson_push(c, "path");
-		sjson_fail(c, "is the well-known URL that redirects to it "
-			      "(RFC 6764 5: give the service's own path, e.g. "
-			      "/remote.php/dav)");
-		sjson_pop(c, old);
-		rc = -1;
+	rc |= parse_dav_path(c, v, d);
+	if (settings_json_get_string(c, v, "login", 0, &d->login) > 0) {
+		old = settings_json_push(c, "login");
+		rc |= settings_json_check_placeholders(c, d->login,
+						       login_placeholders);
+		settings_json_pop(c, old);
 	}
-	if (sjson_get_string(c, v, "login", 0, &d->login) > 0) {
-		old = sjson_push(c, "login");
-		rc |= sjson_check_placeholders(c, d->login, login_placeholders);
-		sjson_pop(c, old);
-	}
-	if (sjson_get_string(c, v, "principal_url", 0, &d->principal_url) > 0)
+	if (settings_json_get_string(c, v, "principal_url", 0,
+				     &d->principal_url) > 0)
 		rc |= check_dav_text(c, "principal_url", d->principal_url,
 				     "https://");
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	if (rc != 0 || d->path == NULL) {
 		dav_free(d);
 		return -1;
@@ -430,41 +453,42 @@ static int parse_dav(struct sjson *c, json_t *obj, const char *key,
 /* activesync (SPEC §8, opt-in): {"url": "https://...", "json": false}.
  * "json": true also answers autodiscover.json?Protocol=ActiveSync, after
  * which new Outlook no longer falls back to IMAP: a separate choice. */
-static int parse_activesync(struct sjson *c, json_t *obj, struct account *a)
+static int parse_activesync(struct settings_json *c, json_t *obj,
+			    struct account *a)
 {
 	static const char *const keys[] = {"url", "json", NULL};
-	json_t *v = sjson_get_object(c, obj, "activesync", 0);
+	json_t *v = settings_json_get_object(c, obj, "activesync", 0);
 	size_t top;
 	int rc = 0;
 
 	if (v == NULL)
 		return json_object_get(obj, "activesync") ? -1 : 0;
-	top = sjson_push(c, "activesync");
-	sjson_check_keys(c, v, keys);
-	if (sjson_get_string(c, v, "url", 1, &a->activesync_url) > 0)
+	top = settings_json_push(c, "activesync");
+	settings_json_check_keys(c, v, keys);
+	if (settings_json_get_string(c, v, "url", 1, &a->activesync_url) > 0)
 		rc |= check_dav_text(c, "url", a->activesync_url, "https://");
 	else
 		rc = -1;
 	a->activesync_json = 0;
-	if (sjson_get_bool(c, v, "json", &a->activesync_json) < 0)
+	if (settings_json_get_bool(c, v, "json", &a->activesync_json) < 0)
 		rc = -1;
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 
 /* OAuth2 as a server's only or first method: a warning, not a problem
  * (SPEC §8): Thunderbird and Thunderbird for Android take OAuth2 only for
  * the hosts in their own provider lists and drop such a server. */
-static void warn_oauth2(struct sjson *c, const struct endpoint *e, size_t n,
-			const char *list)
+static void warn_oauth2(struct settings_json *c, const struct endpoint *e,
+			size_t n, const char *list)
 {
 	size_t i, old;
 
 	for (i = 0; i < n; i++) {
 		if (e[i].n_auth == 0 || e[i].auth[0] != AUTH_OAUTH2)
 			continue;
-		old = sjson_push(c, list);
-		sjson_push_index(c, i);
+		old = settings_json_push(c, list);
+		settings_json_push_index(c, i);
 		settings_warn(
 		    c->errs,
 		    "%s: %s/auth: warning: OAuth2 %s: Thunderbird and "
@@ -474,12 +498,12 @@ static void warn_oauth2(struct sjson *c, const struct endpoint *e, size_t n,
 		    "first",
 		    c->file, c->ptr,
 		    e[i].n_auth == 1 ? "is its only method" : "comes first");
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
 }
 
 /* parse_endpoints(), where required lists must be present. */
-static int parse_list(struct sjson *c, json_t *obj, const char *key,
+static int parse_list(struct settings_json *c, json_t *obj, const char *key,
 		      struct endpoint **out, size_t *n, int required)
 {
 	int r = parse_endpoints(c, obj, key, out, n);
@@ -488,9 +512,9 @@ static int parse_list(struct sjson *c, json_t *obj, const char *key,
 	if (r < 0)
 		return -1;
 	if (r == 0 && required) {
-		old = sjson_push(c, key);
-		sjson_fail(c, "is required");
-		sjson_pop(c, old);
+		old = settings_json_push(c, key);
+		settings_json_fail(c, "is required");
+		settings_json_pop(c, old);
 		return -1;
 	}
 	return 0;
@@ -498,8 +522,8 @@ static int parse_list(struct sjson *c, json_t *obj, const char *key,
 
 /* Reads an account object: the defaults (required set) or a domain's
  * override, which starts as a copy of the defaults in *a. */
-int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
-			   int is_defaults)
+int settings_account_parse(struct settings_json *c, json_t *obj,
+			   struct account *a, int is_defaults)
 {
 	static const char *const keys[] = {
 	    "login",  "imap_path_prefix", "incoming",	"outgoing",
@@ -507,14 +531,15 @@ int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 	size_t old;
 	int rc = 0;
 
-	sjson_check_keys(c, obj, keys);
-	if (sjson_get_string(c, obj, "login", 0, &a->login) > 0) {
-		old = sjson_push(c, "login");
-		rc |= sjson_check_placeholders(c, a->login, login_placeholders);
-		sjson_pop(c, old);
+	settings_json_check_keys(c, obj, keys);
+	if (settings_json_get_string(c, obj, "login", 0, &a->login) > 0) {
+		old = settings_json_push(c, "login");
+		rc |= settings_json_check_placeholders(c, a->login,
+						       login_placeholders);
+		settings_json_pop(c, old);
 	}
-	rc |= sjson_get_string(c, obj, "imap_path_prefix", 0,
-			       &a->imap_path_prefix) < 0;
+	rc |= settings_json_get_string(c, obj, "imap_path_prefix", 0,
+				       &a->imap_path_prefix) < 0;
 	rc |= parse_list(c, obj, "incoming", &a->incoming, &a->n_incoming,
 			 is_defaults);
 	rc |= parse_list(c, obj, "outgoing", &a->outgoing, &a->n_outgoing,
@@ -530,9 +555,9 @@ int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
 	return rc ? -1 : 0;
 }
 
-int settings_account_defaults(struct sjson *c, json_t *root)
+int settings_account_defaults(struct settings_json *c, json_t *root)
 {
-	json_t *obj = sjson_get_object(c, root, "defaults", 1);
+	json_t *obj = settings_json_get_object(c, root, "defaults", 1);
 	struct account *a = &c->m->defaults;
 	size_t old;
 	int rc;
@@ -543,8 +568,8 @@ int settings_account_defaults(struct sjson *c, json_t *root)
 		return -1;
 	if (obj == NULL)
 		return -1;
-	old = sjson_push(c, "defaults");
+	old = settings_json_push(c, "defaults");
 	rc = settings_account_parse(c, obj, a, 1);
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }

@@ -8,10 +8,10 @@
 /* Reads an account object into *a: the defaults (incoming and outgoing
  * required) or a domain's override, which starts as a copy of the
  * defaults. Problems are reported; returns 0 or -1. */
-int settings_account_parse(struct sjson *c, json_t *obj, struct account *a,
-			   int is_defaults);
+int settings_account_parse(struct settings_json *c, json_t *obj,
+			   struct account *a, int is_defaults);
 
 /* Reads root["defaults"] into the model's defaults. Returns 0 or -1. */
-int settings_account_defaults(struct sjson *c, json_t *root);
+int settings_account_defaults(struct settings_json *c, json_t *root);
 
 #endif

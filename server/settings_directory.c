@@ -17,7 +17,7 @@
 
 /* obj[key] as a whole number in [min, max] into *out (untouched when
  * absent). Returns 0, or -1 (reported). */
-static int get_uint(struct sjson *c, json_t *obj, const char *key,
+static int get_uint(struct settings_json *c, json_t *obj, const char *key,
 		    unsigned long min, unsigned long max, unsigned long *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -26,16 +26,16 @@ static int get_uint(struct sjson *c, json_t *obj, const char *key,
 
 	if (v == NULL)
 		return 0;
-	old = sjson_push(c, key);
+	old = settings_json_push(c, key);
 	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
 	    (unsigned long)json_integer_value(v) > max) {
-		sjson_failf(c, "must be a whole number from %lu to %lu", min,
-			    max);
+		settings_json_failf(c, "must be a whole number from %lu to %lu",
+				    min, max);
 		rc = -1;
 	} else {
 		*out = (unsigned long)json_integer_value(v);
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
@@ -71,7 +71,7 @@ static unsigned *number_field(struct source_conf *s, const struct dir_number *d)
 }
 
 /* Sets each row's default, then reads what obj gives. Returns 0 or -1. */
-static int read_numbers(struct sjson *c, json_t *obj,
+static int read_numbers(struct settings_json *c, json_t *obj,
 			const struct dir_number *rows, size_t n,
 			struct source_conf *s)
 {
@@ -93,20 +93,20 @@ static int read_numbers(struct sjson *c, json_t *obj,
 
 /* password_file: the secret, read now (one trailing newline dropped,
  * as a file written by echo has one); never in a message. */
-static int read_password(struct sjson *c, json_t *obj, char **out)
+static int read_password(struct settings_json *c, json_t *obj, char **out)
 {
 	char *name = NULL, *path = NULL; /* freed below */
 	struct buf text = BUF_INIT;	 /* stolen into *out */
 	size_t old;
 	int rc = 0;
 
-	if (sjson_get_string(c, obj, "password_file", 0, &name) <= 0)
+	if (settings_json_get_string(c, obj, "password_file", 0, &name) <= 0)
 		return json_object_get(obj, "password_file") ? -1 : 0;
-	old = sjson_push(c, "password_file");
-	path = sjson_path(c, name);
+	old = settings_json_push(c, "password_file");
+	path = settings_json_path(c, name);
 	if (path == NULL || buf_read_file(&text, path, PASSWORD_FILE_MAX) < 0) {
-		sjson_failf(c, "cannot read %s: %s", path ? path : name,
-			    strerror(errno));
+		settings_json_failf(c, "cannot read %s: %s", path ? path : name,
+				    strerror(errno));
 		rc = -1;
 	} else {
 		if (text.len > 0 && text.data[text.len - 1] == '\n')
@@ -114,7 +114,8 @@ static int read_password(struct sjson *c, json_t *obj, char **out)
 		if (text.len > 0 && text.data[text.len - 1] == '\r')
 			text.data[--text.len] = '\0';
 		if (memchr(text.data ? text.data : "", '\0', text.len)) {
-			sjson_fail(c, "the password file holds a NUL byte");
+			settings_json_fail(
+			    c, "the password file holds a NUL byte");
 			rc = -1;
 		} else {
 			*out = buf_steal(&text);
@@ -123,47 +124,53 @@ static int read_password(struct sjson *c, json_t *obj, char **out)
 	if (text.data != NULL)
 		memset(text.data, 0, text.len);
 	buf_free(&text);
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	free(name);
 	free(path);
 	return rc;
 }
 
-static int parse_connection(struct sjson *c, json_t *obj, struct source_conf *s)
+static int parse_connection(struct settings_json *c, json_t *obj,
+			    struct source_conf *s)
 {
 	unsigned long port = 0;
 	int rc = 0;
 
 	if (s->kind == SOURCE_LDAP) {
-		rc |= sjson_get_string(c, obj, "url", 1, &s->url) < 0;
-		rc |= sjson_get_string(c, obj, "bind_dn", 0, &s->bind_dn) < 0;
+		rc |= settings_json_get_string(c, obj, "url", 1, &s->url) < 0;
+		rc |= settings_json_get_string(c, obj, "bind_dn", 0,
+					       &s->bind_dn) < 0;
 		if (s->url && strncmp(s->url, "ldap://", 7) != 0 &&
 		    strncmp(s->url, "ldaps://", 8) != 0 &&
 		    strncmp(s->url, "ldapi://", 8) != 0) {
-			size_t old = sjson_push(c, "url");
-			sjson_fail(c, "must start with ldap://, ldaps:// or "
-				      "ldapi://");
-			sjson_pop(c, old);
+			size_t old = settings_json_push(c, "url");
+			settings_json_fail(
+			    c, "must start with ldap://, ldaps:// or "
+			       "ldapi://");
+			settings_json_pop(c, old);
 			rc = -1;
 		}
 	} else {
-		rc |= sjson_get_string(c, obj, "host", 0, &s->host) < 0;
-		rc |= sjson_get_string(c, obj, "socket", 0, &s->socket) < 0;
-		rc |= sjson_get_string(c, obj, "database", 1, &s->database) < 0;
-		rc |= sjson_get_string(c, obj, "user", 0, &s->user) < 0;
+		rc |= settings_json_get_string(c, obj, "host", 0, &s->host) < 0;
+		rc |= settings_json_get_string(c, obj, "socket", 0,
+					       &s->socket) < 0;
+		rc |= settings_json_get_string(c, obj, "database", 1,
+					       &s->database) < 0;
+		rc |= settings_json_get_string(c, obj, "user", 0, &s->user) < 0;
 		rc |= get_uint(c, obj, "port", 1, 65535, &port) < 0;
 		s->port = (unsigned)port;
 		if (s->host == NULL && s->socket == NULL) {
-			sjson_fail(c, "give \"host\" (an address: "
-				      "\"localhost\" means a socket to the "
-				      "client library) or \"socket\"");
+			settings_json_fail(
+			    c, "give \"host\" (an address: "
+			       "\"localhost\" means a socket to the "
+			       "client library) or \"socket\"");
 			rc = -1;
 		}
 	}
 	rc |= read_password(c, obj, &s->password) < 0;
-	rc |= sjson_get_bool(c, obj, "tls", &s->tls) < 0;
-	if (sjson_get_string(c, obj, "tls_ca", 0, &s->tls_ca) > 0) {
-		char *p = sjson_path(c, s->tls_ca);
+	rc |= settings_json_get_bool(c, obj, "tls", &s->tls) < 0;
+	if (settings_json_get_string(c, obj, "tls_ca", 0, &s->tls_ca) > 0) {
+		char *p = settings_json_path(c, s->tls_ca);
 		free(s->tls_ca);
 		s->tls_ca = p;
 	}
@@ -171,38 +178,39 @@ static int parse_connection(struct sjson *c, json_t *obj, struct source_conf *s)
 	return rc ? -1 : 0;
 }
 
-static int parse_source_domains(struct sjson *c, json_t *src,
+static int parse_source_domains(struct settings_json *c, json_t *src,
 				struct source_conf *s)
 {
 	static const char *const sql_keys[] = {"query", "changed", "refresh",
 					       NULL};
 	static const char *const ldap_keys[] = {
 	    "base", "filter", "attribute", "entry_attribute", "refresh", NULL};
-	json_t *obj = sjson_get_object(c, src, "domains", 0);
+	json_t *obj = settings_json_get_object(c, src, "domains", 0);
 	size_t top;
 	int rc = 0, ldap = s->kind == SOURCE_LDAP;
 
 	if (obj == NULL)
 		return json_object_get(src, "domains") ? -1 : 0;
-	top = sjson_push(c, "domains");
-	sjson_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
+	top = settings_json_push(c, "domains");
+	settings_json_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
 	if (ldap) {
-		rc |= sjson_get_string(c, obj, "base", 1, &s->domains_base) < 0;
-		rc |= sjson_get_string(c, obj, "filter", 1, &s->domains_query) <
-		      0;
-		rc |= sjson_get_string(c, obj, "attribute", 1,
-				       &s->domains_attr) < 0;
-		rc |= sjson_get_string(c, obj, "entry_attribute", 0,
-				       &s->domains_account_attr) < 0;
+		rc |= settings_json_get_string(c, obj, "base", 1,
+					       &s->domains_base) < 0;
+		rc |= settings_json_get_string(c, obj, "filter", 1,
+					       &s->domains_query) < 0;
+		rc |= settings_json_get_string(c, obj, "attribute", 1,
+					       &s->domains_attr) < 0;
+		rc |= settings_json_get_string(c, obj, "entry_attribute", 0,
+					       &s->domains_account_attr) < 0;
 	} else {
-		rc |=
-		    sjson_get_string(c, obj, "query", 1, &s->domains_query) < 0;
-		rc |= sjson_get_string(c, obj, "changed", 0,
-				       &s->changed_query) < 0;
+		rc |= settings_json_get_string(c, obj, "query", 1,
+					       &s->domains_query) < 0;
+		rc |= settings_json_get_string(c, obj, "changed", 0,
+					       &s->changed_query) < 0;
 	}
 	rc |=
 	    read_numbers(c, obj, domains_numbers, N_OF(domains_numbers), s) < 0;
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }
 
@@ -222,7 +230,8 @@ static void name_list(struct buf *out, const char *const *names, size_t n,
 			   q, names[i], q);
 }
 
-static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
+static int parse_params(struct settings_json *c, json_t *obj,
+			struct source_conf *s)
 {
 	const char *names[SOURCE_PARAMS_MAX + 1];
 	json_t *list = json_object_get(obj, "params"), *v;
@@ -239,30 +248,31 @@ static int parse_params(struct sjson *c, json_t *obj, struct source_conf *s)
 	names[SOURCE_PARAMS_MAX] = NULL;
 	buf_puts(&one, "must be ");
 	name_list(&one, names, SOURCE_PARAMS_MAX, 1);
-	top = sjson_push(c, "params");
+	top = settings_json_push(c, "params");
 	if (!json_is_array(list) || json_array_size(list) > SOURCE_PARAMS_MAX) {
-		sjson_failf(c, "must be a list of at most %d of them (%s)",
-			    SOURCE_PARAMS_MAX, one.data + strlen("must be "));
-		sjson_pop(c, top);
+		settings_json_failf(
+		    c, "must be a list of at most %d of them (%s)",
+		    SOURCE_PARAMS_MAX, one.data + strlen("must be "));
+		settings_json_pop(c, top);
 		buf_free(&one);
 		return -1;
 	}
 	s->n_params = json_array_size(list);
 	json_array_foreach (list, i, v) {
-		old = sjson_push_index(c, i);
-		k = sjson_enum(c, v, names, one.data);
+		old = settings_json_push_index(c, i);
+		k = settings_json_enum(c, v, names, one.data);
 		if (k < 0)
 			rc = -1;
 		else
 			s->params[i] = (enum source_param)k;
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	buf_free(&one);
 	return rc;
 }
 
-static int parse_source_logins(struct sjson *c, json_t *src,
+static int parse_source_logins(struct settings_json *c, json_t *src,
 			       struct source_conf *s)
 {
 	static const char *const sql_keys[] = {
@@ -272,36 +282,38 @@ static int parse_source_logins(struct sjson *c, json_t *src,
 	    "base",	  "filter",    "attribute",    "address_attribute",
 	    "timeout_ms", "cache_ttl", "negative_ttl", "cache_size",
 	    NULL};
-	json_t *obj = sjson_get_object(c, src, "logins", 0);
+	json_t *obj = settings_json_get_object(c, src, "logins", 0);
 	size_t top;
 	int rc = 0, ldap = s->kind == SOURCE_LDAP;
 
 	if (obj == NULL)
 		return json_object_get(src, "logins") ? -1 : 0;
-	top = sjson_push(c, "logins");
-	sjson_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
+	top = settings_json_push(c, "logins");
+	settings_json_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
 	if (ldap) {
-		rc |= sjson_get_string(c, obj, "base", 1, &s->logins_base) < 0;
-		rc |= sjson_get_string(c, obj, "attribute", 1,
-				       &s->logins_attr) < 0;
-		rc |= sjson_get_string(c, obj, "address_attribute", 0,
-				       &s->logins_addr_attr) < 0;
-		rc |=
-		    sjson_get_string(c, obj, "filter", 1, &s->logins_query) < 0;
+		rc |= settings_json_get_string(c, obj, "base", 1,
+					       &s->logins_base) < 0;
+		rc |= settings_json_get_string(c, obj, "attribute", 1,
+					       &s->logins_attr) < 0;
+		rc |= settings_json_get_string(c, obj, "address_attribute", 0,
+					       &s->logins_addr_attr) < 0;
+		rc |= settings_json_get_string(c, obj, "filter", 1,
+					       &s->logins_query) < 0;
 		if (s->logins_query && !strstr(s->logins_query, "{address}") &&
 		    !strstr(s->logins_query, "{localpart}")) {
-			size_t old = sjson_push(c, "filter");
-			sjson_fail(c, "must hold {address} or {localpart}");
-			sjson_pop(c, old);
+			size_t old = settings_json_push(c, "filter");
+			settings_json_fail(
+			    c, "must hold {address} or {localpart}");
+			settings_json_pop(c, old);
 			rc = -1;
 		}
 	} else {
-		rc |=
-		    sjson_get_string(c, obj, "query", 1, &s->logins_query) < 0;
+		rc |= settings_json_get_string(c, obj, "query", 1,
+					       &s->logins_query) < 0;
 		rc |= parse_params(c, obj, s) < 0;
 	}
 	rc |= read_numbers(c, obj, logins_numbers, N_OF(logins_numbers), s) < 0;
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }
 
@@ -312,7 +324,8 @@ static uint64_t fnv(uint64_t h, const char *s)
 }
 
 /* "driver": a backend of the one list (sources/source.c), built in. */
-static int parse_driver(struct sjson *c, json_t *obj, struct source_conf *s)
+static int parse_driver(struct settings_json *c, json_t *obj,
+			struct source_conf *s)
 {
 	const char *names[SOURCE_KINDS + 1];
 	const struct source_backend *b = NULL;
@@ -325,17 +338,19 @@ static int parse_driver(struct sjson *c, json_t *obj, struct source_conf *s)
 	names[SOURCE_KINDS] = NULL;
 	if (json_object_get(obj, "driver") == NULL) {
 		name_list(&msg, names, SOURCE_KINDS, 0);
-		sjson_failf(c, "\"driver\" is missing (%s)", msg.data);
+		settings_json_failf(c, "\"driver\" is missing (%s)", msg.data);
 		buf_free(&msg);
 		return -1;
 	}
-	old = sjson_push(c, "driver");
+	old = settings_json_push(c, "driver");
 	buf_puts(&msg, "must be ");
 	name_list(&msg, names, SOURCE_KINDS, 1);
-	k = sjson_enum(c, json_object_get(obj, "driver"), names, msg.data);
+	k = settings_json_enum(c, json_object_get(obj, "driver"), names,
+			       msg.data);
 	if (k >= 0 && (b = source_backend((enum source_kind)k))->drv == NULL)
-		sjson_fail(c, "this mailconfd was built without that driver");
-	sjson_pop(c, old);
+		settings_json_fail(
+		    c, "this mailconfd was built without that driver");
+	settings_json_pop(c, old);
 	buf_free(&msg);
 	if (b == NULL || b->drv == NULL)
 		return -1;
@@ -344,7 +359,7 @@ static int parse_driver(struct sjson *c, json_t *obj, struct source_conf *s)
 	return 0;
 }
 
-static int parse_source(struct sjson *c, const char *name, json_t *obj,
+static int parse_source(struct settings_json *c, const char *name, json_t *obj,
 			struct source_conf *s)
 {
 	static const char *const keys[] = {
@@ -357,17 +372,18 @@ static int parse_source(struct sjson *c, const char *name, json_t *obj,
 
 	s->name = strdup(name);
 	if (!json_is_object(obj)) {
-		sjson_fail(c, "must be an object");
+		settings_json_fail(c, "must be an object");
 		return -1;
 	}
-	sjson_check_keys(c, obj, keys);
+	settings_json_check_keys(c, obj, keys);
 	if (parse_driver(c, obj, s) < 0)
 		return -1;
 	rc |= parse_connection(c, obj, s) < 0;
 	rc |= parse_source_domains(c, obj, s) < 0;
 	rc |= parse_source_logins(c, obj, s) < 0;
 	if (rc == 0 && s->domains_query == NULL && s->logins_query == NULL) {
-		sjson_fail(c, "gives neither \"domains\" nor \"logins\"");
+		settings_json_fail(c,
+				   "gives neither \"domains\" nor \"logins\"");
 		rc = -1;
 	}
 	text = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
@@ -384,7 +400,8 @@ static int source_name_valid(const char *name)
 	return n > 0 && n < 64 && name[n] == '\0' && name[0] != '.';
 }
 
-static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
+static int parse_sources(struct settings_json *c, json_t *obj,
+			 struct directory_conf *d)
 {
 	const char *key;
 	json_t *v;
@@ -393,7 +410,8 @@ static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 
 	d->n_sources = json_object_size(obj);
 	if (d->n_sources > DIRECTORY_SOURCES_LIMIT) {
-		sjson_failf(c, "at most %d sources", DIRECTORY_SOURCES_LIMIT);
+		settings_json_failf(c, "at most %d sources",
+				    DIRECTORY_SOURCES_LIMIT);
 		d->n_sources = 0;
 		return -1;
 	}
@@ -403,11 +421,11 @@ static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 	if (d->sources == NULL || d->loaded == NULL)
 		return -1;
 	json_object_foreach (obj, key, v) {
-		old = sjson_push(c, key);
+		old = settings_json_push(c, key);
 		d->loaded[i].rows = -1;
 		if (!source_name_valid(key)) {
 			/* it names a file in state_dir and a metrics label */
-			sjson_fail(
+			settings_json_fail(
 			    c, "a source's name is 1 to 63 letters, digits, "
 			       "'-', '_' or '.', not starting with '.'");
 			rc = -1;
@@ -415,25 +433,27 @@ static int parse_sources(struct sjson *c, json_t *obj, struct directory_conf *d)
 			rc = -1;
 		else if (d->sources[i].logins_query != NULL &&
 			 d->login_source >= 0) {
-			sjson_failf(c,
-				    "\"logins\": only one source may give "
-				    "logins (\"%s\" does)",
-				    d->sources[d->login_source].name);
+			settings_json_failf(
+			    c,
+			    "\"logins\": only one source may give "
+			    "logins (\"%s\" does)",
+			    d->sources[d->login_source].name);
 			rc = -1;
 		} else if (d->sources[i].logins_query != NULL) {
 			d->login_source = (int)i;
 		}
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 		i++;
 	}
 	return rc;
 }
 
-int settings_directory_parse(struct sjson *c, json_t *root,
+int settings_directory_parse(struct settings_json *c, json_t *root,
 			     struct directory_conf **out)
 {
 	static const char *const keys[] = {"state_dir", "sources", NULL};
-	json_t *obj = sjson_get_object(c, root, "directory", 0), *sources;
+	json_t *obj = settings_json_get_object(c, root, "directory", 0),
+	       *sources;
 	struct directory_conf *d;
 	char *dir = NULL;
 	size_t top, old;
@@ -446,22 +466,22 @@ int settings_directory_parse(struct sjson *c, json_t *root,
 		return -1;
 	d->login_source = -1;
 	*out = d;
-	top = sjson_push(c, "directory");
-	sjson_check_keys(c, obj, keys);
-	if (sjson_get_string(c, obj, "state_dir", 0, &dir) > 0)
-		d->state_dir = sjson_path(c, dir);
+	top = settings_json_push(c, "directory");
+	settings_json_check_keys(c, obj, keys);
+	if (settings_json_get_string(c, obj, "state_dir", 0, &dir) > 0)
+		d->state_dir = settings_json_path(c, dir);
 	else
 		d->state_dir = strdup("/var/lib/mailconfd");
 	free(dir);
-	sources = sjson_get_object(c, obj, "sources", 1);
+	sources = settings_json_get_object(c, obj, "sources", 1);
 	if (sources != NULL) {
-		old = sjson_push(c, "sources");
+		old = settings_json_push(c, "sources");
 		rc = parse_sources(c, sources, d);
-		sjson_pop(c, old);
+		settings_json_pop(c, old);
 	} else {
 		rc = -1;
 	}
-	sjson_pop(c, top);
+	settings_json_pop(c, top);
 	return rc;
 }
 

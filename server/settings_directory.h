@@ -11,7 +11,7 @@ struct directory_conf;
 /* Reads root["directory"] into *out (a new conf, the caller's, also
  * when problems were reported; NULL when absent). Password files are
  * read now. Returns 0, or -1 (reported). */
-int settings_directory_parse(struct sjson *c, json_t *root,
+int settings_directory_parse(struct settings_json *c, json_t *root,
 			     struct directory_conf **out);
 
 /* 1 if some source gives domains. */

@@ -10,17 +10,17 @@
 
 #include "skeleton.h"
 
-const char *const sjson_host_placeholders[] = {"EMAILDOMAIN", NULL};
+const char *const settings_json_host_placeholders[] = {"EMAILDOMAIN", NULL};
 
 /* Reports a problem with the value at the current JSON pointer. */
-void sjson_fail(struct sjson *c, const char *why)
+void settings_json_fail(struct settings_json *c, const char *why)
 {
 	settings_errors_add(c->errs, "%s: %s: %s", c->file,
 			    c->ptr_len ? c->ptr : "/", why);
 }
 
-/* sjson_fail() with a formatted reason. */
-void sjson_failf(struct sjson *c, const char *fmt, ...)
+/* settings_json_fail() with a formatted reason. */
+void settings_json_failf(struct settings_json *c, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -28,12 +28,13 @@ void sjson_failf(struct sjson *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	sjson_fail(c, why);
+	settings_json_fail(c, why);
 }
 
 /* Appends /token (escaped per RFC 6901) to the pointer; returns the old
- * length for sjson_pop(). A pointer longer than SJSON_PTR_MAX is cut. */
-size_t sjson_push(struct sjson *c, const char *token)
+ * length for settings_json_pop(). A pointer longer than SJSON_PTR_MAX is cut.
+ */
+size_t settings_json_push(struct settings_json *c, const char *token)
 {
 	size_t old = c->ptr_len, n = c->ptr_len;
 	const char *t;
@@ -53,27 +54,28 @@ size_t sjson_push(struct sjson *c, const char *token)
 	return old;
 }
 
-size_t sjson_push_index(struct sjson *c, size_t i)
+size_t settings_json_push_index(struct settings_json *c, size_t i)
 {
 	char token[32];
 
 	snprintf(token, sizeof(token), "%zu", i);
-	return sjson_push(c, token);
+	return settings_json_push(c, token);
 }
 
-void sjson_pop(struct sjson *c, size_t old)
+void settings_json_pop(struct settings_json *c, size_t old)
 {
 	c->ptr_len = old;
 	c->ptr[old] = '\0';
 }
 
-void sjson_digest(struct sjson *c, const char *p, size_t n)
+void settings_json_digest(struct settings_json *c, const char *p, size_t n)
 {
 	c->digest = fnv1a(c->digest, p, n);
 }
 
 /* Reports every key of obj not in the NULL-terminated list allowed. */
-void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed)
+void settings_json_check_keys(struct settings_json *c, json_t *obj,
+			      const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
@@ -85,9 +87,9 @@ void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed)
 				break;
 		if (allowed[i] != NULL)
 			continue;
-		old = sjson_push(c, key);
-		sjson_fail(c, "unknown key");
-		sjson_pop(c, old);
+		old = settings_json_push(c, key);
+		settings_json_fail(c, "unknown key");
+		settings_json_pop(c, old);
 	}
 	(void)v;
 }
@@ -102,41 +104,42 @@ static int has_control(const char *s)
 
 /* Reads the string obj[key] into *out (owned by the caller; untouched when
  * the key is absent). Returns 1 if read, 0 if absent, -1 on a problem. */
-int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
-		     int required, char **out)
+int settings_json_get_string(struct settings_json *c, json_t *obj,
+			     const char *key, int required, char **out)
 {
 	json_t *v = json_object_get(obj, key);
-	size_t old = sjson_push(c, key);
+	size_t old = settings_json_push(c, key);
 	int rc = 1;
 
 	if (v == NULL) {
 		if (required)
-			sjson_fail(c, "is required");
+			settings_json_fail(c, "is required");
 		rc = required ? -1 : 0;
 	} else if (!json_is_string(v)) {
-		sjson_fail(c, "must be a string");
+		settings_json_fail(c, "must be a string");
 		rc = -1;
 	} else if (!skeleton_value_ok(json_string_value(v),
 				      json_string_length(v)) ||
 		   has_control(json_string_value(v))) {
-		sjson_fail(c,
-			   "must not hold control or private-use characters");
+		settings_json_fail(
+		    c, "must not hold control or private-use characters");
 		rc = -1;
 	} else {
 		char *s = strdup(json_string_value(v));
 		if (s == NULL) {
-			sjson_fail(c, "out of memory");
+			settings_json_fail(c, "out of memory");
 			rc = -1;
 		} else {
 			free(*out);
 			*out = s;
 		}
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return rc;
 }
 
-int sjson_get_bool(struct sjson *c, json_t *obj, const char *key, int *out)
+int settings_json_get_bool(struct settings_json *c, json_t *obj,
+			   const char *key, int *out)
 {
 	json_t *v = json_object_get(obj, key);
 	size_t old;
@@ -147,34 +150,34 @@ int sjson_get_bool(struct sjson *c, json_t *obj, const char *key, int *out)
 		*out = json_is_true(v);
 		return 1;
 	}
-	old = sjson_push(c, key);
-	sjson_fail(c, "must be true or false");
-	sjson_pop(c, old);
+	old = settings_json_push(c, key);
+	settings_json_fail(c, "must be true or false");
+	settings_json_pop(c, old);
 	return -1;
 }
 
 /* Returns the object obj[key], NULL if absent or (reported) not an
  * object. */
-json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,
-			 int required)
+json_t *settings_json_get_object(struct settings_json *c, json_t *obj,
+				 const char *key, int required)
 {
 	json_t *v = json_object_get(obj, key);
-	size_t old = sjson_push(c, key);
+	size_t old = settings_json_push(c, key);
 
 	if (v == NULL && required)
-		sjson_fail(c, "is required");
+		settings_json_fail(c, "is required");
 	else if (v != NULL && !json_is_object(v)) {
-		sjson_fail(c, "must be an object");
+		settings_json_fail(c, "must be an object");
 		v = NULL;
 	}
-	sjson_pop(c, old);
+	settings_json_pop(c, old);
 	return v;
 }
 
 /* Checks the placeholders of a template: only those in allowed (a
  * NULL-terminated list of names without the %). */
-int sjson_check_placeholders(struct sjson *c, const char *s,
-			     const char *const *allowed)
+int settings_json_check_placeholders(struct settings_json *c, const char *s,
+				     const char *const *allowed)
 {
 	const char *p = s, *q;
 	size_t i, n;
@@ -182,7 +185,7 @@ int sjson_check_placeholders(struct sjson *c, const char *s,
 	while ((p = strchr(p, '%')) != NULL) {
 		q = strchr(p + 1, '%');
 		if (q == NULL) {
-			sjson_fail(c, "has an unmatched '%'");
+			settings_json_fail(c, "has an unmatched '%'");
 			return -1;
 		}
 		n = (size_t)(q - p - 1);
@@ -191,8 +194,9 @@ int sjson_check_placeholders(struct sjson *c, const char *s,
 			    strncmp(allowed[i], p + 1, n) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			sjson_failf(c, "has an unknown placeholder %.*s",
-				    (int)n + 2, p);
+			settings_json_failf(c,
+					    "has an unknown placeholder %.*s",
+					    (int)n + 2, p);
 			return -1;
 		}
 		p = q + 1;
@@ -200,8 +204,8 @@ int sjson_check_placeholders(struct sjson *c, const char *s,
 	return 0;
 }
 
-int sjson_enum(struct sjson *c, json_t *v, const char *const *names,
-	       const char *msg)
+int settings_json_enum(struct settings_json *c, json_t *v,
+		       const char *const *names, const char *msg)
 {
 	int i;
 
@@ -209,13 +213,13 @@ int sjson_enum(struct sjson *c, json_t *v, const char *const *names,
 		for (i = 0; names[i] != NULL; i++)
 			if (strcmp(names[i], json_string_value(v)) == 0)
 				return i;
-	sjson_fail(c, msg);
+	settings_json_fail(c, msg);
 	return -1;
 }
 
 /* A path from the table: absolute, or relative to the table's folder.
  * Returns a new string (the caller frees it) or NULL. */
-char *sjson_path(const struct sjson *c, const char *name)
+char *settings_json_path(const struct settings_json *c, const char *name)
 {
 	struct buf path = BUF_INIT; /* handed to the caller */
 

@@ -14,7 +14,7 @@
 
 #define SJSON_PTR_MAX 2048
 
-struct sjson {
+struct settings_json {
 	const char *file;
 	char *dir; /* owned: the settings file's folder */
 	struct settings_errors *errs;
@@ -26,48 +26,50 @@ struct sjson {
 	int no_keys;	       /* --dns: no certificate or key is read */
 };
 
-extern const char *const sjson_host_placeholders[];
+extern const char *const settings_json_host_placeholders[];
 
 /* Reports a problem with the value at the current JSON pointer. */
-void sjson_fail(struct sjson *c, const char *why);
-void sjson_failf(struct sjson *c, const char *fmt, ...)
+void settings_json_fail(struct settings_json *c, const char *why);
+void settings_json_failf(struct settings_json *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Appends /token (escaped) to the pointer; returns the old length for
- * sjson_pop(). */
-size_t sjson_push(struct sjson *c, const char *token);
-size_t sjson_push_index(struct sjson *c, size_t i);
-void sjson_pop(struct sjson *c, size_t old);
+ * settings_json_pop(). */
+size_t settings_json_push(struct settings_json *c, const char *token);
+size_t settings_json_push_index(struct settings_json *c, size_t i);
+void settings_json_pop(struct settings_json *c, size_t old);
 
 /* Adds bytes to the table's version digest. */
-void sjson_digest(struct sjson *c, const char *p, size_t n);
+void settings_json_digest(struct settings_json *c, const char *p, size_t n);
 
 /* Reports every key of obj not in the NULL-terminated list allowed. */
-void sjson_check_keys(struct sjson *c, json_t *obj, const char *const *allowed);
+void settings_json_check_keys(struct settings_json *c, json_t *obj,
+			      const char *const *allowed);
 
 /* Reads the string obj[key] into *out (the caller's; replaced). Returns 1
  * if read, 0 if absent, -1 on a problem (reported). */
-int sjson_get_string(struct sjson *c, json_t *obj, const char *key,
-		     int required, char **out);
+int settings_json_get_string(struct settings_json *c, json_t *obj,
+			     const char *key, int required, char **out);
 
 /* Reads the boolean obj[key] into *out (untouched when absent). Returns 1
  * if read, 0 if absent, -1 if it is not true or false (reported). */
-int sjson_get_bool(struct sjson *c, json_t *obj, const char *key, int *out);
+int settings_json_get_bool(struct settings_json *c, json_t *obj,
+			   const char *key, int *out);
 
 /* The object obj[key], or NULL if absent or (reported) not an object. */
-json_t *sjson_get_object(struct sjson *c, json_t *obj, const char *key,
-			 int required);
+json_t *settings_json_get_object(struct settings_json *c, json_t *obj,
+				 const char *key, int required);
 
 /* Checks a template uses only the placeholders in allowed. */
-int sjson_check_placeholders(struct sjson *c, const char *s,
-			     const char *const *allowed);
+int settings_json_check_placeholders(struct settings_json *c, const char *s,
+				     const char *const *allowed);
 
 /* The index of v's string in names (NULL-terminated), or -1 (reported
  * with msg). */
-int sjson_enum(struct sjson *c, json_t *v, const char *const *names,
-	       const char *msg);
+int settings_json_enum(struct settings_json *c, json_t *v,
+		       const char *const *names, const char *msg);
 
 /* A path from the table, relative to its folder: a new string or NULL. */
-char *sjson_path(const struct sjson *c, const char *name);
+char *settings_json_path(const struct settings_json *c, const char *name);
 
 #endif
