@@ -293,24 +293,14 @@ static int has_advertised(const struct endpoint *e, size_t n)
 }
 
 /* A client can be set up only if something is offered both ways. */
-static int check_account(struct settings_json *c, const struct account *a)
+/* key (incoming or outgoing) offers a client at least one server. */
+static int check_offered(struct settings_json *c, const char *key,
+			 const struct endpoint *list, size_t n)
 {
-	size_t old;
+	size_t old = settings_json_push(c, key);
 	int rc = 0;
 
-	old = settings_json_push(c, "incoming");
-	if (a->incoming != NULL &&
-	    !has_advertised(a->incoming, a->n_incoming)) {
-		settings_json_fail(c,
-				   "no server is offered to clients (one needs "
-				   "\"security\" tls or starttls, without "
-				   "\"advertise\": false)");
-		rc = -1;
-	}
-	settings_json_pop(c, old);
-	old = settings_json_push(c, "outgoing");
-	if (a->outgoing != NULL &&
-	    !has_advertised(a->outgoing, a->n_outgoing)) {
+	if (list != NULL && !has_advertised(list, n)) {
 		settings_json_fail(c,
 				   "no server is offered to clients (one needs "
 				   "\"security\" tls or starttls, without "
@@ -319,6 +309,12 @@ static int check_account(struct settings_json *c, const struct account *a)
 	}
 	settings_json_pop(c, old);
 	return rc;
+}
+
+static int check_account(struct settings_json *c, const struct account *a)
+{
+	return check_offered(c, "incoming", a->incoming, a->n_incoming) |
+	       check_offered(c, "outgoing", a->outgoing, a->n_outgoing);
 }
 
 /* A DAV path or URL: printable, no white space. */

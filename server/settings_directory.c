@@ -178,39 +178,99 @@ static int parse_connection(struct settings_json *c, json_t *obj,
 	return rc ? -1 : 0;
 }
 
+/* The strings of a source's part: key, required, where it goes. */
+struct dir_string {
+	const char *key;
+	int required;
+	size_t offset; /* of a char * (owned) in struct source_conf */
+};
+
+#define AT(field) offsetof(struct source_conf, field)
+static const struct dir_string domains_sql[] = {
+    {"query", 1, AT(domains_query)}, {"changed", 0, AT(changed_query)}};
+static const struct dir_string domains_ldap[] = {
+    {"base", 1, AT(domains_base)},
+    {"filter", 1, AT(domains_query)},
+    {"attribute", 1, AT(domains_attr)},
+    {"entry_attribute", 0, AT(domains_account_attr)}};
+static const struct dir_string logins_sql[] = {{"query", 1, AT(logins_query)}};
+static const struct dir_string logins_ldap[] = {
+    {"base", 1, AT(logins_base)},
+    {"filter", 1, AT(logins_query)},
+    {"attribute", 1, AT(logins_attr)},
+    {"address_attribute", 0, AT(logins_addr_attr)}};
+#undef AT
+
+/* One part of a source ("domains", "logins"): its strings for SQL and
+ * for LDAP, its numbers, and one more key SQL allows (or NULL). */
+struct dir_part {
+	const char *name;
+	const struct dir_string *sql, *ldap;
+	size_t n_sql, n_ldap;
+	const struct dir_number *numbers;
+	size_t n_numbers;
+	const char *sql_extra;
+};
+
+static const struct dir_part domains_part = {.name = "domains",
+					     .sql = domains_sql,
+					     .n_sql = N_OF(domains_sql),
+					     .ldap = domains_ldap,
+					     .n_ldap = N_OF(domains_ldap),
+					     .numbers = domains_numbers,
+					     .n_numbers =
+						 N_OF(domains_numbers)};
+static const struct dir_part logins_part = {.name = "logins",
+					    .sql = logins_sql,
+					    .n_sql = N_OF(logins_sql),
+					    .ldap = logins_ldap,
+					    .n_ldap = N_OF(logins_ldap),
+					    .numbers = logins_numbers,
+					    .n_numbers = N_OF(logins_numbers),
+					    .sql_extra = "params"};
+
+/* Reads part p of the source object src into s: NULL when it is absent
+ * (*rc -1 if it is there but no object); else the part's object with its
+ * keys checked, strings and numbers read (*rc -1 on a problem) and its
+ * pointer pushed (*top, for the caller to pop). */
+static json_t *read_part(struct settings_json *c, json_t *src,
+			 const struct dir_part *p, struct source_conf *s,
+			 size_t *top, int *rc)
+{
+	const int ldap = s->kind == SOURCE_LDAP;
+	const struct dir_string *str = ldap ? p->ldap : p->sql;
+	size_t n = ldap ? p->n_ldap : p->n_sql, i, k = 0;
+	json_t *obj = settings_json_get_object(c, src, p->name, 0);
+	const char *keys[16];
+
+	*rc = obj == NULL && json_object_get(src, p->name) ? -1 : 0;
+	if (obj == NULL)
+		return NULL;
+	*top = settings_json_push(c, p->name);
+	for (i = 0; i < n; i++)
+		keys[k++] = str[i].key;
+	for (i = 0; i < p->n_numbers; i++)
+		keys[k++] = p->numbers[i].key;
+	if (!ldap && p->sql_extra != NULL)
+		keys[k++] = p->sql_extra;
+	keys[k] = NULL;
+	settings_json_check_keys(c, obj, keys);
+	for (i = 0; i < n; i++)
+		*rc |= settings_json_get_string(
+			   c, obj, str[i].key, str[i].required,
+			   (char **)(void *)((char *)s + str[i].offset)) < 0;
+	*rc |= read_numbers(c, obj, p->numbers, p->n_numbers, s) < 0;
+	return obj;
+}
+
 static int parse_source_domains(struct settings_json *c, json_t *src,
 				struct source_conf *s)
 {
-	static const char *const sql_keys[] = {"query", "changed", "refresh",
-					       NULL};
-	static const char *const ldap_keys[] = {
-	    "base", "filter", "attribute", "entry_attribute", "refresh", NULL};
-	json_t *obj = settings_json_get_object(c, src, "domains", 0);
-	size_t top;
-	int rc = 0, ldap = s->kind == SOURCE_LDAP;
+	size_t top = 0;
+	int rc;
 
-	if (obj == NULL)
-		return json_object_get(src, "domains") ? -1 : 0;
-	top = settings_json_push(c, "domains");
-	settings_json_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
-	if (ldap) {
-		rc |= settings_json_get_string(c, obj, "base", 1,
-					       &s->domains_base) < 0;
-		rc |= settings_json_get_string(c, obj, "filter", 1,
-					       &s->domains_query) < 0;
-		rc |= settings_json_get_string(c, obj, "attribute", 1,
-					       &s->domains_attr) < 0;
-		rc |= settings_json_get_string(c, obj, "entry_attribute", 0,
-					       &s->domains_account_attr) < 0;
-	} else {
-		rc |= settings_json_get_string(c, obj, "query", 1,
-					       &s->domains_query) < 0;
-		rc |= settings_json_get_string(c, obj, "changed", 0,
-					       &s->changed_query) < 0;
-	}
-	rc |=
-	    read_numbers(c, obj, domains_numbers, N_OF(domains_numbers), s) < 0;
-	settings_json_pop(c, top);
+	if (read_part(c, src, &domains_part, s, &top, &rc) != NULL)
+		settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }
 
@@ -275,44 +335,21 @@ static int parse_params(struct settings_json *c, json_t *obj,
 static int parse_source_logins(struct settings_json *c, json_t *src,
 			       struct source_conf *s)
 {
-	static const char *const sql_keys[] = {
-	    "query",	    "params",	  "timeout_ms", "cache_ttl",
-	    "negative_ttl", "cache_size", NULL};
-	static const char *const ldap_keys[] = {
-	    "base",	  "filter",    "attribute",    "address_attribute",
-	    "timeout_ms", "cache_ttl", "negative_ttl", "cache_size",
-	    NULL};
-	json_t *obj = settings_json_get_object(c, src, "logins", 0);
-	size_t top;
-	int rc = 0, ldap = s->kind == SOURCE_LDAP;
+	size_t top = 0, old;
+	int rc;
+	json_t *obj = read_part(c, src, &logins_part, s, &top, &rc);
 
 	if (obj == NULL)
-		return json_object_get(src, "logins") ? -1 : 0;
-	top = settings_json_push(c, "logins");
-	settings_json_check_keys(c, obj, ldap ? ldap_keys : sql_keys);
-	if (ldap) {
-		rc |= settings_json_get_string(c, obj, "base", 1,
-					       &s->logins_base) < 0;
-		rc |= settings_json_get_string(c, obj, "attribute", 1,
-					       &s->logins_attr) < 0;
-		rc |= settings_json_get_string(c, obj, "address_attribute", 0,
-					       &s->logins_addr_attr) < 0;
-		rc |= settings_json_get_string(c, obj, "filter", 1,
-					       &s->logins_query) < 0;
-		if (s->logins_query && !strstr(s->logins_query, "{address}") &&
-		    !strstr(s->logins_query, "{localpart}")) {
-			size_t old = settings_json_push(c, "filter");
-			settings_json_fail(
-			    c, "must hold {address} or {localpart}");
-			settings_json_pop(c, old);
-			rc = -1;
-		}
-	} else {
-		rc |= settings_json_get_string(c, obj, "query", 1,
-					       &s->logins_query) < 0;
+		return rc ? -1 : 0;
+	if (s->kind != SOURCE_LDAP)
 		rc |= parse_params(c, obj, s) < 0;
+	else if (s->logins_query && !strstr(s->logins_query, "{address}") &&
+		 !strstr(s->logins_query, "{localpart}")) {
+		old = settings_json_push(c, "filter");
+		settings_json_fail(c, "must hold {address} or {localpart}");
+		settings_json_pop(c, old);
+		rc = -1;
 	}
-	rc |= read_numbers(c, obj, logins_numbers, N_OF(logins_numbers), s) < 0;
 	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }

@@ -365,8 +365,4 @@ static void ld_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_ldap = {.open = ld_open,
-					  .domains = ld_domains,
-					  .changed = ld_changed,
-					  .login = ld_login,
-					  .close = ld_close};
+const struct source_driver source_ldap = SOURCE_DRIVER_OPS(ld);

@@ -267,8 +267,4 @@ static void my_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_mariadb = {.open = my_open,
-					     .domains = my_domains,
-					     .changed = my_changed,
-					     .login = my_login,
-					     .close = my_close};
+const struct source_driver source_mariadb = SOURCE_DRIVER_OPS(my);

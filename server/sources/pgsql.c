@@ -317,8 +317,4 @@ static void pg_close(struct source_conn *conn)
 	free(conn);
 }
 
-const struct source_driver source_pgsql = {.open = pg_open,
-					   .domains = pg_domains,
-					   .changed = pg_changed,
-					   .login = pg_login,
-					   .close = pg_close};
+const struct source_driver source_pgsql = SOURCE_DRIVER_OPS(pg);

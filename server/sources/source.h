@@ -106,6 +106,13 @@ struct source_driver {
 	void (*close)(struct source_conn *conn);
 };
 
+/* A driver's operations, named by its prefix: my_open, my_domains, ... */
+#define SOURCE_DRIVER_OPS(p)                                                   \
+	{                                                                      \
+		.open = p##_open, .domains = p##_domains,                      \
+		.changed = p##_changed, .login = p##_login, .close = p##_close \
+	}
+
 /* Every backend mailconfd knows: one list for the table's "driver"
  * names, the kinds and the messages (as OpenSMTPD's table_backend). drv
  * is NULL where this build left the backend out. */

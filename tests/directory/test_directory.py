@@ -91,6 +91,14 @@ class Suite:
         self.admin = None
 
     # --- helpers -------------------------------------------------------
+    def write_table(self, table, name):
+        """Writes table as JSON to name (in the test's folder unless a
+        path); returns the path."""
+        path = name if os.path.isabs(name) else os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            json.dump(table, f)
+        return path
+
     def start(self):
         self.admin = free_port()
         self.daemon = Daemon(self.binary, config=self.path,
@@ -159,9 +167,7 @@ class Suite:
         src = bad["directory"]["sources"][self.source]
         src["domains"]["query"] = src["domains"]["query"].replace(
             "SELECT domain", "SELECT domain_name", 1)
-        bpath = os.path.join(self.tmp, "bad.json")
-        with open(bpath, "w") as f:
-            json.dump(bad, f)
+        bpath = self.write_table(bad, "bad.json")
         r = subprocess.run([self.binary, "--check", "--config", bpath],
                            capture_output=True, text=True)
         t.check(r.returncode == 1 and
@@ -173,8 +179,7 @@ class Suite:
             "SELECT domain FROM mail_domain UNION ALL SELECT domain FROM mail_domain"
             if self.kind == "ispconfig" else
             "SELECT domain FROM domain UNION ALL SELECT domain FROM domain")
-        with open(bpath, "w") as f:
-            json.dump(bad, f)
+        self.write_table(bad, bpath)
         r = subprocess.run([self.binary, "--check", "--config", bpath],
                            capture_output=True, text=True)
         t.check(r.returncode == 0 and '"kunde.example": listed before' in r.stderr,
@@ -198,9 +203,7 @@ class Suite:
         plain = dict(self.table)
         plain.pop("directory")
         plain["domains"] = {"kunde.example": {}}
-        ppath = os.path.join(self.tmp, "plain.json")
-        with open(ppath, "w") as f:
-            json.dump(plain, f)
+        ppath = self.write_table(plain, "plain.json")
         p = Daemon(self.binary, config=ppath)
         try:
             _, _, pb = p.request("GET", "/mail/config-v1.1.xml?emailaddress=bob%40kunde.example",
@@ -289,9 +292,7 @@ class Suite:
             v = json.loads(json.dumps(self.table))
             v["directory"]["sources"][self.source]["logins"]["filter"] = \
                 "(&(objectClass=inetOrgPerson)(uid={localpart}.k))"
-            path = os.path.join(self.tmp, "uidfilter.json")
-            with open(path, "w") as f:
-                json.dump(v, f)
+            path = self.write_table(v, "uidfilter.json")
             d = Daemon(self.binary, config=path)
             try:
                 _, _, b = d.request("GET", "/mail/config-v1.1.xml?emailaddress=dave%40second.example",
@@ -321,9 +322,7 @@ class Suite:
             v = json.loads(json.dumps(self.table))
             v["directory"]["sources"][self.source]["logins"].pop("negative_ttl", None)
             v["directory"]["sources"][self.source]["logins"].update(table_logins)
-            path = os.path.join(self.tmp, f"ttl-{label}.json")
-            with open(path, "w") as f:
-                json.dump(v, f)
+            path = self.write_table(v, f"ttl-{label}.json")
             admin = free_port()
             d = Daemon(self.binary, config=path, extra=["--admin-listen", f"127.0.0.1:{admin}"])
             old = self.daemon, self.admin
@@ -365,9 +364,7 @@ class Suite:
                 f"one TTL (the default): both groups answered alike: {new}")
         v = json.loads(json.dumps(self.table))
         v["directory"]["sources"][self.source]["logins"].update({"cache_ttl": 300, "negative_ttl": 60})
-        path = os.path.join(self.tmp, "ttl-warn.json")
-        with open(path, "w") as f:
-            json.dump(v, f)
+        path = self.write_table(v, "ttl-warn.json")
         r = subprocess.run([self.binary, "--check", "--config", path], capture_output=True, text=True)
         t.check(r.returncode == 0 and "logins/negative_ttl: 60 s differs from cache_ttl (300 s)"
                 in r.stderr, f"--check warns when the TTLs differ: {r.stderr}")
@@ -384,9 +381,7 @@ class Suite:
         def check_with(change, name):
             v = json.loads(json.dumps(self.table))
             change(v["directory"], v["directory"]["sources"][self.source])
-            path = os.path.join(self.tmp, f"{name}.json")
-            with open(path, "w") as f:
-                json.dump(v, f)
+            path = self.write_table(v, f"{name}.json")
             r = subprocess.run([self.binary, "--check", "--config", path],
                                capture_output=True, text=True, timeout=60)
             return r.returncode, r.stdout, r.stderr
@@ -457,9 +452,7 @@ class Suite:
             src["logins"]["base"] = "this is no DN"
         else:
             src["logins"]["query"] = src["logins"]["query"].replace("SELECT ", "SELECT no_such_column, ", 1)
-        path = os.path.join(self.tmp, "refused.json")
-        with open(path, "w") as f:
-            json.dump(v, f)
+        path = self.write_table(v, "refused.json")
         admin = free_port()
         d = Daemon(self.binary, config=path, extra=["--admin-listen", f"127.0.0.1:{admin}"])
         old = self.daemon, self.admin
@@ -528,9 +521,7 @@ class Suite:
 
     def run_variants(self, v):
         t = self.t
-        path = os.path.join(self.tmp, "variants.json")
-        with open(path, "w") as f:
-            json.dump(v, f)
+        path = self.write_table(v, "variants.json")
         r = subprocess.run([self.binary, "--check", "--config", path],
                            capture_output=True, text=True)
         t.check(r.returncode == 0 and '"nosuch.example": names no domain entry of the table '

@@ -14,6 +14,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHIPPED = os.path.join(ROOT, "profiles", "hosting-faq.json")
 
 
+def free_port():
+    """A port on 127.0.0.1 that was free a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def recv_all(s):
     """Everything the peer sends until it closes (an error ends it too:
     the server may close first, and that is an answer)."""
@@ -126,7 +135,14 @@ def run_suite(binary, parts, **daemon_args):
         for part in parts:
             part(d, t)
     finally:
-        code = d.stop()
+        code = finish(t, d)
+    return code
+
+
+def finish(t, d):
+    """Stops d (a clean exit is a check too), shows the log's end on
+    failure; returns the suite's exit code."""
+    code = d.stop()
     t.check(code == 0, "clean exit on SIGTERM: %d" % code)
     if t.failed:
         print(d.log_text()[-3000:])

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from daemon import Checks, Daemon, recv_all
+from daemon import Checks, Daemon, finish, recv_all
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
 NORMAL = (b"GET /mail/config-v1.1.xml?emailaddress=alice%40example.org HTTP/1.1\r\n"
@@ -221,11 +221,8 @@ def main(binary):
         print("RSS: %d kB at start, %d kB after %d cases" % (rss0, rss1, len(cases)))
         t.check(rss1 < rss0 + 64 * 1024, "memory bounded: %d -> %d kB" % (rss0, rss1))
     finally:
-        code = d.stop()
-    t.check(code == 0, "clean exit: %d" % code)
-    if t.failed:
-        print(d.log_text()[-3000:])
-    return t.done()
+        code = finish(t, d)
+    return code
 
 
 if __name__ == "__main__":

@@ -16,20 +16,12 @@ import sys
 import tempfile
 import time
 
-from daemon import ROOT, SHIPPED, Checks, Daemon
+from daemon import ROOT, SHIPPED, Checks, Daemon, free_port
 
 OUTLOOK = (b'<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/'
            b'exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>alice@example.org'
            b'</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/'
            b'outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_port(port, timeout=20):

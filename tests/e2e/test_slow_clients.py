@@ -27,7 +27,7 @@ import threading
 import time
 import urllib.request
 
-from daemon import Checks, Daemon
+from daemon import Checks, Daemon, finish
 
 ATTACKERS = ["127.0.0.%d" % i for i in range(2, 11)]
 PER_IP = 64
@@ -222,11 +222,8 @@ def main(binary):
         t.check(opened >= 70, "the admin attack ran: %d connections" % opened)
         t.check(good == 15, "/healthz answered every probe: %d of 15" % good)
     finally:
-        code = d.stop()
-    t.check(code == 0, "clean exit: %d" % code)
-    if t.failed:
-        print(d.log_text()[-3000:])
-    return t.done()
+        code = finish(t, d)
+    return code
 
 
 if __name__ == "__main__":
