@@ -1,9 +1,11 @@
 /* main.c - options, startup, signals, reload. No protocol logic.
  *
- * All mutable state of the daemon lives in main()'s frame: the options,
- * the model slot and the server. Signals are taken synchronously with
- * sigwait() in the main thread (blocked everywhere else), so a reload runs
- * in ordinary code, never in a signal handler. */
+ * All mutable state of the daemon lives in main()'s frame and run()'s:
+ * the options, the metrics, the directory's run-time state (its lookup
+ * pool and cache), the model slot and the listeners. Signals are taken
+ * synchronously with sigwait() in the main thread (blocked everywhere
+ * else, before any thread starts), so a reload and the directory's
+ * refresh run in ordinary code, never in a signal handler. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>

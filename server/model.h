@@ -1,6 +1,8 @@
 /* model.h - the loaded settings table as plain, immutable structs.
  *
- * settings_load() builds a struct model; after that nothing changes it.
+ * model_load() builds a struct model (model_load.h: the table, the
+ * directory's domains, the overrides, pages, certificates, precompiled
+ * answers); after that nothing changes it.
  * A model is shared by the requests that started on it through a reference
  * count: the model slot holds one reference, every request one more. */
 #ifndef MAILCONFD_MODEL_H

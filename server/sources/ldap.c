@@ -255,10 +255,8 @@ static int append_escaped(struct buf *out, const char *value)
 	return 0;
 }
 
-/* The filter with {address}, {localpart}, {domain} replaced by the escaped
- * values. Returns 0 or -1. */
-static int build_filter(struct buf *out, const char *tmpl,
-			const char *const values[SOURCE_PARAMS_MAX])
+int source_ldap_filter(struct buf *out, const char *tmpl,
+		       const char *const values[SOURCE_PARAMS_MAX])
 {
 	const char *p = tmpl, *name;
 	size_t i, len;
@@ -333,7 +331,7 @@ static int ld_login(struct source_conn *conn, const struct source_conf *c,
 	int rc;
 
 	timeval_ms(&tv, c->query_timeout_ms);
-	if (build_filter(&filter, c->logins_query, values) < 0) {
+	if (source_ldap_filter(&filter, c->logins_query, values) < 0) {
 		buf_free(&filter);
 		snprintf(why, n, "cannot build the filter");
 		return SOURCE_BAD;

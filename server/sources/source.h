@@ -131,6 +131,14 @@ const struct source_backend *source_backend_find(const char *name);
 /* Frees what c owns. NULL-safe. */
 void source_conf_clear(struct source_conf *c);
 
+#ifdef MAILCONFD_WITH_LDAP
+/* ldap.c: the login filter tmpl with {address}, {localpart}, {domain}
+ * replaced by the values, each escaped (RFC 4515), appended to out.
+ * Returns 0 or -1. Its own function so that it can be fuzzed. */
+int source_ldap_filter(struct buf *out, const char *tmpl,
+		       const char *const values[SOURCE_PARAMS_MAX]);
+#endif
+
 /* An address as the directory is asked for it: ASCII letters of the
  * local part in lower case (the panels store addresses so, and MariaDB's
  * collations would match either), the domain an A-label. values[] point

@@ -5,7 +5,7 @@ its commands are read out of the document and run with three stand-ins
 this machine needs (no network, no system folders in a test): a
 temporary folder for /etc/mailconfd and /etc/letsencrypt, a local test CA
 for certbot, and port 0 for 443/80. The package install it starts with is
-what tests/install_test.py and tests/packages/run.py check.
+what tests/install/install_test.py and tests/packages/run.py check.
 
 Checks: the copied table with its domain list and the merged "tls" block
 passes the document's --check (as root, as the document says: the keys
@@ -29,8 +29,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
-from daemon import Checks  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+from daemon import Checks, Daemon  # noqa: E402
 
 T = Checks()
 DOC = os.path.join(ROOT, "docs", "deployment.md")
@@ -97,7 +97,7 @@ def run_doc(binary, tmp):
     for line in commands(sh[0]):
         line = rewrite(line, tmp)
         if line.startswith(("contrib/install-deps", "cmake ")):
-            continue  # the build and install: tests/install_test.py, tests/packages
+            continue  # the build and install: tests/install/install_test.py, tests/packages
         if "certbot certonly" in line:
             names.append(certbot_stand_in(tmp, line))
             continue
@@ -179,8 +179,6 @@ def run_marked(binary):
     each command as written (8080 read as the daemon's port, ./build/mailconfd
     as the binary under test); lines that are no command are the output
     the block shows, compared."""
-    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
-    from daemon import Daemon
     d = Daemon(binary)
     try:
         for path in sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \

@@ -3,11 +3,13 @@
 route that carries one in its path, its query or its body is asked with a
 distinctive local part, in both log formats, and the log is searched for
 it. The requests themselves must be answered as usual."""
+import os
 import json
 import sys
 import urllib.parse
 
-from daemon import Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import Checks, Daemon  # noqa: E402
 
 LOCAL = "secret.person"
 ADDR = LOCAL + "@example.org"

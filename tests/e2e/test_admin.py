@@ -4,6 +4,7 @@ version and domain count, /metrics read by prometheus_client's own text
 parser (Debian's python3-prometheus-client) with counters that match what
 was sent, reloads counted; neither is on the public listener. And the JSON
 access log: one object per line, read by json."""
+import os
 import json
 import re
 import signal
@@ -13,7 +14,8 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from daemon import Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import Checks, Daemon  # noqa: E402
 
 
 def get(port, path):

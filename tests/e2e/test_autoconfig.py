@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """End to end: what Thunderbird, Thunderbird for Android / K-9 and FairEmail
 send, and what hostile or broken clients send, against the real daemon."""
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
 
-from daemon import run_suite
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import run_suite  # noqa: E402
 
 CT = "application/xml; charset=utf-8"
 

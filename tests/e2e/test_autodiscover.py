@@ -10,7 +10,8 @@ import time
 from exchangelib.autodiscover.properties import Autodiscover
 from exchangelib.errors import ErrorNonExistentMailbox
 
-from daemon import run_suite
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import run_suite  # noqa: E402
 
 OUTLOOK_BODY = (
     '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/'

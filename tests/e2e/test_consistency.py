@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 
 from exchangelib.autodiscover.properties import Autodiscover
 
-from daemon import ROOT, SHIPPED, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import ROOT, SHIPPED, Checks, Daemon  # noqa: E402
 
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 TABLES = [SHIPPED, os.path.join(GOLDEN, "overrides", "settings.json"),

@@ -14,7 +14,8 @@ import sys
 import threading
 import time
 
-from daemon import Checks, Daemon, finish, recv_all
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import Checks, Daemon, finish, recv_all  # noqa: E402
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
 NORMAL = (b"GET /mail/config-v1.1.xml?emailaddress=alice%40example.org HTTP/1.1\r\n"

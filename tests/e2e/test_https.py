@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from daemon import SHIPPED, Checks, recv_all
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks, recv_all  # noqa: E402
 
 
 def sh(cwd, *args):

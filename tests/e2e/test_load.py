@@ -19,7 +19,8 @@ import tempfile
 import threading
 import time
 
-from daemon import SHIPPED, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks, Daemon  # noqa: E402
 
 FULL = os.environ.get("LOAD_FULL") == "1"
 TARGET = "/mail/config-v1.1.xml?emailaddress=alice%40example.org"

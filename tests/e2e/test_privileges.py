@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 
-from daemon import SHIPPED, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks, Daemon  # noqa: E402
 
 
 def ids(pid):

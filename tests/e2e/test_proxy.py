@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 
-from daemon import ROOT, SHIPPED, Checks, Daemon, free_port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import ROOT, SHIPPED, Checks, Daemon, free_port  # noqa: E402
 
 OUTLOOK = (b'<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/'
            b'exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>alice@example.org'

@@ -13,7 +13,8 @@ import tempfile
 import threading
 import time
 
-from daemon import SHIPPED, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks, Daemon  # noqa: E402
 
 
 def write_atomic(path, text):

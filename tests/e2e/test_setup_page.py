@@ -10,7 +10,8 @@ import sys
 import tempfile
 import urllib.parse
 
-from daemon import ROOT, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import ROOT, Checks, Daemon  # noqa: E402
 
 WIDTHS = {"phone": (390, 2600), "desktop": (1280, 2000)}
 

@@ -17,7 +17,8 @@ import tempfile
 import time
 import http.client
 
-from daemon import SHIPPED, Checks, Daemon
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks, Daemon  # noqa: E402
 
 PROFILE = "/apple/mail.mobileconfig?email=alice%40example.org"
 

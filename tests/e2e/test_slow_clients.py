@@ -19,6 +19,7 @@ slot, and normal clients timed out. Here, as bounded loops on 127.0.0.1:
 
 Prints the figures (how long the attack's connections lived, the normal
 client's latency) for the issue's before/after note."""
+import os
 import re
 import resource
 import socket
@@ -27,7 +28,8 @@ import threading
 import time
 import urllib.request
 
-from daemon import Checks, Daemon, finish
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import Checks, Daemon, finish  # noqa: E402
 
 ATTACKERS = ["127.0.0.%d" % i for i in range(2, 11)]
 PER_IP = 64

@@ -13,12 +13,14 @@
   provider.service_host) is a front page with an address field, parsed
   strictly by html5lib, naming no hosted domain; its address field leads
   to the domain's setup page."""
+import os
 import re
 import sys
 
 import html5lib
 
-from daemon import Daemon, Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import Daemon, Checks  # noqa: E402
 
 
 def head_of(raw):

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-from daemon import SHIPPED, Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from daemon import SHIPPED, Checks  # noqa: E402
 
 ALLOWED = {
     "cert_chain_of_trust", "cert_revocation", "cert_ocspURL", "cert_crlDistributionPoints",

@@ -19,7 +19,7 @@ import yaml
 import golden_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REF = os.path.join(HERE, "schema", "apple")  # a copy of shared/reference/apple
+REF = os.path.join(os.path.dirname(HERE), "schema", "apple")  # a copy of shared/reference/apple
 TYPES = {"<string>": str, "<integer>": int, "<boolean>": bool, "<array>": list,
          "<dictionary>": dict, "<data>": bytes}
 UUID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$")

@@ -33,7 +33,11 @@ def main(build_dir):
                      "share/mailconfd/templates/setup.de.html", "share/mailconfd/templates/setup.en.html",
                      "share/mailconfd/templates/setup.css", "share/mailconfd/templates/index.en.html",
                      "share/mailconfd/templates/error.html", "share/man/man8/mailconfd.8",
-                     "lib/systemd/system/mailconfd.service"]:
+                     "lib/systemd/system/mailconfd.service",
+                     # the documents mailconfd(8) names
+                     "share/doc/mailconfd/README.md", "share/doc/mailconfd/SECURITY.md",
+                     "share/doc/mailconfd/docs/deployment.md", "share/doc/mailconfd/docs/directory.md",
+                     "share/doc/mailconfd/examples/directory/ldap.json"]:
             check(os.path.join(prefix, want) in files, "installed: %s (have %r)" % (want, files))
         root = os.path.join(dest, prefix)
         r = subprocess.run([os.path.join(root, "bin/mailconfd"), "--check", "--config",
@@ -57,7 +61,7 @@ def main(build_dir):
         local = os.path.join(dest, "mailconfd.service")
         open(local, "w").write(unit.replace("/%s/bin/mailconfd" % prefix, os.path.join(root, "bin/mailconfd")))
         # the drop-in docs/deployment.md gives for certificates (credentials)
-        doc = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        doc = open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "docs", "deployment.md")).read()
         dropin = re.search(r"```ini\n(\[Service\]\nLoadCredential=.*?)```", doc, re.S).group(1)
         os.makedirs(local + ".d")

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import golden_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-XSD = os.path.join(HERE, "schema", "autoconfig.xsd")
+XSD = os.path.join(os.path.dirname(HERE), "schema", "autoconfig.xsd")
 
 
 def check(path):

@@ -15,10 +15,10 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from daemon import Checks  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 T = Checks()  # the e2e suites' counter and closing line
@@ -41,7 +41,7 @@ def man_example():
 
 def readme_table():
     text = open(os.path.join(ROOT, "README.md")).read()
-    return re.search(r"<!-- checked: tests/docs_test.py[^>]*-->\n```json\n(.*?)```", text, re.S).group(1)
+    return re.search(r"<!-- checked: tests/docs/docs_test.py[^>]*-->\n```json\n(.*?)```", text, re.S).group(1)
 
 
 def tables_check(binary):

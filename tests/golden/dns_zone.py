@@ -22,7 +22,7 @@ SHIPPED_CHECKS = [
 ]
 
 
-DAV_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "dav", "settings.json")
+DAV_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dav", "settings.json")
 DAV_CHECKS = {
     "example.org": [
         "_caldavs._tcp.example.org.\t3600\tIN\tSRV\t0 1 443 dav.example.org.",
