@@ -11,6 +11,7 @@
 #include "autoconfig.h"
 #include "autodiscover.h"
 #include "autodiscover_json.h"
+#include "mta_sts.h"
 #include "expand.h"
 #include "log.h"
 #include "mobileconfig.h"
@@ -523,7 +524,8 @@ static int handle_hosted(struct reply *out, const struct call *c)
 	if (request_query_get(c->r->query, "domain", name, sizeof(name)) != 1 ||
 	    domain_normalize(dom, name, strlen(name), &why) < 0)
 		return reply_text(out, 400, "Give ?domain=NAME.");
-	if (model_find_host(c->m, dom, NULL) == NULL)
+	if (model_find_host(c->m, dom, NULL) == NULL &&
+	    model_find_sts_host(c->m, dom, NULL) == NULL)
 		return reply_text(out, 404, "Not hosted here.");
 	return reply_text(out, 200, "Hosted here.");
 }
@@ -544,6 +546,23 @@ static int well_known_dav(struct reply *out, const struct call *c, int card)
 				    : "This domain is not hosted here.");
 	expand_dav_url(&url, d, domain);
 	return redirect(out, 301, "Moved.", &url);
+}
+
+/* RFC 8461 §3.2: the policy on mta-sts.<domain>, for a hosted domain
+ * that has one; text/plain, never cached by HTTP (senders may not). */
+static int handle_mta_sts(struct reply *out, const struct call *c)
+{
+	const char *domain = NULL;
+	const struct account *a = model_find_sts_host(c->m, c->r->host, &domain);
+
+	if (a == NULL)
+		return reply_text(out, 404, "No MTA-STS policy here.");
+	if (mta_sts_render(&out->body, a, domain) < 0)
+		return render_failed(out, "mta-sts", domain);
+	out->status = 200;
+	out->content_type = "text/plain; charset=utf-8";
+	out->cache = CACHE_NONE;
+	return 0;
 }
 
 static int handle_caldav(struct reply *out, const struct call *c)
@@ -574,6 +593,8 @@ static const struct route_entry routes[] = {
      "GET, HEAD", handle_hosted},
     {ROUTE_SETUP, "/setup", 0, M_GET | M_HEAD, "GET, HEAD", handle_setup},
     {ROUTE_WELL_KNOWN_DAV, "/.well-known/caldav", 0, M_ANY, "", handle_caldav},
+    {ROUTE_MTA_STS, "/.well-known/mta-sts.txt", 0, M_GET | M_HEAD, "GET, HEAD",
+     handle_mta_sts},
     {ROUTE_WELL_KNOWN_DAV, "/.well-known/carddav", 0, M_ANY, "",
      handle_carddav},
 };

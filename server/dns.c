@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "mta_sts.h"
 
 struct service {
 	const char *label; /* RFC 6186 / RFC 8314 service label */
@@ -69,6 +70,34 @@ static void dav_records(struct buf *out, const char *domain, const char *label,
 	buf_free(&v);
 }
 
+/* MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460 §3), where the table
+ * gives them. */
+static void policy_records(struct buf *out, const char *domain,
+			   const struct account *a, const char *service_host)
+{
+	const struct mail_policy *p = &a->policy;
+	char id[MTA_STS_ID_LEN + 1];
+	size_t i;
+
+	if (p->sts && mta_sts_id(id, a, domain) == 0) {
+		buf_puts(out, "; MTA-STS (RFC 8461): the policy is served on "
+			      "mta-sts.; a new id when it changes\n");
+		buf_printf(out, "mta-sts.%s.\t3600\tIN\tCNAME\t%s.\n", domain,
+			   service_host);
+		buf_printf(out,
+			   "_mta-sts.%s.\t3600\tIN\tTXT\t\"v=STSv1; id=%s\"\n",
+			   domain, id);
+	}
+	if (p->n_rua == 0)
+		return;
+	buf_puts(out, "; TLS-RPT (RFC 8460)\n");
+	buf_printf(out, "_smtp._tls.%s.\t3600\tIN\tTXT\t\"v=TLSRPTv1; rua=",
+		   domain);
+	for (i = 0; i < p->n_rua; i++)
+		buf_printf(out, "%s%s", i ? "," : "", p->rua[i]);
+	buf_puts(out, "\"\n");
+}
+
 int dns_records(struct buf *out, const char *domain, const struct account *a,
 		const char *service_host)
 {
@@ -100,5 +129,6 @@ int dns_records(struct buf *out, const char *domain, const struct account *a,
 		dav_records(out, domain, "_caldavs", a->caldav);
 		dav_records(out, domain, "_carddavs", a->carddav);
 	}
+	policy_records(out, domain, a, service_host);
 	return out->failed ? -1 : 0;
 }

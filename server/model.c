@@ -154,6 +154,19 @@ const struct account *model_find_host(const struct model *m, const char *host,
 	return a;
 }
 
+const struct account *model_find_sts_host(const struct model *m,
+					  const char *host, const char **domain)
+{
+	const struct account *a;
+
+	if (strncmp(host, "mta-sts.", 8) != 0 ||
+	    (a = model_find_domain(m, host + 8)) == NULL || !a->policy.sts)
+		return NULL;
+	if (domain != NULL)
+		*domain = host + 8;
+	return a;
+}
+
 int model_serves_host(const struct model *m, const char *host)
 {
 	if (host[0] == '\0')
@@ -195,6 +208,7 @@ void account_clear(struct account *a)
 	dav_free(a->caldav);
 	dav_free(a->carddav);
 	free(a->activesync_url);
+	policy_clear(&a->policy);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -254,6 +268,51 @@ static struct endpoint *endpoints_copy(const struct endpoint *src, size_t n)
 	return e;
 }
 
+/* A copy of the n strings of src (NULL when n is 0), or NULL with *failed
+ * set. */
+static char **strings_copy(char *const *src, size_t n, int *failed)
+{
+	char **dst;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	if ((dst = calloc(n, sizeof(*dst))) == NULL) {
+		*failed = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if ((dst[i] = strdup(src[i])) == NULL)
+			*failed = 1;
+	return dst;
+}
+
+void strings_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void policy_copy(struct mail_policy *dst, const struct mail_policy *src,
+			int *failed)
+{
+	*dst = *src;
+	dst->mx = strings_copy(src->mx, src->n_mx, failed);
+	dst->sts_mx = strings_copy(src->sts_mx, src->n_sts_mx, failed);
+	dst->rua = strings_copy(src->rua, src->n_rua, failed);
+}
+
+void policy_clear(struct mail_policy *p)
+{
+	strings_free(p->mx, p->n_mx);
+	strings_free(p->sts_mx, p->n_sts_mx);
+	strings_free(p->rua, p->n_rua);
+	memset(p, 0, sizeof(*p));
+}
+
 int account_copy(struct account *dst, const struct account *src)
 {
 	int failed = 0;
@@ -262,6 +321,7 @@ int account_copy(struct account *dst, const struct account *src)
 	dst->caldav = dav_copy(src->caldav, &failed);
 	dst->carddav = dav_copy(src->carddav, &failed);
 	dst->activesync_json = src->activesync_json;
+	policy_copy(&dst->policy, &src->policy, &failed);
 	if (src->activesync_url != NULL &&
 	    (dst->activesync_url = strdup(src->activesync_url)) == NULL)
 		failed = 1;

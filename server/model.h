@@ -50,6 +50,22 @@ struct dav {
 	char *principal_url; /* owned; NULL unless the table gives one */
 };
 
+/* MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for the domains of an
+ * account (SPEC §10.2-10.3): off unless the table gives "mta_sts". */
+enum sts_mode { STS_NONE, STS_TESTING, STS_ENFORCE };
+
+struct mail_policy {
+	char **mx; /* owned list: the MX hosts, may hold %EMAILDOMAIN% */
+	size_t n_mx;
+	int sts;	     /* 1: an MTA-STS policy is served */
+	enum sts_mode mode;  /* with sts */
+	unsigned max_age;    /* seconds, with sts */
+	char **sts_mx;	     /* owned list: the policy's mx patterns */
+	size_t n_sts_mx;     /* 0: the MX hosts are the patterns */
+	char **rua;	     /* owned list: TLS-RPT report URIs; none: no */
+	size_t n_rua;	     /* _smtp._tls record */
+};
+
 /* What a mail account on one domain needs: the table's "defaults", or a
  * domain's entry merged over them field by field. */
 struct account {
@@ -63,6 +79,7 @@ struct account {
 	struct dav *carddav;  /* owned; NULL: none */
 	char *activesync_url; /* owned; NULL: no ActiveSync (SPEC §8) */
 	int activesync_json;  /* autodiscover.json answers ActiveSync too */
+	struct mail_policy policy; /* MX hosts, MTA-STS, TLS-RPT */
 	/* Precompiled answers (skeleton.h), owned; built after loading. */
 	struct skeleton *sk_autoconfig;
 	struct skeleton *sk_autodiscover;
@@ -138,6 +155,11 @@ const struct account *model_find_domain(const struct model *m,
 const struct account *model_find_host(const struct model *m, const char *host,
 				      const char **domain);
 
+/* The account of host when it is mta-sts.<hosted domain> and that domain
+ * has an MTA-STS policy, with *domain set to the domain; else NULL. */
+const struct account *model_find_sts_host(const struct model *m,
+					  const char *host, const char **domain);
+
 /* 1 if host is a name mailconfd serves: model_find_host() finds it, or
  * it is provider.service_host. */
 int model_serves_host(const struct model *m, const char *host);
@@ -150,6 +172,12 @@ void model_unref(struct model *m);
 
 /* Frees what an account owns (not the struct itself). NULL-safe. */
 void account_clear(struct account *a);
+
+/* Frees what p owns (a list of strings each) and zeroes it. */
+void policy_clear(struct mail_policy *p);
+
+/* Frees n strings and their array. NULL-safe. */
+void strings_free(char **v, size_t n);
 
 /* Deep-copies src into dst (dst's old content is not freed).
  * Returns 0 or -1 (out of memory; dst is then cleared). */

@@ -10,6 +10,7 @@ static const char *const names[ROUTE_COUNT] = {
     [ROUTE_SETUP] = "setup",
     [ROUTE_HOSTED] = "hosted",
     [ROUTE_WELL_KNOWN_DAV] = "well_known_dav",
+    [ROUTE_MTA_STS] = "mta_sts",
 };
 
 const char *route_name(enum route r)

@@ -22,6 +22,7 @@
 #include "settings_account.h"
 #include "settings_directory.h"
 #include "settings_json.h"
+#include "settings_policy.h"
 #include "netaddr.h"
 #include "signer.h"
 #include "tls.h"
@@ -63,7 +64,8 @@ static int parse_domain_entry(struct settings_json *c, const char *key,
 	if (account_copy(acc, &c->m->defaults) < 0)
 		return -1;
 	c->m->n_overrides++;
-	if (settings_account_parse(c, v, acc, 0) < 0)
+	if (settings_account_parse(c, v, acc, 0) < 0 ||
+	    settings_policy_check(c, &acc->policy, name) < 0)
 		return -1;
 	rc = model_add_domain(c->m, name, (uint32_t)c->m->n_overrides);
 	return rc == 1 ? -2 : rc;

@@ -8,80 +8,10 @@
 #include <strings.h>
 
 #include "address.h"
+#include "settings_policy.h"
 
 static const char *const login_placeholders[] = {
     "EMAILADDRESS", "EMAILLOCALPART", "EMAILDOMAIN", NULL};
-
-/* Lower-cases s in place outside %PLACEHOLDERS%. */
-static void lower_outside_placeholders(char *s)
-{
-	int inside = 0; /* within %...% */
-
-	for (; *s != '\0'; s++) {
-		if (*s == '%')
-			inside = !inside;
-		else if (!inside && *s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-	}
-}
-
-/* A literal host name: normalized (an IDN host becomes an A-label). */
-static int normalize_host(struct settings_json *c, char **host)
-{
-	char norm[DOMAIN_MAX + 1];
-	const char *why = NULL;
-	char *s;
-
-	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
-		settings_json_fail(c, why);
-		return -1;
-	}
-	s = strdup(norm);
-	if (s == NULL)
-		return -1;
-	free(*host);
-	*host = s;
-	return 0;
-}
-
-/* A host template: valid once %EMAILDOMAIN% is filled in (tried with a
- * sample domain). */
-static int check_host_template(struct settings_json *c, const char *host)
-{
-	char probe[DOMAIN_INPUT_MAX + 1];
-	const char *p;
-	size_t n = 0;
-
-	for (p = host; *p != '\0' && n + 12 < sizeof(probe);) {
-		if (strncmp(p, "%EMAILDOMAIN%", 13) == 0) {
-			memcpy(probe + n, "example.org", 11);
-			n += 11;
-			p += 13;
-		} else {
-			probe[n++] = *p++;
-		}
-	}
-	probe[n] = '\0';
-	if (!hostname_valid(probe)) {
-		settings_json_fail(
-		    c, "is not a valid host name (lower case letters, digits, "
-		       "'-', '.')");
-		return -1;
-	}
-	return 0;
-}
-
-/* An endpoint's host: a literal name or a template with %EMAILDOMAIN%. */
-static int check_host(struct settings_json *c, char **host)
-{
-	lower_outside_placeholders(*host);
-	if (settings_json_check_placeholders(
-		c, *host, settings_json_host_placeholders) < 0)
-		return -1;
-	if (strchr(*host, '%') == NULL)
-		return normalize_host(c, host);
-	return check_host_template(c, *host);
-}
 
 static int parse_auth(struct settings_json *c, json_t *v, struct endpoint *e)
 {
@@ -230,7 +160,7 @@ static int parse_endpoint(struct settings_json *c, json_t *obj, int outgoing,
 		rc = -1;
 	} else {
 		old = settings_json_push(c, "host");
-		rc |= check_host(c, &e->host);
+		rc |= settings_json_check_host(c, &e->host);
 		settings_json_pop(c, old);
 	}
 	rc |= parse_port(c, obj, e);
@@ -419,7 +349,7 @@ static int parse_dav(struct settings_json *c, json_t *obj, const char *key,
 	settings_json_check_keys(c, v, keys);
 	if (settings_json_get_string(c, v, "host", 1, &d->host) > 0) {
 		old = settings_json_push(c, "host");
-		rc |= check_host(c, &d->host);
+		rc |= settings_json_check_host(c, &d->host);
 		settings_json_pop(c, old);
 	} else {
 		rc = -1;
@@ -522,8 +452,9 @@ int settings_account_parse(struct settings_json *c, json_t *obj,
 			   struct account *a, int is_defaults)
 {
 	static const char *const keys[] = {
-	    "login",  "imap_path_prefix", "incoming",	"outgoing",
-	    "caldav", "carddav",	  "activesync", NULL};
+	    "login",	  "imap_path_prefix", "incoming", "outgoing",
+	    "caldav",	  "carddav",	      "activesync", "mx",
+	    "mta_sts",	  "tls_rpt",	      NULL};
 	size_t old;
 	int rc = 0;
 
@@ -543,6 +474,7 @@ int settings_account_parse(struct settings_json *c, json_t *obj,
 	rc |= parse_dav(c, obj, "caldav", &a->caldav);
 	rc |= parse_dav(c, obj, "carddav", &a->carddav);
 	rc |= parse_activesync(c, obj, a);
+	rc |= settings_policy_parse(c, obj, &a->policy);
 	rc |= check_account(c, a);
 	if (json_object_get(obj, "incoming") != NULL)
 		warn_oauth2(c, a->incoming, a->n_incoming, "incoming");
@@ -566,6 +498,9 @@ int settings_account_defaults(struct settings_json *c, json_t *root)
 		return -1;
 	old = settings_json_push(c, "defaults");
 	rc = settings_account_parse(c, obj, a, 1);
+	/* the defaults' templates, filled in with a sample domain */
+	if (rc == 0)
+		rc = settings_policy_check(c, &a->policy, "example.org");
 	settings_json_pop(c, old);
 	return rc;
 }

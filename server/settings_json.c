@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "skeleton.h"
 
 const char *const settings_json_host_placeholders[] = {"EMAILDOMAIN", NULL};
@@ -228,4 +229,74 @@ char *settings_json_path(const struct settings_json *c, const char *name)
 	else
 		buf_printf(&path, "%s/%s", c->dir, name);
 	return buf_steal(&path);
+}
+
+/* Lower-cases s in place outside %PLACEHOLDERS%. */
+static void lower_outside_placeholders(char *s)
+{
+	int inside = 0; /* within %...% */
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%')
+			inside = !inside;
+		else if (!inside && *s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+/* A literal host name: normalized (an IDN host becomes an A-label). */
+static int normalize_host(struct settings_json *c, char **host)
+{
+	char norm[DOMAIN_MAX + 1];
+	const char *why = NULL;
+	char *s;
+
+	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
+		settings_json_fail(c, why);
+		return -1;
+	}
+	s = strdup(norm);
+	if (s == NULL)
+		return -1;
+	free(*host);
+	*host = s;
+	return 0;
+}
+
+/* A host template: valid once %EMAILDOMAIN% is filled in (tried with a
+ * sample domain). */
+static int check_host_template(struct settings_json *c, const char *host)
+{
+	char probe[DOMAIN_INPUT_MAX + 1];
+	const char *p;
+	size_t n = 0;
+
+	for (p = host; *p != '\0' && n + 12 < sizeof(probe);) {
+		if (strncmp(p, "%EMAILDOMAIN%", 13) == 0) {
+			memcpy(probe + n, "example.org", 11);
+			n += 11;
+			p += 13;
+		} else {
+			probe[n++] = *p++;
+		}
+	}
+	probe[n] = '\0';
+	if (!hostname_valid(probe)) {
+		settings_json_fail(
+		    c, "is not a valid host name (lower case letters, digits, "
+		       "'-', '.')");
+		return -1;
+	}
+	return 0;
+}
+
+int settings_json_check_host(struct settings_json *c, char **host)
+{
+	lower_outside_placeholders(*host);
+	if (settings_json_check_placeholders(
+		c, *host, settings_json_host_placeholders) < 0)
+		return -1;
+	if (strchr(*host, '%') == NULL)
+		return normalize_host(c, host);
+	return check_host_template(c, *host);
 }

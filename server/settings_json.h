@@ -69,6 +69,11 @@ int settings_json_check_placeholders(struct settings_json *c, const char *s,
 int settings_json_enum(struct settings_json *c, json_t *v,
 		       const char *const *names, const char *msg);
 
+/* A server's host in *host: a literal name (lower-cased, an IDN host made
+ * an A-label, *host replaced) or a template with %EMAILDOMAIN% that is
+ * valid once filled in. Returns 0 or -1 (reported). */
+int settings_json_check_host(struct settings_json *c, char **host);
+
 /* A path from the table, relative to its folder: a new string or NULL. */
 char *settings_json_path(const struct settings_json *c, const char *name);
 
