@@ -46,7 +46,7 @@ class Daemon:
             stdout=subprocess.PIPE, stderr=self.log, env=env)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline().decode() if ready else ""
-        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)(?: \(https\))?\n", line)
+        m = re.fullmatch(r"listening on 127\.[0-9.]+:(\d+)(?: \(https\))?\n", line)
         if not m:
             self.proc.kill()
             raise RuntimeError("daemon did not start: %r\n%s" % (line, self.log_text()))
