@@ -5,6 +5,8 @@
  * Android: socketType plain, placeholder ids) shaped what is left out. */
 #include "autoconfig.h"
 
+#include <string.h>
+
 #include "expand.h"
 #include "xmlout.h"
 
@@ -100,6 +102,16 @@ static int write_provider(xmlTextWriterPtr w, const struct render_input *in,
 	rc |=
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "id", BAD_CAST in->domain);
 	rc |= xmlout_element(w, "domain", in->domain);
+	if (p->mx_domain[0] != '\0') {
+		/* draft-ietf-mailmaint-autoconfig-06: this config serves any
+		 * address whose MX is in the provider's domain; Thunderbird
+		 * asks autoconfig.<that domain>?emailaddress= (SPEC §10.4) */
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "domain");
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "purpose",
+						  BAD_CAST "mx");
+		rc |= xmlTextWriterWriteString(w, BAD_CAST p->mx_domain);
+		rc |= xmlTextWriterEndElement(w);
+	}
 	rc |= xmlout_element(w, "displayName", p->name);
 	rc |= xmlout_element(w, "displayShortName", p->short_name);
 	if (rc < 0)

@@ -351,6 +351,7 @@ static void provider_clear(struct provider *p)
 	free(p->profile_id_prefix);
 	free(p->setup_url);
 	free(p->service_host);
+	free(p->mx_domain);
 }
 
 static void model_free(struct model *m)

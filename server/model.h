@@ -95,6 +95,8 @@ struct provider {
 	char *profile_id_prefix; /* owned */
 	char *setup_url;	 /* owned; may hold %EMAILDOMAIN% */
 	char *service_host;	 /* owned; mailconfd's own name, or "" */
+	char *mx_domain; /* owned; the MX hosts' domain (autoconfig -06
+			    purpose="mx"), or "" */
 };
 
 struct model {

@@ -185,18 +185,20 @@ static int check_url(struct settings_json *c, json_t *obj, const char *key,
 	    c, *url, settings_json_host_placeholders);
 }
 
-/* provider.service_host: the name mailconfd itself answers on (the
- * target of the autoconfig./autodiscover. CNAMEs and SRV records). */
-static int check_service_host(struct settings_json *c, json_t *obj, char **host)
+/* A provider's host name at obj[key] (service_host: the name mailconfd
+ * itself answers on, the target of the autoconfig./autodiscover. CNAMEs
+ * and SRV records; mx_domain: its MX hosts' domain), as an A-label. */
+static int check_provider_host(struct settings_json *c, json_t *obj,
+			       const char *key, char **host)
 {
 	char norm[DOMAIN_MAX + 1];
 	const char *why = NULL;
 	size_t old;
 	int rc = 0;
 
-	if (settings_json_get_string(c, obj, "service_host", 0, host) <= 0)
+	if (settings_json_get_string(c, obj, key, 0, host) <= 0)
 		return 0;
-	old = settings_json_push(c, "service_host");
+	old = settings_json_push(c, key);
 	if (domain_normalize(norm, *host, strlen(*host), &why) < 0) {
 		settings_json_fail(c, why);
 		rc = -1;
@@ -220,8 +222,9 @@ static int provider_defaults(struct provider *p)
 	p->profile_id_prefix = strdup("");
 	p->setup_url = strdup("https://autoconfig.%EMAILDOMAIN%/setup");
 	p->service_host = strdup(""); /* optional: no DNS records without */
+	p->mx_domain = strdup("");    /* optional */
 	return p->organization && p->support_url && p->profile_id_prefix &&
-		       p->setup_url && p->service_host
+		       p->setup_url && p->service_host && p->mx_domain
 		   ? 0
 		   : -1;
 }
@@ -231,7 +234,7 @@ static int parse_provider(struct settings_json *c, json_t *root)
 	static const char *const keys[] = {
 	    "id",	    "name",	    "short_name",
 	    "organization", "support_url",  "profile_id_prefix",
-	    "setup_url",    "service_host", NULL};
+	    "setup_url",    "service_host", "mx_domain", NULL};
 	json_t *obj = settings_json_get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
 	size_t top;
@@ -251,7 +254,9 @@ static int parse_provider(struct settings_json *c, json_t *root)
 				       &p->profile_id_prefix) < 0;
 	rc |= check_url(c, obj, "support_url", &p->support_url) < 0;
 	rc |= check_url(c, obj, "setup_url", &p->setup_url) < 0;
-	rc |= check_service_host(c, obj, &p->service_host) < 0;
+	rc |= check_provider_host(c, obj, "service_host", &p->service_host) <
+	      0;
+	rc |= check_provider_host(c, obj, "mx_domain", &p->mx_domain) < 0;
 	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }

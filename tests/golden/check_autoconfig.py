@@ -26,9 +26,13 @@ def check(path):
         problems.append("xmllint: " + r.stderr.strip())
     root = ET.parse(path).getroot()
     prov = root.find("emailProvider")
-    domains = [d.text for d in prov.findall("domain")]
+    domains = [d.text for d in prov.findall("domain") if d.get("purpose") is None]
     if prov.get("id") not in domains:
         problems.append("emailProvider id %r is not a <domain>" % prov.get("id"))
+    # draft -06: purpose="mx" is the only value, and not the asked domain's
+    for d in prov.findall("domain"):
+        if d.get("purpose") not in (None, "mx") or (d.get("purpose") and d.text in domains):
+            problems.append("domain purpose %r for %r" % (d.get("purpose"), d.text))
     types = [s.get("type") for s in prov.findall("incomingServer")]
     if "pop3" in types and "imap" in types[types.index("pop3"):]:
         problems.append("an IMAP entry follows a POP3 one: %r" % types)
