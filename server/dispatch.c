@@ -12,6 +12,7 @@
 #include "autodiscover.h"
 #include "autodiscover_json.h"
 #include "mta_sts.h"
+#include "pacc.h"
 #include "expand.h"
 #include "log.h"
 #include "mobileconfig.h"
@@ -525,7 +526,8 @@ static int handle_hosted(struct reply *out, const struct call *c)
 	    domain_normalize(dom, name, strlen(name), &why) < 0)
 		return reply_text(out, 400, "Give ?domain=NAME.");
 	if (model_find_host(c->m, dom, NULL) == NULL &&
-	    model_find_sts_host(c->m, dom, NULL) == NULL)
+	    model_find_sts_host(c->m, dom, NULL) == NULL &&
+	    model_find_pacc_host(c->m, dom, NULL) == NULL)
 		return reply_text(out, 404, "Not hosted here.");
 	return reply_text(out, 200, "Hosted here.");
 }
@@ -553,7 +555,8 @@ static int well_known_dav(struct reply *out, const struct call *c, int card)
 static int handle_mta_sts(struct reply *out, const struct call *c)
 {
 	const char *domain = NULL;
-	const struct account *a = model_find_sts_host(c->m, c->r->host, &domain);
+	const struct account *a =
+	    model_find_sts_host(c->m, c->r->host, &domain);
 
 	if (a == NULL)
 		return reply_text(out, 404, "No MTA-STS policy here.");
@@ -562,6 +565,24 @@ static int handle_mta_sts(struct reply *out, const struct call *c)
 	out->status = 200;
 	out->content_type = "text/plain; charset=utf-8";
 	out->cache = CACHE_NONE;
+	return 0;
+}
+
+/* SPEC §10.1: the PACC document on ua-auto-config.<domain>, for a hosted
+ * domain with PACC on; the bytes its _ua-auto-config digest pins. */
+static int handle_pacc(struct reply *out, const struct call *c)
+{
+	const char *domain = NULL;
+	const struct account *a =
+	    model_find_pacc_host(c->m, c->r->host, &domain);
+
+	if (a == NULL)
+		return reply_text(out, 404, "No PACC document here.");
+	if (pacc_render(&out->body, c->m, a, domain, a->pacc.revision) < 0)
+		return render_failed(out, "pacc", domain);
+	out->status = 200;
+	out->content_type = CT_JSON;
+	out->cache = CACHE_PUBLIC;
 	return 0;
 }
 
@@ -595,6 +616,8 @@ static const struct route_entry routes[] = {
     {ROUTE_WELL_KNOWN_DAV, "/.well-known/caldav", 0, M_ANY, "", handle_caldav},
     {ROUTE_MTA_STS, "/.well-known/mta-sts.txt", 0, M_GET | M_HEAD, "GET, HEAD",
      handle_mta_sts},
+    {ROUTE_PACC, "/.well-known/user-agent-configuration.json", 0,
+     M_GET | M_HEAD, "GET, HEAD", handle_pacc},
     {ROUTE_WELL_KNOWN_DAV, "/.well-known/carddav", 0, M_ANY, "",
      handle_carddav},
 };

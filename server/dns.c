@@ -5,6 +5,7 @@
 
 #include "expand.h"
 #include "mta_sts.h"
+#include "pacc.h"
 
 struct service {
 	const char *label; /* RFC 6186 / RFC 8314 service label */
@@ -91,8 +92,8 @@ static void policy_records(struct buf *out, const char *domain,
 	if (p->n_rua == 0)
 		return;
 	buf_puts(out, "; TLS-RPT (RFC 8460)\n");
-	buf_printf(out, "_smtp._tls.%s.\t3600\tIN\tTXT\t\"v=TLSRPTv1; rua=",
-		   domain);
+	buf_printf(out,
+		   "_smtp._tls.%s.\t3600\tIN\tTXT\t\"v=TLSRPTv1; rua=", domain);
 	for (i = 0; i < p->n_rua; i++)
 		buf_printf(out, "%s%s", i ? "," : "", p->rua[i]);
 	buf_puts(out, "\"\n");
@@ -130,5 +131,30 @@ int dns_records(struct buf *out, const char *domain, const struct account *a,
 		dav_records(out, domain, "_carddavs", a->carddav);
 	}
 	policy_records(out, domain, a, service_host);
+	return out->failed ? -1 : 0;
+}
+
+int dns_pacc_records(struct buf *out, const struct model *m, const char *domain,
+		     const struct account *a)
+{
+	const struct pacc_choice *p = &a->pacc;
+	char d[PACC_DIGEST_B64];
+	int i;
+
+	if (!p->on)
+		return 0;
+	buf_puts(out, "; PACC (draft-ietf-mailmaint-pacc): the document is "
+		      "served on ua-auto-config.; the digest pins its bytes\n");
+	buf_printf(out, "ua-auto-config.%s.\t3600\tIN\tCNAME\t%s.\n", domain,
+		   m->provider.service_host);
+	for (i = 0; i < (p->also ? 2 : 1); i++) {
+		if (pacc_digest(d, m, a, domain,
+				i ? p->previous : p->revision) < 0)
+			return -1;
+		buf_printf(out,
+			   "_ua-auto-config.%s.\t3600\tIN\tTXT\t\"v=UAAC1; "
+			   "a=sha256; d=%s\"\n",
+			   domain, d);
+	}
 	return out->failed ? -1 : 0;
 }

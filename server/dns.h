@@ -12,6 +12,12 @@
  * mailconfd answers on (the CNAME and SRV target). A service the table
  * does not offer gets "SRV 0 0 0 ." (RFC 6186 3.4: not provided).
  * Returns 0 or -1. */
+/* PACC's records for domain, when its account has PACC on: the
+ * ua-auto-config. CNAME and the digest TXT record (two during a
+ * change-over of revisions). Returns 0 or -1. */
+int dns_pacc_records(struct buf *out, const struct model *m, const char *domain,
+		     const struct account *a);
+
 int dns_records(struct buf *out, const char *domain, const struct account *a,
 		const char *service_host);
 

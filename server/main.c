@@ -324,7 +324,8 @@ static int print_dns(const struct model *m, const char *domain)
 			"mailconfd: --dns: set provider.service_host "
 			"in %s (the name mailconfd answers on)\n",
 			m->source);
-	else if (dns_records(&out, name, a, m->provider.service_host) == 0) {
+	else if (dns_records(&out, name, a, m->provider.service_host) == 0 &&
+		 dns_pacc_records(&out, m, name, a) == 0) {
 		fputs(out.data, stdout);
 		rc = 0;
 	}

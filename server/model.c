@@ -167,6 +167,21 @@ const struct account *model_find_sts_host(const struct model *m,
 	return a;
 }
 
+const struct account *model_find_pacc_host(const struct model *m,
+					   const char *host,
+					   const char **domain)
+{
+	const struct account *a;
+	size_t n = strlen("ua-auto-config.");
+
+	if (strncmp(host, "ua-auto-config.", n) != 0 ||
+	    (a = model_find_domain(m, host + n)) == NULL || !a->pacc.on)
+		return NULL;
+	if (domain != NULL)
+		*domain = host + n;
+	return a;
+}
+
 int model_serves_host(const struct model *m, const char *host)
 {
 	if (host[0] == '\0')
@@ -321,6 +336,7 @@ int account_copy(struct account *dst, const struct account *src)
 	dst->caldav = dav_copy(src->caldav, &failed);
 	dst->carddav = dav_copy(src->carddav, &failed);
 	dst->activesync_json = src->activesync_json;
+	dst->pacc = src->pacc;
 	policy_copy(&dst->policy, &src->policy, &failed);
 	if (src->activesync_url != NULL &&
 	    (dst->activesync_url = strdup(src->activesync_url)) == NULL)

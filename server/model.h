@@ -57,13 +57,24 @@ enum sts_mode { STS_NONE, STS_TESTING, STS_ENFORCE };
 struct mail_policy {
 	char **mx; /* owned list: the MX hosts, may hold %EMAILDOMAIN% */
 	size_t n_mx;
-	int sts;	     /* 1: an MTA-STS policy is served */
-	enum sts_mode mode;  /* with sts */
-	unsigned max_age;    /* seconds, with sts */
-	char **sts_mx;	     /* owned list: the policy's mx patterns */
-	size_t n_sts_mx;     /* 0: the MX hosts are the patterns */
-	char **rua;	     /* owned list: TLS-RPT report URIs; none: no */
-	size_t n_rua;	     /* _smtp._tls record */
+	int sts;	    /* 1: an MTA-STS policy is served */
+	enum sts_mode mode; /* with sts */
+	unsigned max_age;   /* seconds, with sts */
+	char **sts_mx;	    /* owned list: the policy's mx patterns */
+	size_t n_sts_mx;    /* 0: the MX hosts are the patterns */
+	char **rua;	    /* owned list: TLS-RPT report URIs; none: no */
+	size_t n_rua;	    /* _smtp._tls record */
+};
+
+/* The PACC revisions served (SPEC §10.1): -02 (Stalwart) names
+ * submission "smtp", -03 (automx) "submit"; nothing else differs. */
+enum pacc_revision { PACC_02, PACC_03 };
+
+struct pacc_choice {
+	int on;			     /* the document is served */
+	enum pacc_revision revision; /* the one served */
+	int also;		     /* --dns prints a second digest... */
+	enum pacc_revision previous; /* ...of this one (a change-over) */
 };
 
 /* What a mail account on one domain needs: the table's "defaults", or a
@@ -80,6 +91,7 @@ struct account {
 	char *activesync_url; /* owned; NULL: no ActiveSync (SPEC §8) */
 	int activesync_json;  /* autodiscover.json answers ActiveSync too */
 	struct mail_policy policy; /* MX hosts, MTA-STS, TLS-RPT */
+	struct pacc_choice pacc;   /* PACC, off unless the table says */
 	/* Precompiled answers (skeleton.h), owned; built after loading. */
 	struct skeleton *sk_autoconfig;
 	struct skeleton *sk_autodiscover;
@@ -95,8 +107,8 @@ struct provider {
 	char *profile_id_prefix; /* owned */
 	char *setup_url;	 /* owned; may hold %EMAILDOMAIN% */
 	char *service_host;	 /* owned; mailconfd's own name, or "" */
-	char *mx_domain; /* owned; the MX hosts' domain (autoconfig -06
-			    purpose="mx"), or "" */
+	char *mx_domain;	 /* owned; the MX hosts' domain (autoconfig -06
+				    purpose="mx"), or "" */
 };
 
 struct model {
@@ -160,7 +172,13 @@ const struct account *model_find_host(const struct model *m, const char *host,
 /* The account of host when it is mta-sts.<hosted domain> and that domain
  * has an MTA-STS policy, with *domain set to the domain; else NULL. */
 const struct account *model_find_sts_host(const struct model *m,
-					  const char *host, const char **domain);
+					  const char *host,
+					  const char **domain);
+
+/* The same for ua-auto-config.<hosted domain> with PACC on. */
+const struct account *model_find_pacc_host(const struct model *m,
+					   const char *host,
+					   const char **domain);
 
 /* 1 if host is a name mailconfd serves: model_find_host() finds it, or
  * it is provider.service_host. */

@@ -10,8 +10,7 @@
 static const char *const mode_names[] = {
     [STS_NONE] = "none", [STS_TESTING] = "testing", [STS_ENFORCE] = "enforce"};
 
-int mta_sts_render(struct buf *out, const struct account *a,
-		   const char *domain)
+int mta_sts_render(struct buf *out, const struct account *a, const char *domain)
 {
 	const struct mail_policy *p = &a->policy;
 	char *const *mx = p->n_sts_mx ? p->sts_mx : p->mx;

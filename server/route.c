@@ -11,6 +11,7 @@ static const char *const names[ROUTE_COUNT] = {
     [ROUTE_HOSTED] = "hosted",
     [ROUTE_WELL_KNOWN_DAV] = "well_known_dav",
     [ROUTE_MTA_STS] = "mta_sts",
+    [ROUTE_PACC] = "pacc",
 };
 
 const char *route_name(enum route r)

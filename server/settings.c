@@ -65,7 +65,8 @@ static int parse_domain_entry(struct settings_json *c, const char *key,
 		return -1;
 	c->m->n_overrides++;
 	if (settings_account_parse(c, v, acc, 0) < 0 ||
-	    settings_policy_check(c, &acc->policy, name) < 0)
+	    settings_policy_check(c, &acc->policy, name) < 0 ||
+	    settings_pacc_check(c, acc) < 0)
 		return -1;
 	rc = model_add_domain(c->m, name, (uint32_t)c->m->n_overrides);
 	return rc == 1 ? -2 : rc;
@@ -231,10 +232,11 @@ static int provider_defaults(struct provider *p)
 
 static int parse_provider(struct settings_json *c, json_t *root)
 {
-	static const char *const keys[] = {
-	    "id",	    "name",	    "short_name",
-	    "organization", "support_url",  "profile_id_prefix",
-	    "setup_url",    "service_host", "mx_domain", NULL};
+	static const char *const keys[] = {"id",	  "name",
+					   "short_name",  "organization",
+					   "support_url", "profile_id_prefix",
+					   "setup_url",	  "service_host",
+					   "mx_domain",	  NULL};
 	json_t *obj = settings_json_get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
 	size_t top;
@@ -254,8 +256,7 @@ static int parse_provider(struct settings_json *c, json_t *root)
 				       &p->profile_id_prefix) < 0;
 	rc |= check_url(c, obj, "support_url", &p->support_url) < 0;
 	rc |= check_url(c, obj, "setup_url", &p->setup_url) < 0;
-	rc |= check_provider_host(c, obj, "service_host", &p->service_host) <
-	      0;
+	rc |= check_provider_host(c, obj, "service_host", &p->service_host) < 0;
 	rc |= check_provider_host(c, obj, "mx_domain", &p->mx_domain) < 0;
 	settings_json_pop(c, top);
 	return rc ? -1 : 0;

@@ -452,9 +452,9 @@ int settings_account_parse(struct settings_json *c, json_t *obj,
 			   struct account *a, int is_defaults)
 {
 	static const char *const keys[] = {
-	    "login",	  "imap_path_prefix", "incoming", "outgoing",
-	    "caldav",	  "carddav",	      "activesync", "mx",
-	    "mta_sts",	  "tls_rpt",	      NULL};
+	    "login",   "imap_path_prefix", "incoming",	 "outgoing",
+	    "caldav",  "carddav",	   "activesync", "mx",
+	    "mta_sts", "tls_rpt",	   "pacc",	 NULL};
 	size_t old;
 	int rc = 0;
 
@@ -474,7 +474,7 @@ int settings_account_parse(struct settings_json *c, json_t *obj,
 	rc |= parse_dav(c, obj, "caldav", &a->caldav);
 	rc |= parse_dav(c, obj, "carddav", &a->carddav);
 	rc |= parse_activesync(c, obj, a);
-	rc |= settings_policy_parse(c, obj, &a->policy);
+	rc |= settings_policy_parse(c, obj, &a->policy, &a->pacc);
 	rc |= check_account(c, a);
 	if (json_object_get(obj, "incoming") != NULL)
 		warn_oauth2(c, a->incoming, a->n_incoming, "incoming");
@@ -500,7 +500,8 @@ int settings_account_defaults(struct settings_json *c, json_t *root)
 	rc = settings_account_parse(c, obj, a, 1);
 	/* the defaults' templates, filled in with a sample domain */
 	if (rc == 0)
-		rc = settings_policy_check(c, &a->policy, "example.org");
+		rc = settings_policy_check(c, &a->policy, "example.org") |
+		     settings_pacc_check(c, a);
 	settings_json_pop(c, old);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "expand.h"
+#include "pacc.h"
 
 #define STS_MAX_AGE_MAX 31557600 /* RFC 8461 §3.2: about a year */
 #define STS_MAX_AGE_DEF 604800	 /* a week */
@@ -112,7 +113,8 @@ static int parse_sts(struct settings_json *c, json_t *obj,
 	if ((v = json_object_get(sts, "mode")) != NULL) {
 		old = settings_json_push(c, "mode");
 		m = settings_json_enum(
-		    c, v, modes, "must be \"none\", \"testing\" or \"enforce\"");
+		    c, v, modes,
+		    "must be \"none\", \"testing\" or \"enforce\"");
 		p->mode = m < 0 ? STS_TESTING : (enum sts_mode)m;
 		rc |= m < 0 ? -1 : 0;
 		settings_json_pop(c, old);
@@ -129,8 +131,8 @@ static int parse_sts(struct settings_json *c, json_t *obj,
 		}
 		settings_json_pop(c, old);
 	}
-	rc |= get_list(c, sts, "mx", &p->sts_mx, &p->n_sts_mx, check_pattern) <
-	      0;
+	rc |=
+	    get_list(c, sts, "mx", &p->sts_mx, &p->n_sts_mx, check_pattern) < 0;
 	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }
@@ -156,16 +158,70 @@ static int parse_rpt(struct settings_json *c, json_t *obj,
 	return rc < 0 ? -1 : 0;
 }
 
+/* "pacc": {"revision": "03", "previous": "02"}: served, and which. */
+static int parse_pacc(struct settings_json *c, json_t *obj,
+		      struct pacc_choice *p)
+{
+	static const char *const keys[] = {"revision", "previous", NULL};
+	static const char *const revs[] = {"02", "03", NULL};
+	static const char *const msg = "must be \"02\" or \"03\"";
+	json_t *o = settings_json_get_object(c, obj, "pacc", 0), *v;
+	size_t top, old;
+	int rc = 0, k;
+
+	if (o == NULL)
+		return json_object_get(obj, "pacc") ? -1 : 0;
+	top = settings_json_push(c, "pacc");
+	settings_json_check_keys(c, o, keys);
+	p->on = 1;
+	p->revision = PACC_03; /* automx's, the later draft's */
+	p->also = 0;
+	if ((v = json_object_get(o, "revision")) != NULL) {
+		old = settings_json_push(c, "revision");
+		if ((k = settings_json_enum(c, v, revs, msg)) < 0)
+			rc = -1;
+		else
+			p->revision = (enum pacc_revision)k;
+		settings_json_pop(c, old);
+	}
+	if ((v = json_object_get(o, "previous")) != NULL) {
+		old = settings_json_push(c, "previous");
+		if ((k = settings_json_enum(c, v, revs, msg)) < 0)
+			rc = -1;
+		else {
+			p->also = k != (int)p->revision;
+			p->previous = (enum pacc_revision)k;
+		}
+		settings_json_pop(c, old);
+	}
+	settings_json_pop(c, top);
+	return rc;
+}
+
 int settings_policy_parse(struct settings_json *c, json_t *obj,
-			  struct mail_policy *p)
+			  struct mail_policy *p, struct pacc_choice *pacc)
 {
 	int rc = 0;
 
+	rc |= parse_pacc(c, obj, pacc) < 0;
 	rc |= get_list(c, obj, "mx", &p->mx, &p->n_mx,
 		       settings_json_check_host) < 0;
 	rc |= parse_sts(c, obj, p) < 0;
 	rc |= parse_rpt(c, obj, p) < 0;
 	return rc ? -1 : 0;
+}
+
+int settings_pacc_check(struct settings_json *c, const struct account *a)
+{
+	const char *why;
+	size_t old;
+
+	if (!a->pacc.on || (why = pacc_check(c->m, a)) == NULL)
+		return 0;
+	old = settings_json_push(c, "pacc");
+	settings_json_fail(c, why);
+	settings_json_pop(c, old);
+	return -1;
 }
 
 /* RFC 8461 §4.1: the pattern matches host exactly, or "*.rest" matches
