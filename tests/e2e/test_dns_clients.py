@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""MTA-STS against a real client (SPEC §10.2): Debian's
+"""Clients that start from DNS, against a DNS server and mailconfd's HTTPS
+(SPEC §10). PACC as a client fetches it: the ua-auto-config. address and
+the _ua-auto-config TXT from the DNS server (dig), then the document over
+HTTPS (curl, the test CA), whose SHA-256 must match the record's digest.
+MTA-STS against a real client (SPEC §10.2): Debian's
 postfix-mta-sts-resolver (`mta-sts-query`, the lookup Postfix's resolver
 daemon makes) reads the _mta-sts TXT record from a DNS server started
 here (dnsmasq on 127.0.0.2:53, answering the records `mailconfd --dns`
@@ -40,7 +44,8 @@ def make_ca(tmp):
                     "-nodes", "-keyout", ckey, "-out", csr, "-subj", "/CN=mta-sts." + DOMAIN],
                    check=True, capture_output=True)
     ext = os.path.join(tmp, "ext")
-    open(ext, "w").write("subjectAltName=DNS:mta-sts.%s\n" % DOMAIN)
+    open(ext, "w").write("subjectAltName=DNS:mta-sts.%s,DNS:ua-auto-config.%s\n"
+                         % (DOMAIN, DOMAIN))
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", key,
                     "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt],
                    check=True, capture_output=True)
@@ -50,29 +55,41 @@ def make_ca(tmp):
 def table(tmp, crt, key, patterns):
     t = json.load(open(SHIPPED))
     t["domains"][DOMAIN] = {"mx": ["mx1.example-hosting.de", "mx2.example-hosting.de"],
-                            "mta_sts": {"mode": "enforce", "max_age": 86400, "mx": patterns}}
+                            "mta_sts": {"mode": "enforce", "max_age": 86400, "mx": patterns},
+                            "pacc": {}}
     t.setdefault("server", {})["tls"] = [{"certificate": crt, "key": key}]
     path = os.path.join(tmp, "table.json")
     json.dump(t, open(path, "w"))
     return path
 
 
+def dns_out(binary, path):
+    return subprocess.run([binary, "--config", path, "--dns", DOMAIN], capture_output=True,
+                          text=True).stdout
+
+
 def sts_txt(binary, path):
-    out = subprocess.run([binary, "--config", path, "--dns", DOMAIN], capture_output=True,
-                         text=True).stdout
     m = re.search(r'^_mta-sts\.%s\.\t3600\tIN\tTXT\t"(v=STSv1; id=(\w+))"$' % re.escape(DOMAIN),
-                  out, re.M)
+                  dns_out(binary, path), re.M)
     return m.group(1), m.group(2)
 
 
-def start_dns(txt):
+def pacc_txt(binary, path):
+    m = re.search(r'^_ua-auto-config\.%s\.\t3600\tIN\tTXT\t"([^"]+)"$' % re.escape(DOMAIN),
+                  dns_out(binary, path), re.M)
+    return m.group(1)
+
+
+def start_dns(txt, pacc):
     """dnsmasq answering our records; None if it could not start (the
     port is taken: then nothing here would prove anything)."""
     p = subprocess.Popen(
         ["dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "--bind-interfaces",
          "--listen-address=" + DNS_IP, "--port=53", "--user=root",
          "--txt-record=_mta-sts.%s,%s" % (DOMAIN, txt),
-         "--address=/mta-sts.%s/%s" % (DOMAIN, WEB_IP), "--address=/#/"],
+         "--txt-record=_ua-auto-config.%s,%s" % (DOMAIN, pacc),
+         "--address=/mta-sts.%s/%s" % (DOMAIN, WEB_IP),
+         "--address=/ua-auto-config.%s/%s" % (DOMAIN, WEB_IP), "--address=/#/"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
     if p.poll() is not None:
@@ -98,6 +115,33 @@ def query(tmp, ca, domain, known=None):
     return r.stdout.strip() + r.stderr.strip()[-300:]
 
 
+def dig(rtype, name):
+    r = subprocess.run(["dig", "@" + DNS_IP, "+short", rtype, name], capture_output=True,
+                       text=True, timeout=20)
+    return r.stdout.strip()
+
+
+def pacc_fetch(t, ca):
+    """As a PACC client: the address, the digest record, the document."""
+    import base64
+    import hashlib
+    addr = dig("A", "ua-auto-config." + DOMAIN)
+    rec = dig("TXT", "_ua-auto-config." + DOMAIN).replace('" "', "").strip('"')
+    tags = dict(p.strip().partition("=")[0::2] for p in rec.split(";") if p.strip())
+    url = "https://ua-auto-config.%s/.well-known/user-agent-configuration.json" % DOMAIN
+    r = subprocess.run(["curl", "-sS", "--cacert", ca, "--resolve",
+                        "ua-auto-config.%s:443:%s" % (DOMAIN, addr), url],
+                       capture_output=True, timeout=20)
+    body = r.stdout
+    got = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    print("pacc:", addr, rec, len(body), "bytes")
+    t.check(addr == WEB_IP and tags.get("v") == "UAAC1" and tags.get("a") == "sha256",
+            "PACC: the address and the record: %r %r" % (addr, rec))
+    t.check(r.returncode == 0 and body.startswith(b'{"authentication"') and
+            tags.get("d") == got, "PACC: the fetched bytes match the digest: %s %s %r"
+            % (tags.get("d"), got, r.stderr[-200:]))
+
+
 def main(binary):
     t = Checks()
     if os.geteuid() != 0:
@@ -108,7 +152,7 @@ def main(binary):
     ca, crt, key = make_ca(tmp)
     path = table(tmp, crt, key, ["*.example-hosting.de"])
     txt, first_id = sts_txt(binary, path)
-    dns, d = start_dns(txt), None
+    dns, d = start_dns(txt, pacc_txt(binary, path)), None
     try:
         d = Daemon(binary, config=path, extra=["--listen", WEB_IP, "--port", "443"])
         t.check(dns is not None, "the DNS server runs")
@@ -126,7 +170,7 @@ def main(binary):
         txt, new_id = sts_txt(binary, path)
         t.check(new_id != first_id, "a new policy has a new id: %s %s" % (first_id, new_id))
         stop_dns(dns)
-        dns = start_dns(txt)
+        dns = start_dns(txt, pacc_txt(binary, path))
         t.check(dns is not None, "the DNS server runs with the new record")
         out = query(tmp, ca, DOMAIN, first_id)
         print("after the change:", out)
@@ -135,6 +179,7 @@ def main(binary):
                 "the old id: the new policy is fetched: %s" % out)
         out = query(tmp, ca, "example.org")
         t.check("STSFetchResult.NONE" in out, "no policy, no record: NONE: %s" % out)
+        pacc_fetch(t, ca)
     finally:
         stop_dns(dns)
         code = d.stop() if d is not None else -1
