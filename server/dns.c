@@ -1,8 +1,10 @@
 /* dns.c - the DNS records that make clients find the service (SPEC §5). */
 #include "dns.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "expand.h"
 #include "mta_sts.h"
 #include "pacc.h"
@@ -132,6 +134,51 @@ int dns_records(struct buf *out, const char *domain, const struct account *a,
 	}
 	policy_records(out, domain, a, service_host);
 	return out->failed ? -1 : 0;
+}
+
+/* One zone line ("name\tttl\tIN\ttype\tdata") as a JSON object line. */
+static void line_to_json(struct buf *out, char *line)
+{
+	char *f[5], *save = NULL, *p = line;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		f[i] = strtok_r(p, "\t", &save);
+		p = NULL;
+		if (f[i] == NULL)
+			return;
+	}
+	f[4] = save != NULL ? save : "";
+	buf_puts(out, "{\"name\":\"");
+	escape_json(out, f[0]);
+	buf_printf(out, "\",\"ttl\":%ld,\"type\":\"", strtol(f[1], NULL, 10));
+	escape_json(out, f[3]);
+	buf_puts(out, "\",\"data\":\"");
+	escape_json(out, f[4]);
+	buf_puts(out, "\"}\n");
+}
+
+int dns_zone_to_json(struct buf *out, const char *zone)
+{
+	struct buf copy = BUF_INIT; /* freed below */
+	char *line, *save = NULL;
+
+	if (buf_puts(&copy, zone) < 0)
+		return -1;
+	for (line = strtok_r(copy.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (line[0] != ';')
+			line_to_json(out, line);
+	buf_free(&copy);
+	return out->failed ? -1 : 0;
+}
+
+int dns_domain(struct buf *out, const struct model *m, const char *domain,
+	       const struct account *a)
+{
+	if (dns_records(out, domain, a, m->provider.service_host) < 0)
+		return -1;
+	return dns_pacc_records(out, m, domain, a);
 }
 
 int dns_pacc_records(struct buf *out, const struct model *m, const char *domain,

@@ -12,6 +12,16 @@
  * mailconfd answers on (the CNAME and SRV target). A service the table
  * does not offer gets "SRV 0 0 0 ." (RFC 6186 3.4: not provided).
  * Returns 0 or -1. */
+/* Every record of domain (its account a): dns_records() and
+ * dns_pacc_records(). Returns 0 or -1. */
+int dns_domain(struct buf *out, const struct model *m, const char *domain,
+	       const struct account *a);
+
+/* The zone lines of zone as JSON, one object per record and line:
+ * {"name": "...", "ttl": N, "type": "CNAME", "data": "..."} (data in
+ * presentation form), for the tools that push DNS. Returns 0 or -1. */
+int dns_zone_to_json(struct buf *out, const char *zone);
+
 /* PACC's records for domain, when its account has PACC on: the
  * ua-auto-config. CNAME and the digest TXT record (two during a
  * change-over of revisions). Returns 0 or -1. */

@@ -43,6 +43,7 @@ struct options {
 	const char *config;
 	const char *templates;
 	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
+	const char *dns_all;	/* --dns-all zone|json: every domain's */
 	const char *user;	/* --user NAME: drop root after binding */
 	const char *admin;	/* --admin-listen ADDR:PORT, or NULL */
 	const char *tls_cert[TLS_PAIRS_MAX]; /* --tls-cert, paired in order */
@@ -75,6 +76,8 @@ static void usage(FILE *f, const struct options *o)
 	    "%s)\n"
 	    "      --dns DOMAIN      print the DNS records for DOMAIN and "
 	    "exit\n"
+	    "      --dns-all FORMAT  every hosted domain's records, as zone "
+	    "lines or json\n"
 	    "  -l, --listen ADDR     numeric address to bind (default "
 	    "127.0.0.1)\n"
 	    "  -p, --port N          port (default 8080; 0 = any free "
@@ -181,6 +184,9 @@ static int parse_value_option(struct options *o, int ch)
 	case 'D':
 		o->dns_domain = optarg;
 		return 0;
+	case 'Z':
+		o->dns_all = optarg;
+		return 0;
 	case 'u':
 		o->user = optarg;
 		return 0;
@@ -262,6 +268,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	    {"check", no_argument, NULL, 'n'},
 	    {"templates", required_argument, NULL, 'T'},
 	    {"dns", required_argument, NULL, 'D'},
+	    {"dns-all", required_argument, NULL, 'Z'},
 	    {"access-log", required_argument, NULL, 'A'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"admin-listen", required_argument, NULL, 'a'},
@@ -302,6 +309,47 @@ static void parse_options(struct options *o, int argc, char **argv)
 	}
 }
 
+/* --dns-all zone|json: the records of every hosted domain, streamed (a
+ * million domains are about a gigabyte of zone lines). */
+static int print_dns_all(const struct model *m, const char *format)
+{
+	struct buf zone = BUF_INIT, json = BUF_INIT; /* freed below */
+	int as_json = strcmp(format, "json") == 0, rc = 0;
+	const struct domain_entry *e;
+	size_t i;
+
+	if (!as_json && strcmp(format, "zone") != 0) {
+		fprintf(stderr, "mailconfd: --dns-all: zone or json\n");
+		return 2;
+	}
+	if (m->provider.service_host[0] == '\0') {
+		fprintf(stderr,
+			"mailconfd: --dns-all: set provider.service_host "
+			"in %s\n",
+			m->source);
+		return 1;
+	}
+	for (i = 0; i < m->n_domains && rc == 0; i++) {
+		e = &m->domains[i];
+		rc = dns_domain(&zone, m, m->names.data + e->name_off,
+				model_account(m, e->account));
+		if (rc == 0 && as_json)
+			rc = dns_zone_to_json(&json, zone.data);
+		if (rc == 0 && (zone.len > 1u << 20 || json.len > 1u << 20 ||
+				i + 1 == m->n_domains)) {
+			fwrite(as_json ? json.data : zone.data, 1,
+			       as_json ? json.len : zone.len, stdout);
+			buf_reset(&json);
+			buf_reset(&zone);
+		} else if (as_json) {
+			buf_reset(&zone);
+		}
+	}
+	buf_free(&zone);
+	buf_free(&json);
+	return rc < 0 || fflush(stdout) != 0 ? 1 : 0;
+}
+
 /* --dns DOMAIN: the zone lines for a hosted domain. */
 static int print_dns(const struct model *m, const char *domain)
 {
@@ -324,8 +372,7 @@ static int print_dns(const struct model *m, const char *domain)
 			"mailconfd: --dns: set provider.service_host "
 			"in %s (the name mailconfd answers on)\n",
 			m->source);
-	else if (dns_records(&out, name, a, m->provider.service_host) == 0 &&
-		 dns_pacc_records(&out, m, name, a) == 0) {
+	else if (dns_domain(&out, m, name, a) == 0) {
 		fputs(out.data, stdout);
 		rc = 0;
 	}
@@ -364,7 +411,8 @@ static struct model *load(const struct options *o, FILE *errout,
 				  .directory = 1,
 				  .check = o->check,
 				  .keep = o->keep,
-				  .no_keys = o->dns_domain != NULL};
+				  .no_keys = o->dns_domain != NULL ||
+					     o->dns_all != NULL};
 	struct model *m = NULL;
 	struct timespec t0;
 
@@ -695,7 +743,10 @@ int main(int argc, char **argv)
 	pem_keep_seal(o.keep); /* reloads read from it, never add */
 	if (m == NULL)
 		goto out;
-	if (o.dns_domain != NULL) {
+	if (o.dns_all != NULL) {
+		rc = print_dns_all(m, o.dns_all);
+		model_unref(m);
+	} else if (o.dns_domain != NULL) {
 		rc = print_dns(m, o.dns_domain);
 		model_unref(m);
 	} else if (o.check) {

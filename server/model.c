@@ -167,6 +167,11 @@ const struct account *model_find_sts_host(const struct model *m,
 	return a;
 }
 
+const struct account *model_account(const struct model *m, uint32_t index)
+{
+	return index == 0 ? &m->defaults : &m->overrides[index - 1];
+}
+
 const struct account *model_find_pacc_host(const struct model *m,
 					   const char *host,
 					   const char **domain)

@@ -175,6 +175,9 @@ const struct account *model_find_sts_host(const struct model *m,
 					  const char *host,
 					  const char **domain);
 
+/* The account a domain entry's account index names (0: the defaults). */
+const struct account *model_account(const struct model *m, uint32_t index);
+
 /* The same for ua-auto-config.<hosted domain> with PACC on. */
 const struct account *model_find_pacc_host(const struct model *m,
 					   const char *host,

@@ -85,6 +85,24 @@ def main(binary):
     check("_carddavs._tcp.example.org.\t3600\tIN\tSRV\t0 0 0 ." in r.stdout.splitlines(),
           "CalDAV only: CardDAV is not offered: %r" % r.stdout[-300:])
     check(zone_ok("example.org", r.stdout)[0], "named-checkzone, CalDAV only")
+    # --dns-all: every domain's records at once, the same lines as --dns,
+    # and as JSON lines (one record each) for tools that push DNS
+    pacc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pacc", "settings.json")
+    z = subprocess.run([binary, "--config", pacc, "--dns-all", "zone"], capture_output=True,
+                       text=True)
+    j = subprocess.run([binary, "--config", pacc, "--dns-all", "json"], capture_output=True,
+                       text=True)
+    domains = list(json.load(open(pacc))["domains"]) + ["example.org", "example.com"]
+    one_by_one = "".join(subprocess.run([binary, "--config", pacc, "--dns", d], capture_output=True,
+                                        text=True).stdout for d in sorted(set(domains)))
+    check(z.returncode == 0 and sorted(z.stdout.splitlines()) == sorted(one_by_one.splitlines()),
+          "--dns-all zone is every domain's --dns")
+    records = [json.loads(line) for line in j.stdout.splitlines()]
+    zone_records = [l for l in z.stdout.splitlines() if not l.startswith(";")]
+    check(j.returncode == 0 and len(records) == len(zone_records) and
+          all(set(r) == {"name", "ttl", "type", "data"} for r in records) and
+          ["%s\t%d\tIN\t%s\t%s" % (r["name"], r["ttl"], r["type"], r["data"]) for r in records]
+          == zone_records, "--dns-all json: one object per zone record, the same data")
     r = subprocess.run([binary, "--dns", "example.net"], capture_output=True, text=True)
     check(r.returncode == 1 and "not hosted" in r.stderr, "not hosted refused: %r" % r.stderr)
     print("%d passed, %d failed" % (passed, failed))
