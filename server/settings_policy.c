@@ -90,19 +90,32 @@ static int check_rua(struct settings_json *c, char **s)
 	return 0;
 }
 
+/* obj[key] as an object, its keys checked and its pointer pushed (*top,
+ * for the caller to pop); NULL when absent (*rc 0) or no object (*rc -1). */
+static json_t *open_part(struct settings_json *c, json_t *obj, const char *key,
+			 const char *const *keys, size_t *top, int *rc)
+{
+	json_t *o = settings_json_get_object(c, obj, key, 0);
+
+	*rc = o == NULL && json_object_get(obj, key) != NULL ? -1 : 0;
+	if (o == NULL)
+		return NULL;
+	*top = settings_json_push(c, key);
+	settings_json_check_keys(c, o, keys);
+	return o;
+}
+
 static int parse_sts(struct settings_json *c, json_t *obj,
 		     struct mail_policy *p)
 {
 	static const char *const keys[] = {"mode", "max_age", "mx", NULL};
 	static const char *const modes[] = {"none", "testing", "enforce", NULL};
-	json_t *sts = settings_json_get_object(c, obj, "mta_sts", 0), *v;
-	size_t top, old;
-	int rc = 0, m;
+	size_t top = 0, old;
+	int rc, m;
+	json_t *sts = open_part(c, obj, "mta_sts", keys, &top, &rc), *v;
 
 	if (sts == NULL)
-		return json_object_get(obj, "mta_sts") ? -1 : 0;
-	top = settings_json_push(c, "mta_sts");
-	settings_json_check_keys(c, sts, keys);
+		return rc;
 	/* a domain entry's "mta_sts" replaces the defaults' whole */
 	strings_free(p->sts_mx, p->n_sts_mx);
 	p->sts_mx = NULL;
@@ -141,14 +154,12 @@ static int parse_rpt(struct settings_json *c, json_t *obj,
 		     struct mail_policy *p)
 {
 	static const char *const keys[] = {"rua", NULL};
-	json_t *rpt = settings_json_get_object(c, obj, "tls_rpt", 0);
-	size_t top;
+	size_t top = 0;
 	int rc;
+	json_t *rpt = open_part(c, obj, "tls_rpt", keys, &top, &rc);
 
 	if (rpt == NULL)
-		return json_object_get(obj, "tls_rpt") ? -1 : 0;
-	top = settings_json_push(c, "tls_rpt");
-	settings_json_check_keys(c, rpt, keys);
+		return rc;
 	rc = get_list(c, rpt, "rua", &p->rua, &p->n_rua, check_rua);
 	if (rc == 0) {
 		settings_json_fail(c, "\"rua\" is missing");
@@ -165,14 +176,12 @@ static int parse_pacc(struct settings_json *c, json_t *obj,
 	static const char *const keys[] = {"revision", "previous", NULL};
 	static const char *const revs[] = {"02", "03", NULL};
 	static const char *const msg = "must be \"02\" or \"03\"";
-	json_t *o = settings_json_get_object(c, obj, "pacc", 0), *v;
-	size_t top, old;
-	int rc = 0, k;
+	size_t top = 0, old;
+	int rc, k;
+	json_t *o = open_part(c, obj, "pacc", keys, &top, &rc), *v;
 
 	if (o == NULL)
-		return json_object_get(obj, "pacc") ? -1 : 0;
-	top = settings_json_push(c, "pacc");
-	settings_json_check_keys(c, o, keys);
+		return rc;
 	p->on = 1;
 	p->revision = PACC_03; /* automx's, the later draft's */
 	p->also = 0;
