@@ -246,7 +246,7 @@ static void add_identity(json_t *ctx, const struct render_input *in)
 	set_str(ctx, "domain_display", shown);
 	add_provider(ctx, p);
 	if (p->service_host[0] &&
-	    dns_records(&dns, in->domain, in->account, p->service_host) == 0)
+	    dns_domain(&dns, in->model, in->domain, in->account) == 0)
 		set_str(ctx, "dns", dns.data);
 	buf_free(&dns);
 }
