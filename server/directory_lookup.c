@@ -171,6 +171,7 @@ static void note_refused(struct directory_pool *p, const struct source_conf *s,
 	int say;
 
 	pthread_mutex_lock(&p->lock);
+	p->timeouts_in_row = 0; /* an answer all the same */
 	say = p->refused_logged_ms == 0 ||
 	      now - p->refused_logged_ms >= REFUSED_LOG_MS;
 	if (say) {
@@ -196,14 +197,12 @@ static void note_state(struct directory_pool *p, const struct source_conf *s,
 {
 	int down = rc == SOURCE_DOWN, changed;
 
-	pthread_mutex_lock(&p->lock);
-	p->timeouts_in_row = 0; /* an answer, or the driver's own verdict */
-	pthread_mutex_unlock(&p->lock);
 	if (rc == SOURCE_BAD) {
 		note_refused(p, s, why);
 		return;
 	}
 	pthread_mutex_lock(&p->lock);
+	p->timeouts_in_row = 0; /* an answer, or the driver's own verdict */
 	changed = down ? p->backoff_s == 0 : p->backoff_s != 0;
 	if (down) {
 		p->backoff_s = source_backoff(p->backoff_s, LOOKUP_RETRY_MAX_S);

@@ -46,9 +46,12 @@ struct http {
 	int reaping;			   /* reaper started */
 };
 
+struct peer; /* below: one per connection */
+
 /* One per request: from the request line to the completion callback. */
 struct exchange {
 	struct http *http;
+	struct peer *peer;   /* its connection's (borrowed; may be NULL) */
 	struct model *model; /* one reference, from the first handler call */
 	char *uri;	     /* owned copy of the raw request target */
 	struct buf body;     /* owned: the request body, capped */
@@ -92,14 +95,16 @@ static void hide_query(const char *uri)
 
 /* MHD calls this with the raw target, before any parsing: the exchange
  * starts here, so even requests MHD rejects itself are logged. */
+static struct peer *peer_of(struct MHD_Connection *c);
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct exchange *x = calloc(1, sizeof(*x)); /* freed in on_done */
 
-	(void)c;
 	if (x == NULL)
 		return NULL;
 	x->http = cls;
+	x->peer = peer_of(c); /* lives longer than the exchange */
 	elapsed_start(&x->start);
 	x->uri = strdup(uri);
 	hide_query(uri);
@@ -167,20 +172,17 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
 	return !h->reaping || reaper_admit(&h->reaper, addr) ? MHD_YES : MHD_NO;
 }
 
-/* The request head of c is in: its body is due. */
-static void peer_head_done(struct MHD_Connection *c)
+/* The request head on p (may be NULL) is in: its body is due. */
+static void peer_head_done(struct peer *p)
 {
-	struct peer *p = peer_of(c);
-
 	if (p != NULL && p->reaped)
 		reaper_head_done(&p->http->reaper, &p->deadline);
 }
 
-/* The request of c is whole: no deadline while it is answered. */
-static void peer_request_done(struct MHD_Connection *c)
+/* The request on p (may be NULL) is whole: no deadline while it is
+ * answered. */
+static void peer_request_done(struct peer *p)
 {
-	struct peer *p = peer_of(c);
-
 	if (p != NULL && p->reaped)
 		reaper_request_done(&p->deadline);
 }
@@ -251,12 +253,10 @@ static int on_certificate(gnutls_session_t session,
 			      pcert_length, key);
 }
 
-/* Counts a request on its connection (see struct peer); the next head
- * is due after the idle time. */
-static void peer_count(struct MHD_Connection *c)
+/* Counts a request on its connection p (may be NULL: see struct peer);
+ * the next head is due after the idle time. */
+static void peer_count(struct peer *p)
 {
-	struct peer *p = peer_of(c);
-
 	if (p == NULL)
 		return;
 	p->requests++;
@@ -324,7 +324,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (x == NULL)
 		return;
-	peer_count(c);
+	peer_count(x->peer);
 	us = elapsed_us(&x->start);
 	if (h->metrics != NULL && x->status != 0)
 		metrics_request(h->metrics, x->route, x->status, us);
@@ -535,7 +535,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.body = x->body.data;
 	req.body_len = x->body.len;
 	req.resolver = wants_logins(x) ? &x->resolver : NULL;
-	peer_request_done(c);
+	peer_request_done(x->peer);
 	dispatch(&r, x->model, &req, time(NULL));
 	if (r.pending) {
 		reply_free(&r);
@@ -571,7 +571,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->resolver.cls = x;
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
-		peer_head_done(c);
+		peer_head_done(x->peer);
 		early = early_check(c, x);
 		return early ? send_text(c, x, early, early_text(early))
 			     : MHD_YES;
@@ -784,7 +784,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 	(void)upload;
 	(void)upload_size;
 	(void)con_cls;
-	peer_request_done(c);
+	peer_request_done(peer_of(c));
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		reply_text(&r, 405, "Method not allowed.");
 		reply_header_static(&r, "Allow", "GET, HEAD");
@@ -818,7 +818,7 @@ static void on_admin_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)con_cls;
 	(void)toe;
-	peer_count(c);
+	peer_count(peer_of(c));
 }
 
 /* The admin listener gets the same deadlines as the public one, a

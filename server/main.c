@@ -315,6 +315,7 @@ static int print_dns_all(const struct model *m, const char *format)
 {
 	struct buf zone = BUF_INIT, json = BUF_INIT; /* freed below */
 	int as_json = strcmp(format, "json") == 0, rc = 0;
+	struct buf *out = as_json ? &json : &zone; /* what is written */
 	const struct domain_entry *e;
 	size_t i;
 
@@ -333,16 +334,13 @@ static int print_dns_all(const struct model *m, const char *format)
 		e = &m->domains[i];
 		rc = dns_domain(&zone, m, m->names.data + e->name_off,
 				model_account(m, e->account));
-		if (rc == 0 && as_json)
+		if (rc == 0 && as_json) {
 			rc = dns_zone_to_json(&json, zone.data);
-		if (rc == 0 && (zone.len > 1u << 20 || json.len > 1u << 20 ||
-				i + 1 == m->n_domains)) {
-			fwrite(as_json ? json.data : zone.data, 1,
-			       as_json ? json.len : zone.len, stdout);
-			buf_reset(&json);
 			buf_reset(&zone);
-		} else if (as_json) {
-			buf_reset(&zone);
+		}
+		if (rc == 0 && (out->len > 1u << 20 || i + 1 == m->n_domains)) {
+			fwrite(out->data, 1, out->len, stdout);
+			buf_reset(out);
 		}
 	}
 	buf_free(&zone);

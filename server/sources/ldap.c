@@ -290,30 +290,28 @@ static void login_values(LDAP *ld, LDAPMessage *res,
 {
 	LDAPMessage *e;
 	struct berval **v, **keys;
-	size_t i, k;
+	const char *key;
+	size_t i, klen;
 
 	for (e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
 		v = ldap_get_values_len(ld, e, c->logins_attr);
 		keys = c->logins_addr_attr
 			   ? ldap_get_values_len(ld, e, c->logins_addr_attr)
 			   : NULL;
-		for (i = 0; v != NULL && v[i] != NULL; i++) {
-			if (c->logins_addr_attr == NULL) {
-				source_pick_add(pick, v[i]->bv_val,
-						v[i]->bv_len, NULL, 0);
-				continue;
+		/* the entry counts if one of its addresses is the asked one;
+		 * else it is another address's ("") */
+		key = c->logins_addr_attr ? "" : NULL;
+		klen = 0;
+		for (i = 0; keys != NULL && keys[i] != NULL; i++)
+			if (source_same_address(pick->asked, keys[i]->bv_val,
+						keys[i]->bv_len)) {
+				key = keys[i]->bv_val;
+				klen = keys[i]->bv_len;
+				break;
 			}
-			/* the entry counts if one of its addresses is the
-			 * asked one; else it is another address's */
-			for (k = 0; keys != NULL && keys[k] != NULL; k++)
-				if (strlen(pick->asked) == keys[k]->bv_len &&
-				    strncasecmp(pick->asked, keys[k]->bv_val,
-						keys[k]->bv_len) == 0)
-					break;
-			source_pick_add(pick, v[i]->bv_val, v[i]->bv_len,
-					keys && keys[k] ? keys[k]->bv_val : "",
-					keys && keys[k] ? keys[k]->bv_len : 0);
-		}
+		for (i = 0; v != NULL && v[i] != NULL; i++)
+			source_pick_add(pick, v[i]->bv_val, v[i]->bv_len, key,
+					klen);
 		ldap_value_free_len(v);
 		ldap_value_free_len(keys);
 	}

@@ -103,8 +103,7 @@ void source_pick_init(struct source_pick *p, const char *asked, struct buf *out)
 	p->foreign = 0;
 }
 
-/* key[0..klen) is the asked address, ASCII letters in any case. */
-static int same_address(const char *asked, const char *key, size_t klen)
+int source_same_address(const char *asked, const char *key, size_t klen)
 {
 	return strlen(asked) == klen && strncasecmp(asked, key, klen) == 0 &&
 	       memchr(key, '\0', klen) == NULL;
@@ -117,7 +116,7 @@ void source_pick_add(struct source_pick *p, const char *login, size_t llen,
 
 	if (login == NULL || llen == 0)
 		return;
-	if (key != NULL && !same_address(p->asked, key, klen)) {
+	if (key != NULL && !source_same_address(p->asked, key, klen)) {
 		p->foreign++;
 		return;
 	}

@@ -173,6 +173,9 @@ struct source_pick {
 void source_pick_init(struct source_pick *p, const char *asked,
 		      struct buf *out);
 
+/* key[0..klen) is the asked address, ASCII letters in any case. */
+int source_same_address(const char *asked, const char *key, size_t klen);
+
 /* One candidate: login[0..llen) (empty or NULL: none), and the row's
  * address key[0..klen), or key NULL when the source gives none. */
 void source_pick_add(struct source_pick *p, const char *login, size_t llen,
