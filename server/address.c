@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "skeleton.h"
 
@@ -89,6 +90,17 @@ int hostname_valid(const char *s)
 	return 1;
 }
 
+int hostname_matches(const char *pattern, const char *host)
+{
+	const char *dot;
+
+	if (strcasecmp(pattern, host) == 0)
+		return 1;
+	if (strncmp(pattern, "*.", 2) != 0 || (dot = strchr(host, '.')) == NULL)
+		return 0;
+	return dot != host && strcasecmp(pattern + 1, dot) == 0;
+}
+
 static int has_control_or_space(const char *s, size_t n)
 {
 	size_t i;
@@ -147,6 +159,38 @@ void domain_to_unicode(char *out, size_t n, const char *domain)
 	idn2_free(u);
 }
 
+/* The first checks of a domain or a local part, each with its reason. */
+struct part_rules {
+	size_t max;	   /* bytes */
+	const char *empty; /* the reasons: static English */
+	const char *too_long;
+	const char *not_utf8;
+	const char *spaces; /* NULL: white space is checked later */
+};
+
+static const struct part_rules domain_rules = {
+    .max = DOMAIN_INPUT_MAX,
+    .empty = "empty domain",
+    .too_long = "domain name too long",
+    .not_utf8 = "domain is not valid UTF-8",
+    .spaces = "domain contains white space or control characters"};
+
+static int part_check(const char *s, size_t n, const struct part_rules *r,
+		      const char **why)
+{
+	if (n == 0)
+		*why = r->empty;
+	else if (n > r->max)
+		*why = r->too_long;
+	else if (!utf8_valid(s, n))
+		*why = r->not_utf8;
+	else if (r->spaces != NULL && has_control_or_space(s, n))
+		*why = r->spaces;
+	else
+		return 0;
+	return -1;
+}
+
 int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 		     const char **why)
 {
@@ -155,22 +199,8 @@ int domain_normalize(char out[DOMAIN_MAX + 1], const char *in, size_t len,
 
 	if (len > 0 && in[len - 1] == '.')
 		len--;
-	if (len == 0) {
-		*why = "empty domain";
+	if (part_check(in, len, &domain_rules, why) < 0)
 		return -1;
-	}
-	if (len > DOMAIN_INPUT_MAX) {
-		*why = "domain name too long";
-		return -1;
-	}
-	if (!utf8_valid(in, len)) {
-		*why = "domain is not valid UTF-8";
-		return -1;
-	}
-	if (has_control_or_space(in, len)) {
-		*why = "domain contains white space or control characters";
-		return -1;
-	}
 	memcpy(tmp, in, len);
 	tmp[len] = '\0';
 	if (is_ascii(tmp, len)) {
@@ -266,18 +296,15 @@ static int quoted_string_check(const char *s, size_t n, const char **why)
 
 static int local_part_check(const char *s, size_t n, const char **why)
 {
-	if (n == 0) {
-		*why = "empty local part";
+	static const struct part_rules local_rules = {
+	    .max = LOCALPART_MAX,
+	    .empty = "empty local part",
+	    .too_long = "local part longer than 64 bytes",
+	    .not_utf8 = "address is not valid UTF-8",
+	    .spaces = NULL}; /* a quoted string may hold them */
+
+	if (part_check(s, n, &local_rules, why) < 0)
 		return -1;
-	}
-	if (n > LOCALPART_MAX) {
-		*why = "local part longer than 64 bytes";
-		return -1;
-	}
-	if (!utf8_valid(s, n)) {
-		*why = "address is not valid UTF-8";
-		return -1;
-	}
 	if (!skeleton_value_ok(s, n)) { /* the precompiled answers' sentinels */
 		*why = "address contains private-use characters";
 		return -1;

@@ -46,4 +46,9 @@ int address_parse(struct address *out, const char *in, const char **why);
  * (letter-digit-hyphen labels, lower case, at most 253 bytes), else 0. */
 int hostname_valid(const char *s);
 
+/* Returns 1 if pattern names host: the same name, ASCII case aside, or
+ * "*.rest" and host is one label followed by rest (RFC 6125 §6.4.3 for
+ * certificates, RFC 8461 §4.1 for MTA-STS mx patterns), else 0. */
+int hostname_matches(const char *pattern, const char *host);
+
 #endif

@@ -103,21 +103,35 @@ static int resolve_login(struct reply *out, const struct call *c,
 	}
 }
 
+/* The XML answer render makes of in, once in's login is known: 0, with
+ * out pending when the directory is still being asked. */
+static int
+answer_xml(struct reply *out, const struct call *c, struct render_input *in,
+	   int (*render)(struct buf *out, const struct render_input *in),
+	   const char *kind)
+{
+	if (resolve_login(out, c, in))
+		return 0;
+	if (render(&out->body, in) < 0)
+		return render_failed(out, kind, in->domain);
+	out->status = 200;
+	out->content_type = CT_XML;
+	return 0;
+}
+
 static int handle_autoconfig(struct reply *out, const struct call *c)
 {
 	struct render_input in = {
 	    .model = c->m, .domain = c->r->domain, .now = c->now};
+	int rc;
 
 	in.account = find_account(out, c);
 	if (in.account == NULL)
 		return 0;
 	in.addr = c->r->addr_ok ? &c->r->addr : NULL;
-	if (resolve_login(out, c, &in))
-		return 0;
-	if (precompiled_autoconfig(&out->body, &in) < 0)
-		return render_failed(out, "autoconfig", in.domain);
-	out->status = 200;
-	out->content_type = CT_XML;
+	rc = answer_xml(out, c, &in, precompiled_autoconfig, "autoconfig");
+	if (rc < 0 || out->pending)
+		return rc;
 	/* With a directory, an answer for an address is that person's,
 	 * found or not (the same header either way). */
 	out->cache = c->r->resolver && in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
@@ -200,13 +214,8 @@ static int handle_autodiscover(struct reply *out, const struct call *c)
 	in.addr = &addr;
 	if (code == AUTODISCOVER_MOBILESYNC)
 		return mobilesync(out, &in);
-	if (resolve_login(out, c, &in))
-		return 0;
-	if (precompiled_autodiscover(&out->body, &in) < 0)
-		return render_failed(out, "autodiscover", in.domain);
-	out->status = 200;
-	out->content_type = CT_XML;
-	return 0;
+	return answer_xml(out, c, &in, precompiled_autodiscover,
+			  "autodiscover");
 }
 
 static int json_reply(struct reply *out, int status, const char *code,
@@ -550,40 +559,76 @@ static int well_known_dav(struct reply *out, const struct call *c, int card)
 	return redirect(out, 301, "Moved.", &url);
 }
 
-/* RFC 8461 §3.2: the policy on mta-sts.<domain>, for a hosted domain
- * that has one; text/plain, never cached by HTTP (senders may not). */
-static int handle_mta_sts(struct reply *out, const struct call *c)
+/* A document served on its own name of a hosted domain that has it on
+ * (mta-sts.<domain>, ua-auto-config.<domain>). */
+struct host_document {
+	const char *kind;	  /* for the log of a failed render */
+	const char *missing;	  /* the 404's text */
+	const char *content_type; /* static */
+	enum cache_policy cache;
+	const struct account *(*find)(const struct model *m, const char *host,
+				      const char **domain);
+	int (*render)(struct buf *out, const struct model *m,
+		      const struct account *a, const char *domain);
+};
+
+static int serve_host_document(struct reply *out, const struct call *c,
+			       const struct host_document *doc)
 {
 	const char *domain = NULL;
-	const struct account *a =
-	    model_find_sts_host(c->m, c->r->host, &domain);
+	const struct account *a = doc->find(c->m, c->r->host, &domain);
 
 	if (a == NULL)
-		return reply_text(out, 404, "No MTA-STS policy here.");
-	if (mta_sts_render(&out->body, a, domain) < 0)
-		return render_failed(out, "mta-sts", domain);
+		return reply_text(out, 404, doc->missing);
+	if (doc->render(&out->body, c->m, a, domain) < 0)
+		return render_failed(out, doc->kind, domain);
 	out->status = 200;
-	out->content_type = "text/plain; charset=utf-8";
-	out->cache = CACHE_NONE;
+	out->content_type = doc->content_type;
+	out->cache = doc->cache;
 	return 0;
 }
 
-/* SPEC §10.1: the PACC document on ua-auto-config.<domain>, for a hosted
- * domain with PACC on; the bytes its _ua-auto-config digest pins. */
+static int render_sts(struct buf *out, const struct model *m,
+		      const struct account *a, const char *domain)
+{
+	(void)m;
+	return mta_sts_render(out, a, domain);
+}
+
+static int render_pacc(struct buf *out, const struct model *m,
+		       const struct account *a, const char *domain)
+{
+	return pacc_render(out, m, a, domain, a->pacc.revision);
+}
+
+/* RFC 8461 §3.2: the policy on mta-sts.<domain>; text/plain, never
+ * cached by HTTP (senders may not). */
+static int handle_mta_sts(struct reply *out, const struct call *c)
+{
+	static const struct host_document sts = {
+	    .kind = "mta-sts",
+	    .missing = "No MTA-STS policy here.",
+	    .content_type = "text/plain; charset=utf-8",
+	    .cache = CACHE_NONE,
+	    .find = model_find_sts_host,
+	    .render = render_sts};
+
+	return serve_host_document(out, c, &sts);
+}
+
+/* SPEC §10.1: the PACC document on ua-auto-config.<domain>; the bytes
+ * its _ua-auto-config digest pins. */
 static int handle_pacc(struct reply *out, const struct call *c)
 {
-	const char *domain = NULL;
-	const struct account *a =
-	    model_find_pacc_host(c->m, c->r->host, &domain);
+	static const struct host_document pacc = {.kind = "pacc",
+						  .missing =
+						      "No PACC document here.",
+						  .content_type = CT_JSON,
+						  .cache = CACHE_PUBLIC,
+						  .find = model_find_pacc_host,
+						  .render = render_pacc};
 
-	if (a == NULL)
-		return reply_text(out, 404, "No PACC document here.");
-	if (pacc_render(&out->body, c->m, a, domain, a->pacc.revision) < 0)
-		return render_failed(out, "pacc", domain);
-	out->status = 200;
-	out->content_type = CT_JSON;
-	out->cache = CACHE_PUBLIC;
-	return 0;
+	return serve_host_document(out, c, &pacc);
 }
 
 static int handle_caldav(struct reply *out, const struct call *c)

@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <libxml/parser.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,37 +169,36 @@ static int add_repeated(const char **list, size_t *n, size_t max,
 	return 0;
 }
 
-/* The options that take a value or set a flag; 1 for another option. */
+/* The options whose value is kept as typed: the letter and the member. */
+static const struct {
+	int ch;
+	size_t offset; /* of a const char * in struct options */
+} text_options[] = {
+    {'c', offsetof(struct options, config)},
+    {'l', offsetof(struct options, listen)},
+    {'T', offsetof(struct options, templates)},
+    {'D', offsetof(struct options, dns_domain)},
+    {'Z', offsetof(struct options, dns_all)},
+    {'u', offsetof(struct options, user)},
+    {'a', offsetof(struct options, admin)},
+};
+
+/* Keeps the value of a text option, or sets --check; 1 for another. */
 static int parse_value_option(struct options *o, int ch)
 {
-	switch (ch) {
-	case 'c':
-		o->config = optarg;
-		return 0;
-	case 'l':
-		o->listen = optarg;
-		return 0;
-	case 'T':
-		o->templates = optarg;
-		return 0;
-	case 'D':
-		o->dns_domain = optarg;
-		return 0;
-	case 'Z':
-		o->dns_all = optarg;
-		return 0;
-	case 'u':
-		o->user = optarg;
-		return 0;
-	case 'a':
-		o->admin = optarg;
-		return 0;
-	case 'n':
+	size_t i;
+
+	if (ch == 'n') {
 		o->check = 1;
 		return 0;
-	default:
-		return 1;
 	}
+	for (i = 0; i < sizeof(text_options) / sizeof(text_options[0]); i++)
+		if (text_options[i].ch == ch) {
+			*(const char **)((char *)o + text_options[i].offset) =
+			    optarg;
+			return 0;
+		}
+	return 1;
 }
 
 static int parse_option(struct options *o, int ch)

@@ -8,6 +8,7 @@
 #include "skeleton.h"
 #include "tls.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,17 +363,34 @@ int account_copy(struct account *dst, const struct account *src)
 	return 0;
 }
 
+#define AT(field) offsetof(struct provider, field)
+/* in the order settings reads them (and reports their problems) */
+const struct provider_text provider_texts[PROVIDER_TEXTS] = {
+    {"id", AT(id), 1, NULL, PROVIDER_TEXT},
+    {"name", AT(name), 1, NULL, PROVIDER_TEXT},
+    {"short_name", AT(short_name), 1, NULL, PROVIDER_TEXT},
+    {"organization", AT(organization), 0, "", PROVIDER_TEXT},
+    {"profile_id_prefix", AT(profile_id_prefix), 0, "", PROVIDER_TEXT},
+    {"support_url", AT(support_url), 0, "", PROVIDER_URL},
+    {"setup_url", AT(setup_url), 0, "https://autoconfig.%EMAILDOMAIN%/setup",
+     PROVIDER_URL},
+    /* optional: no DNS records, no certificate of its own without */
+    {"service_host", AT(service_host), 0, "", PROVIDER_HOST},
+    {"mx_domain", AT(mx_domain), 0, "", PROVIDER_HOST},
+};
+#undef AT
+
+char **provider_text_slot(struct provider *p, const struct provider_text *t)
+{
+	return (char **)((char *)p + t->offset);
+}
+
 static void provider_clear(struct provider *p)
 {
-	free(p->id);
-	free(p->name);
-	free(p->short_name);
-	free(p->organization);
-	free(p->support_url);
-	free(p->profile_id_prefix);
-	free(p->setup_url);
-	free(p->service_host);
-	free(p->mx_domain);
+	size_t i;
+
+	for (i = 0; i < PROVIDER_TEXTS; i++)
+		free(*provider_text_slot(p, &provider_texts[i]));
 }
 
 static void model_free(struct model *m)

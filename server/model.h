@@ -111,6 +111,24 @@ struct provider {
 				    purpose="mx"), or "" */
 };
 
+/* The provider's texts, one row each: the key in the table, where it
+ * goes, whether the table must give it, what it is otherwise, and how
+ * settings checks it. The one list that parsing, defaults and freeing
+ * follow. */
+enum provider_check { PROVIDER_TEXT, PROVIDER_URL, PROVIDER_HOST };
+struct provider_text {
+	const char *key;
+	size_t offset; /* of a char * (owned) in struct provider */
+	int required;
+	const char *fallback; /* when not required: the default */
+	enum provider_check check;
+};
+#define PROVIDER_TEXTS 9
+extern const struct provider_text provider_texts[PROVIDER_TEXTS];
+
+/* The member of p that t describes. */
+char **provider_text_slot(struct provider *p, const struct provider_text *t);
+
 struct model {
 	atomic_int refs;
 	char *source;	  /* owned: the settings file's path */

@@ -218,46 +218,49 @@ static int check_provider_host(struct settings_json *c, json_t *obj,
 
 static int provider_defaults(struct provider *p)
 {
-	p->organization = strdup("");
-	p->support_url = strdup("");
-	p->profile_id_prefix = strdup("");
-	p->setup_url = strdup("https://autoconfig.%EMAILDOMAIN%/setup");
-	p->service_host = strdup(""); /* optional: no DNS records without */
-	p->mx_domain = strdup("");    /* optional */
-	return p->organization && p->support_url && p->profile_id_prefix &&
-		       p->setup_url && p->service_host && p->mx_domain
-		   ? 0
-		   : -1;
+	const struct provider_text *t;
+
+	for (t = provider_texts; t < provider_texts + PROVIDER_TEXTS; t++)
+		if (t->fallback != NULL &&
+		    (*provider_text_slot(p, t) = strdup(t->fallback)) == NULL)
+			return -1;
+	return 0;
+}
+
+static int parse_provider_text(struct settings_json *c, json_t *obj,
+			       const struct provider_text *t, char **slot)
+{
+	switch (t->check) {
+	case PROVIDER_URL:
+		return check_url(c, obj, t->key, slot);
+	case PROVIDER_HOST:
+		return check_provider_host(c, obj, t->key, slot);
+	default:
+		return settings_json_get_string(c, obj, t->key, t->required,
+						slot) < 0
+			   ? -1
+			   : 0;
+	}
 }
 
 static int parse_provider(struct settings_json *c, json_t *root)
 {
-	static const char *const keys[] = {"id",	  "name",
-					   "short_name",  "organization",
-					   "support_url", "profile_id_prefix",
-					   "setup_url",	  "service_host",
-					   "mx_domain",	  NULL};
+	const char *keys[PROVIDER_TEXTS + 1] = {NULL};
 	json_t *obj = settings_json_get_object(c, root, "provider", 1);
 	struct provider *p = &c->m->provider;
-	size_t top;
+	size_t top, i;
 	int rc = 0;
 
 	if (provider_defaults(p) < 0 || obj == NULL)
 		return -1;
+	for (i = 0; i < PROVIDER_TEXTS; i++)
+		keys[i] = provider_texts[i].key;
 	top = settings_json_push(c, "provider");
 	settings_json_check_keys(c, obj, keys);
-	rc |= settings_json_get_string(c, obj, "id", 1, &p->id) < 0;
-	rc |= settings_json_get_string(c, obj, "name", 1, &p->name) < 0;
-	rc |= settings_json_get_string(c, obj, "short_name", 1,
-				       &p->short_name) < 0;
-	rc |= settings_json_get_string(c, obj, "organization", 0,
-				       &p->organization) < 0;
-	rc |= settings_json_get_string(c, obj, "profile_id_prefix", 0,
-				       &p->profile_id_prefix) < 0;
-	rc |= check_url(c, obj, "support_url", &p->support_url) < 0;
-	rc |= check_url(c, obj, "setup_url", &p->setup_url) < 0;
-	rc |= check_provider_host(c, obj, "service_host", &p->service_host) < 0;
-	rc |= check_provider_host(c, obj, "mx_domain", &p->mx_domain) < 0;
+	for (i = 0; i < PROVIDER_TEXTS; i++)
+		rc |= parse_provider_text(
+			  c, obj, &provider_texts[i],
+			  provider_text_slot(p, &provider_texts[i])) < 0;
 	settings_json_pop(c, top);
 	return rc ? -1 : 0;
 }

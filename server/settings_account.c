@@ -69,24 +69,34 @@ static int parse_port(struct settings_json *c, json_t *obj, struct endpoint *e)
 	return rc;
 }
 
+/* The index in names of the required member obj[key], or -1 (reported
+ * at key with msg). */
+static int required_enum(struct settings_json *c, json_t *obj, const char *key,
+			 const char *const *names, const char *msg)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t old = settings_json_push(c, key);
+	int k = -1;
+
+	if (v == NULL)
+		settings_json_fail(c, "is required");
+	else
+		k = settings_json_enum(c, v, names, msg);
+	settings_json_pop(c, old);
+	return k;
+}
+
 /* Reads the protocol; outgoing lists take smtp, incoming imap or pop3. */
 static int parse_proto(struct settings_json *c, json_t *obj, int outgoing,
 		       struct endpoint *e)
 {
 	static const char *const in_names[] = {"imap", "pop3", NULL};
 	static const char *const out_names[] = {"", "", "smtp", NULL};
-	json_t *v = json_object_get(obj, "protocol");
-	size_t old = settings_json_push(c, "protocol");
-	int p = -1;
+	int p = outgoing ? required_enum(c, obj, "protocol", out_names,
+					 "must be \"smtp\"")
+			 : required_enum(c, obj, "protocol", in_names,
+					 "must be \"imap\" or \"pop3\"");
 
-	if (v == NULL)
-		settings_json_fail(c, "is required");
-	else if (outgoing)
-		p = settings_json_enum(c, v, out_names, "must be \"smtp\"");
-	else
-		p = settings_json_enum(c, v, in_names,
-				       "must be \"imap\" or \"pop3\"");
-	settings_json_pop(c, old);
 	if (p < 0)
 		return -1;
 	e->proto = (enum proto)p;
@@ -97,16 +107,9 @@ static int parse_security(struct settings_json *c, json_t *obj,
 			  struct endpoint *e)
 {
 	static const char *const names[] = {"tls", "starttls", "none", NULL};
-	json_t *v = json_object_get(obj, "security");
-	size_t old = settings_json_push(c, "security");
-	int s = -1;
+	int s = required_enum(c, obj, "security", names,
+			      "must be \"tls\", \"starttls\" or \"none\"");
 
-	if (v == NULL)
-		settings_json_fail(c, "is required");
-	else
-		s = settings_json_enum(
-		    c, v, names, "must be \"tls\", \"starttls\" or \"none\"");
-	settings_json_pop(c, old);
 	if (s < 0)
 		return -1;
 	e->security = (enum security)s;

@@ -212,22 +212,15 @@ struct dir_part {
 	const char *sql_extra;
 };
 
-static const struct dir_part domains_part = {.name = "domains",
-					     .sql = domains_sql,
-					     .n_sql = N_OF(domains_sql),
-					     .ldap = domains_ldap,
-					     .n_ldap = N_OF(domains_ldap),
-					     .numbers = domains_numbers,
-					     .n_numbers =
-						 N_OF(domains_numbers)};
-static const struct dir_part logins_part = {.name = "logins",
-					    .sql = logins_sql,
-					    .n_sql = N_OF(logins_sql),
-					    .ldap = logins_ldap,
-					    .n_ldap = N_OF(logins_ldap),
-					    .numbers = logins_numbers,
-					    .n_numbers = N_OF(logins_numbers),
+/* The tables of a part named NAME: NAME_sql, NAME_ldap, NAME_numbers. */
+#define DIR_PART_TABLES(NAME)                                                  \
+	.name = #NAME, .sql = NAME##_sql, .n_sql = N_OF(NAME##_sql),           \
+	.ldap = NAME##_ldap, .n_ldap = N_OF(NAME##_ldap),                      \
+	.numbers = NAME##_numbers, .n_numbers = N_OF(NAME##_numbers)
+static const struct dir_part domains_part = {DIR_PART_TABLES(domains)};
+static const struct dir_part logins_part = {DIR_PART_TABLES(logins),
 					    .sql_extra = "params"};
+#undef DIR_PART_TABLES
 
 /* Reads part p of the source object src into s: NULL when it is absent
  * (*rc -1 if it is there but no object); else the part's object with its

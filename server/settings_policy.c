@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "address.h"
 #include "expand.h"
@@ -233,19 +232,6 @@ int settings_pacc_check(struct settings_json *c, const struct account *a)
 	return -1;
 }
 
-/* RFC 8461 §4.1: the pattern matches host exactly, or "*.rest" matches
- * one label followed by rest. Both in lower case. */
-static int pattern_matches(const char *pattern, const char *host)
-{
-	const char *dot;
-
-	if (strcasecmp(pattern, host) == 0)
-		return 1;
-	if (strncmp(pattern, "*.", 2) != 0 || (dot = strchr(host, '.')) == NULL)
-		return 0;
-	return dot != host && strcasecmp(pattern + 1, dot) == 0;
-}
-
 /* Does some pattern of p, filled in for domain, match host? */
 static int covered(const struct mail_policy *p, const char *host,
 		   const char *domain)
@@ -257,7 +243,7 @@ static int covered(const struct mail_policy *p, const char *host,
 	for (i = 0; i < p->n_sts_mx && !ok; i++) {
 		buf_reset(&pat);
 		expand(&pat, p->sts_mx[i], domain, NULL);
-		ok = pat.data != NULL && pattern_matches(pat.data, host);
+		ok = pat.data != NULL && hostname_matches(pat.data, host);
 	}
 	buf_free(&pat);
 	return ok;

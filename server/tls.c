@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "keypair.h"
 
 #define NAMES_MAX 64
@@ -131,17 +132,6 @@ int tls_store_add(struct tls_store *s, const char *cert_file,
 	return 0;
 }
 
-static int name_matches(const char *pattern, const char *name)
-{
-	const char *dot;
-
-	if (strcasecmp(pattern, name) == 0)
-		return 1;
-	if (strncmp(pattern, "*.", 2) != 0 || (dot = strchr(name, '.')) == NULL)
-		return 0;
-	return dot != name && strcasecmp(pattern + 1, dot) == 0;
-}
-
 int tls_store_pick(const struct tls_store *s, const char *sni,
 		   struct gnutls_pcert_st **pcert, unsigned *n,
 		   struct gnutls_privkey_st **key)
@@ -157,7 +147,7 @@ int tls_store_pick(const struct tls_store *s, const char *sni,
 			for (k = 0; k < s->certs[i].n_names; k++)
 				if (pass == 0 ? strcasecmp(s->certs[i].names[k],
 							   sni) == 0
-					      : name_matches(
+					      : hostname_matches(
 						    s->certs[i].names[k], sni))
 					best = &s->certs[i];
 	if (best == NULL)

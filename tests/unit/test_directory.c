@@ -309,6 +309,26 @@ static int source_up(struct directory_state *d, int want, int ms)
 	}
 }
 
+/* Gives m a directory of one source, the login source, named "fake"
+ * with the query "-" (the rest as in like, or zero); the model owns it. */
+static struct source_conf *one_source(struct model *m,
+				      const struct source_conf *like)
+{
+	struct source_conf *s;
+
+	m->directory = calloc(1, sizeof(*m->directory));
+	m->directory->sources = calloc(1, sizeof(*s));
+	m->directory->n_sources = 1;
+	m->directory->loaded = calloc(1, sizeof(*m->directory->loaded));
+	m->directory->login_source = 0;
+	s = &m->directory->sources[0];
+	if (like != NULL)
+		*s = *like;
+	s->name = strdup("fake");
+	s->logins_query = strdup("-");
+	return s;
+}
+
 /* The login settings change while a lookup is in flight: its answer,
  * made with the old settings, is never served under the new ones. */
 static void inflight_cases(struct directory_state *d, struct model *m)
@@ -329,15 +349,7 @@ static void inflight_cases(struct directory_state *d, struct model *m)
 				       &job) == LOGIN_PENDING);
 	directory_lookup_submit(d->pool, job, on_resume, &w);
 	/* the reload: the same source with other settings (digest 43) */
-	m2->directory = calloc(1, sizeof(*m2->directory));
-	m2->directory->sources = calloc(1, sizeof(*s2));
-	m2->directory->n_sources = 1;
-	m2->directory->loaded = calloc(1, sizeof(*m2->directory->loaded));
-	m2->directory->login_source = 0;
-	s2 = &m2->directory->sources[0];
-	*s2 = m->directory->sources[0];
-	s2->name = strdup("fake");
-	s2->logins_query = strdup("-");
+	s2 = one_source(m2, &m->directory->sources[0]);
 	s2->digest = 43;
 	s2->cache_ttl = 60;
 	directory_adopt(d, m2);
@@ -371,15 +383,8 @@ static void pool_cases(void)
 	char login[LOOKUP_LOGIN_MAX];
 	struct source_conf *s;
 
-	m->directory = calloc(1, sizeof(*m->directory));
-	m->directory->sources = calloc(1, sizeof(*s));
-	m->directory->n_sources = 1;
-	m->directory->loaded = calloc(1, sizeof(*m->directory->loaded));
-	m->directory->login_source = 0;
-	s = &m->directory->sources[0];
-	s->name = strdup("fake");
+	s = one_source(m, NULL);
 	s->drv = &fake;
-	s->logins_query = strdup("-");
 	s->lookup_timeout_ms = 100;
 	s->cache_ttl = 0; /* every answer expires at once: stale next time */
 	s->negative_ttl = 60;
