@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state_file.h"
+
 #define HEADER	     "# mailconfd snapshot of source "
 #define SNAPSHOT_MAX (1u << 30)
 
@@ -37,56 +39,16 @@ static char *path_of(const char *dir, const char *source, const char *ext)
 	return p.failed ? (buf_free(&p), NULL) : buf_steal(&p);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int directory_snapshot_write(const char *state_dir, const char *source,
 			     const struct buf *text, char *why, size_t n)
 {
-	char *tmp = path_of(state_dir, source, ".tmp"); /* freed below */
-	char *dst = path_of(state_dir, source, "");	/* freed below */
-	int fd = -1, rc = -1;
+	char *dst = path_of(state_dir, source, ""); /* freed below */
+	int rc = -1;
 
-	if (tmp == NULL || dst == NULL || text->failed) {
+	if (dst == NULL || text->failed)
 		snprintf(why, n, "out of memory");
-		goto out;
-	}
-	if (mkdir(state_dir, 0750) < 0 && errno != EEXIST) { /* one level */
-		snprintf(why, n, "cannot create %s: %s", state_dir,
-			 strerror(errno));
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, text->data, text->len) < 0 ||
-	    fsync(fd) < 0) {
-		snprintf(why, n, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0 || (fd = -1, rename(tmp, dst) < 0)) {
-		snprintf(why, n, "cannot rename %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp != NULL)
-		unlink(tmp);
-	free(tmp);
+	else if (state_dir_make(state_dir, why, n) == 0)
+		rc = state_file_write(dst, text->data, text->len, 0640, why, n);
 	free(dst);
 	return rc;
 }

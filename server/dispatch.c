@@ -524,19 +524,19 @@ static int handle_setup(struct reply *out, const struct call *c)
 }
 
 /* For a TLS proxy that gets certificates on demand (Caddy's "ask"):
- * 200 if ?domain= names a hosted domain or its autoconfig./autodiscover.
- * name, else 404. Reveals no more than the autoconfig answers do. */
+ * 200 if ?domain= is a name the built-in ACME client would order (the
+ * same rule: model_cert_order), else 404. Reveals no more than the
+ * autoconfig answers do. */
 static int handle_hosted(struct reply *out, const struct call *c)
 {
 	char name[REQUEST_VALUE_MAX + 1], dom[DOMAIN_MAX + 1];
 	const char *why = NULL;
+	struct cert_names order;
 
 	if (request_query_get(c->r->query, "domain", name, sizeof(name)) != 1 ||
 	    domain_normalize(dom, name, strlen(name), &why) < 0)
 		return reply_text(out, 400, "Give ?domain=NAME.");
-	if (model_find_host(c->m, dom, NULL) == NULL &&
-	    model_find_sts_host(c->m, dom, NULL) == NULL &&
-	    model_find_pacc_host(c->m, dom, NULL) == NULL)
+	if (!model_cert_order(c->m, dom, &order))
 		return reply_text(out, 404, "Not hosted here.");
 	return reply_text(out, 200, "Hosted here.");
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "acme.h"
 #include "dispatch.h"
 #include "elapsed.h"
 #include "escape.h"
@@ -42,6 +43,7 @@ struct http {
 	unsigned https_port;
 	struct directory_state *directory; /* borrowed from main(), or NULL */
 	struct directory_pool *lookups;	   /* borrowed from main(), or NULL */
+	struct acme *acme;		   /* borrowed from main(), or NULL */
 	struct reaper reaper;		   /* the connections' deadlines */
 	int reaping;			   /* reaper started */
 };
@@ -135,6 +137,8 @@ struct peer {
 	struct http *http; /* the listener: for the certificate callback */
 	struct model *tls_model;     /* a reference while the TLS session needs
 					the certificate it was given */
+	struct cert_entry *cert;     /* a reference, the same way, to an ACME
+					certificate it was given, or NULL */
 	struct reaper_conn deadline; /* registered with http->reaper */
 	int reaped;		     /* registered */
 };
@@ -213,10 +217,35 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			"%.1f s\n",
 			client, (double)elapsed_us(&p->start) / 1e6);
 	}
-	if (p != NULL)
+	if (p != NULL) {
 		model_unref(p->tls_model);
+		cert_entry_release(p->cert);
+	}
 	free(p);
 	*ctx = NULL;
+}
+
+/* The certificate for sni: the operator's files when one is made out
+ * to the name, else the ACME client's for it (queued when missing), else
+ * the files' first, else the ACME certificate of the service host. */
+static int pick_certificate(struct peer *p, const char *sni,
+			    gnutls_pcert_st **pcert, unsigned *n,
+			    gnutls_privkey_t *key)
+{
+	const struct model *m = p->tls_model;
+	struct acme *acme = p->http->acme;
+	int rc = tls_store_pick(m->tls, sni, pcert, n, key);
+
+	if (rc == 1 || acme == NULL)
+		return rc < 0 ? -1 : 0;
+	if (p->cert == NULL && sni != NULL)
+		p->cert = acme_certificate(acme, m, sni);
+	if (p->cert == NULL && rc < 0)
+		p->cert = acme_certificate(acme, m, m->provider.service_host);
+	if (p->cert == NULL)
+		return rc < 0 ? -1 : 0;
+	cert_entry_credentials(p->cert, pcert, n, key);
+	return 0;
 }
 
 /* GnuTLS asks for a certificate during the handshake: the one the SNI
@@ -249,8 +278,7 @@ static int on_certificate(gnutls_session_t session,
 	    type != GNUTLS_NAME_DNS)
 		len = 0;
 	name[len] = '\0';
-	return tls_store_pick(p->tls_model->tls, len ? name : NULL, pcert,
-			      pcert_length, key);
+	return pick_certificate(p, len ? name : NULL, pcert, pcert_length, key);
 }
 
 /* Counts a request on its connection p (may be NULL: see struct peer);
@@ -511,6 +539,35 @@ static int wants_logins(const struct exchange *x)
 	       m->directory->login_source >= 0;
 }
 
+/* HTTP-01 (SPEC §9.2): the key authorization of a token in flight,
+ * before any other answer or redirect; and on the plain listener a
+ * request for a name without its certificate queues its order. 1 when
+ * r is the answer. */
+static int acme_hook(struct http *h, const struct model *m,
+		     const struct request *req, struct reply *r)
+{
+	static const char prefix[] = "/.well-known/acme-challenge/";
+
+	if (h->acme == NULL)
+		return 0;
+	if (strncmp(req->path, prefix, sizeof(prefix) - 1) != 0) {
+		if (!h->tls)
+			acme_want(h->acme, m, req->host);
+		return 0;
+	}
+	r->route = ROUTE_ACME_CHALLENGE;
+	if (acme_challenge(h->acme, req->path + sizeof(prefix) - 1, &r->body) <
+	    0) {
+		reply_text(r, 404, "No such challenge.");
+		r->route = ROUTE_ACME_CHALLENGE;
+		return 1;
+	}
+	r->status = 200;
+	r->content_type = "text/plain";
+	r->cache = CACHE_NONE;
+	return 1;
+}
+
 static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 {
 	unsigned n_host = 0;
@@ -536,7 +593,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct exchange *x)
 	req.body_len = x->body.len;
 	req.resolver = wants_logins(x) ? &x->resolver : NULL;
 	peer_request_done(x->peer);
-	dispatch(&r, x->model, &req, time(NULL));
+	if (!acme_hook(x->http, x->model, &req, &r))
+		dispatch(&r, x->model, &req, time(NULL));
 	if (r.pending) {
 		reply_free(&r);
 		return suspend(c, x);
@@ -695,6 +753,7 @@ static struct http *http_new(const struct http_config *cfg,
 	h->metrics = cfg->metrics;
 	h->directory = cfg->directory;
 	h->lookups = cfg->lookups;
+	h->acme = cfg->acme;
 	return h;
 }
 
@@ -795,12 +854,16 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 			   m->n_domains);
 		if (h->directory != NULL)
 			directory_render_health(&r.body, h->directory);
+		if (h->acme != NULL)
+			acme_render_health(&r.body, h->acme);
 	} else if (strcmp(url, "/metrics") == 0 && h->metrics != NULL) {
 		r.status = 200;
 		r.content_type = "text/plain; version=0.0.4; charset=utf-8";
 		metrics_render(&r.body, h->metrics, m);
 		if (h->directory != NULL)
 			directory_render_metrics(&r.body, h->directory);
+		if (h->acme != NULL)
+			acme_render_metrics(&r.body, h->acme);
 	} else {
 		reply_text(&r, 404, "Not found: /healthz and /metrics only.");
 	}

@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "model.h"
 
+struct acme;
 struct directory_pool;
 struct directory_state;
 
@@ -30,6 +31,8 @@ struct http_config {
 	struct directory_state *directory; /* borrowed, may be NULL: the
 					      sources' state */
 	struct directory_pool *lookups;	   /* borrowed, may be NULL: logins */
+	struct acme *acme; /* borrowed, may be NULL: built-in ACME (the
+			      handshake's certificates, HTTP-01) */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason

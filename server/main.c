@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acme.h"
 #include "address.h"
 #include "directory.h"
 #include "dns.h"
@@ -458,7 +459,8 @@ static void reload(struct daemon *d, int from_file)
 		 o->config);
 	if (!from_file || read_table(&fresh, o->config, stderr) == 0)
 		m = load(o, stderr, d->metrics, from_file ? &fresh : d->table);
-	if (m != NULL && tls && tls_store_count(m->tls) == 0) {
+	if (m != NULL && tls && tls_store_count(m->tls) == 0 &&
+	    m->acme == NULL) {
 		log_error("%s: no HTTPS certificate left, but the listener "
 			  "speaks HTTPS",
 			  o->config);
@@ -662,6 +664,24 @@ static void print_listeners(const struct options *o, const struct listeners *l,
 				"");
 }
 
+/* What every listener is started with (start_listeners sets tls). */
+static void listener_config(struct http_config *cfg, const struct options *o,
+			    const struct model *m, struct model_slot *slot,
+			    struct metrics *metrics,
+			    struct directory_state *dir)
+{
+	cfg->listen = o->listen;
+	cfg->port = o->port;
+	cfg->threads = o->threads;
+	cfg->limits = m->limits;
+	cfg->access_log = o->access_log;
+	cfg->metrics = metrics;
+	cfg->slot = slot;
+	cfg->tls_priorities = o->tls_priorities;
+	cfg->directory = dir;
+	cfg->lookups = dir->pool;
+}
+
 /* Serves until TERM or INT: listeners, privileges, the signal loop. */
 static int run(struct options *o, struct model *m, struct metrics *metrics,
 	       struct directory_state *dir, struct buf *table)
@@ -671,7 +691,8 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 	struct listeners l;
 	struct daemon d;
 	sigset_t sigs;
-	int tls = tls_store_count(m->tls) > 0, rc = 1;
+	int tls = tls_store_count(m->tls) > 0 || m->acme != NULL, rc = 1;
+	struct acme *acme = NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&l, 0, sizeof(l));
@@ -690,16 +711,10 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 	o->tls_priorities = strdup(m->tls_priorities ? m->tls_priorities
 						     : TLS_PRIORITIES_DEFAULT);
 	model_slot_init(&slot, m); /* the slot holds m from here on */
-	cfg.listen = o->listen;
-	cfg.port = o->port;
-	cfg.threads = o->threads;
-	cfg.limits = m->limits;
-	cfg.access_log = o->access_log;
-	cfg.metrics = metrics;
-	cfg.slot = &slot;
-	cfg.tls_priorities = o->tls_priorities;
-	cfg.directory = dir;
-	cfg.lookups = dir->pool;
+	listener_config(&cfg, o, m, &slot, metrics, dir);
+	if (m->acme != NULL && (acme = acme_start(&slot, m)) == NULL)
+		goto out;
+	cfg.acme = acme;
 	if (o->tls_priorities == NULL ||
 	    start_listeners(o, &cfg, &l, tls) < 0 ||
 	    (o->user != NULL && drop_privileges(o->user) < 0))
@@ -716,6 +731,7 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 out:
 	directory_stop(dir); /* waiting requests answered first */
 	stop_listeners(&l);
+	acme_stop(acme); /* after the listeners that borrow it */
 	directory_free(dir);
 	model_slot_destroy(&slot);
 	return rc;

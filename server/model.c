@@ -9,6 +9,7 @@
 #include "tls.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,71 @@ const struct account *model_find_pacc_host(const struct model *m,
 	if (domain != NULL)
 		*domain = host + n;
 	return a;
+}
+
+static int account_has_sts(const struct account *a)
+{
+	return a->policy.sts;
+}
+
+static int account_has_pacc(const struct account *a)
+{
+	return a->pacc.on;
+}
+
+/* The prefixes of a domain's certificate names, and whether an account
+ * has the name (NULL: always). */
+static const struct {
+	const char *prefix;
+	int (*on)(const struct account *a);
+} cert_prefixes[CERT_NAMES_MAX] = {
+    {"autoconfig.", NULL},
+    {"autodiscover.", NULL},
+    {"mta-sts.", account_has_sts},
+    {"ua-auto-config.", account_has_pacc},
+};
+
+void model_cert_domain(const struct model *m, const struct account *a,
+		       const char *domain, struct cert_names *out)
+{
+	size_t i;
+	int len;
+
+	(void)m;
+	out->n = 0;
+	snprintf(out->key, sizeof(out->key), "%s", domain);
+	for (i = 0; i < CERT_NAMES_MAX; i++) {
+		if (cert_prefixes[i].on != NULL && !cert_prefixes[i].on(a))
+			continue;
+		len = snprintf(out->names[out->n], sizeof(out->names[0]),
+			       "%s%s", cert_prefixes[i].prefix, domain);
+		if (len > 0 && (size_t)len < sizeof(out->names[0]))
+			out->n++; /* a name over 253 bytes is none */
+	}
+}
+
+int model_cert_order(const struct model *m, const char *host,
+		     struct cert_names *out)
+{
+	const struct account *a;
+	size_t i, k;
+
+	if (host[0] != '\0' && strcmp(host, m->provider.service_host) == 0) {
+		snprintf(out->key, sizeof(out->key), "%s", host);
+		snprintf(out->names[0], sizeof(out->names[0]), "%s", host);
+		out->n = 1;
+		return 1;
+	}
+	for (i = 0; i < CERT_NAMES_MAX; i++) {
+		k = strlen(cert_prefixes[i].prefix);
+		if (strncmp(host, cert_prefixes[i].prefix, k) != 0 ||
+		    (a = model_find_domain(m, host + k)) == NULL ||
+		    (cert_prefixes[i].on != NULL && !cert_prefixes[i].on(a)))
+			continue;
+		model_cert_domain(m, a, host + k, out);
+		return 1;
+	}
+	return 0;
 }
 
 int model_serves_host(const struct model *m, const char *host)
@@ -393,6 +459,16 @@ static void provider_clear(struct provider *p)
 		free(*provider_text_slot(p, &provider_texts[i]));
 }
 
+void acme_conf_free(struct acme_conf *a)
+{
+	if (a == NULL)
+		return;
+	free(a->directory);
+	free(a->contact);
+	free(a->ca_file);
+	free(a);
+}
+
 static void model_free(struct model *m)
 {
 	size_t i;
@@ -400,6 +476,8 @@ static void model_free(struct model *m)
 	free(m->source);
 	signer_free(m->signer);
 	directory_conf_free(m->directory);
+	free(m->state_dir);
+	acme_conf_free(m->acme);
 	pages_free(m->pages);
 	tls_store_free(m->tls);
 	free(m->tls_priorities);

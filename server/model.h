@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "address.h"
 #include "buf.h"
 #include "lang.h"
 #include "limits.h"
@@ -129,6 +130,26 @@ extern const struct provider_text provider_texts[PROVIDER_TEXTS];
 /* The member of p that t describes. */
 char **provider_text_slot(struct provider *p, const struct provider_text *t);
 
+/* server.acme: certificates from an ACME CA for the names served
+ * (acme.h). The numbers are checked by settings_acme.c. */
+#define ACME_ALL_MAX 1000
+struct acme_conf {
+	char *directory; /* owned: the CA's directory URL */
+	char *contact;	 /* owned: "mailto:...", or NULL */
+	char *ca_file;	 /* owned: PEM to trust for the CA, or
+			    NULL: the system's */
+	int issue_all;	 /* 1: every hosted domain is queued, 0: on demand,
+			    -1: all up to ACME_ALL_MAX domains */
+	unsigned orders_per_window; /* new orders in any window_s */
+	unsigned window_s;
+	unsigned cache;		/* parsed certificates held */
+	unsigned retry_s;	/* the first back-off after a failure */
+	unsigned renew_divisor; /* renew at 1/renew_divisor of the
+				   lifetime left (3) */
+};
+
+void acme_conf_free(struct acme_conf *a);
+
 struct model {
 	atomic_int refs;
 	char *source;	  /* owned: the settings file's path */
@@ -144,6 +165,9 @@ struct model {
 	struct cidr *trusted;  /* owned: server.trusted_proxies */
 	size_t n_trusted;
 	struct directory_conf *directory; /* owned; NULL: the table alone */
+	char *state_dir;	/* owned: server.state_dir, what the daemon
+				   keeps (snapshots, certificates, ACME) */
+	struct acme_conf *acme; /* owned; NULL: no built-in ACME */
 	struct account defaults;
 	struct account *overrides; /* owned array: per-domain accounts */
 	size_t n_overrides;
@@ -200,6 +224,26 @@ const struct account *model_account(const struct model *m, uint32_t index);
 const struct account *model_find_pacc_host(const struct model *m,
 					   const char *host,
 					   const char **domain);
+
+/* The names of one certificate order (SPEC §9): for a hosted domain its
+ * autoconfig. and autodiscover. names and the names of the documents it
+ * has on (mta-sts., ua-auto-config.); for provider.service_host that name
+ * alone. key: the order's name (the domain, or the service host). */
+#define CERT_NAMES_MAX 4
+struct cert_names {
+	char key[DOMAIN_MAX + 1];
+	char names[CERT_NAMES_MAX][DOMAIN_MAX + 1];
+	size_t n;
+};
+
+/* The order that covers host: 1 with *out filled, or 0 when host is no
+ * name mailconfd orders a certificate for (the ask endpoint's rule). */
+int model_cert_order(const struct model *m, const char *host,
+		     struct cert_names *out);
+
+/* The order of the hosted domain domain (its entry's account a). */
+void model_cert_domain(const struct model *m, const struct account *a,
+		       const char *domain, struct cert_names *out);
 
 /* 1 if host is a name mailconfd serves: model_find_host() finds it, or
  * it is provider.service_host. */

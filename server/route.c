@@ -12,6 +12,7 @@ static const char *const names[ROUTE_COUNT] = {
     [ROUTE_WELL_KNOWN_DAV] = "well_known_dav",
     [ROUTE_MTA_STS] = "mta_sts",
     [ROUTE_PACC] = "pacc",
+    [ROUTE_ACME_CHALLENGE] = "acme_challenge",
 };
 
 const char *route_name(enum route r)

@@ -15,6 +15,7 @@ enum route {
 	ROUTE_WELL_KNOWN_DAV,
 	ROUTE_MTA_STS,
 	ROUTE_PACC,
+	ROUTE_ACME_CHALLENGE, /* HTTP-01, answered before routing (acme.h) */
 	ROUTE_COUNT
 };
 

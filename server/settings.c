@@ -20,6 +20,7 @@
 #include "domainlist.h"
 #include "load_options.h"
 #include "settings_account.h"
+#include "settings_acme.h"
 #include "settings_directory.h"
 #include "settings_json.h"
 #include "settings_policy.h"
@@ -447,8 +448,9 @@ static int parse_tls_priorities(struct settings_json *c, json_t *server)
 static int parse_server(struct settings_json *c, json_t *root)
 {
 	static const char *const keys[] = {
-	    "limits",	      "https_in_front",	 "signing", "tls",
-	    "tls_priorities", "trusted_proxies", NULL};
+	    "limits", "https_in_front", "signing",
+	    "tls",    "tls_priorities", "trusted_proxies",
+	    "acme",   "state_dir",	NULL};
 	json_t *obj = settings_json_get_object(c, root, "server", 0), *limits;
 	size_t top, old;
 	int rc = 0;
@@ -465,6 +467,7 @@ static int parse_server(struct settings_json *c, json_t *root)
 	if (json_object_get(obj, "tls") != NULL)
 		rc |= parse_tls(c, obj);
 	rc |= parse_tls_priorities(c, obj);
+	rc |= settings_acme_parse(c, obj);
 	if (json_object_get(obj, "trusted_proxies") != NULL)
 		rc |= parse_trusted(c, json_object_get(obj, "trusted_proxies"));
 	limits = settings_json_get_object(c, obj, "limits", 0);
@@ -499,6 +502,7 @@ static int parse_root(struct settings_json *c, json_t *root)
 	rc |= parse_domain_files(c, root);
 	rc |= parse_server(c, root);
 	rc |= settings_directory_parse(c, root, &c->m->directory);
+	rc |= settings_state_dir(c, root);
 	/* With a directory giving domains, model_load() checks this after
 	 * reading it. */
 	if (c->errs->count == problems_before && c->m->n_domains == 0 &&
@@ -511,7 +515,6 @@ static int parse_root(struct settings_json *c, json_t *root)
 	return rc ? -1 : 0;
 }
 
-/* Reads and parses the JSON text; syntax errors as FILE:LINE:COL. */
 /* Parses the JSON text; syntax errors as FILE:LINE:COL. */
 static json_t *parse_json(struct settings_json *c, const char *text, size_t len)
 {

@@ -15,30 +15,6 @@
 #define PASSWORD_FILE_MAX	4096
 #define DIRECTORY_SOURCES_LIMIT 16 /* as directory.h DIRECTORY_SOURCES_MAX */
 
-/* obj[key] as a whole number in [min, max] into *out (untouched when
- * absent). Returns 0, or -1 (reported). */
-static int get_uint(struct settings_json *c, json_t *obj, const char *key,
-		    unsigned long min, unsigned long max, unsigned long *out)
-{
-	json_t *v = json_object_get(obj, key);
-	size_t old;
-	int rc = 0;
-
-	if (v == NULL)
-		return 0;
-	old = settings_json_push(c, key);
-	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
-	    (unsigned long)json_integer_value(v) > max) {
-		settings_json_failf(c, "must be a whole number from %lu to %lu",
-				    min, max);
-		rc = -1;
-	} else {
-		*out = (unsigned long)json_integer_value(v);
-	}
-	settings_json_pop(c, old);
-	return rc;
-}
-
 /* The directory's numbers, one row each with its key, where it goes,
  * bounds and default (as limits.c does for server.limits); same_as
  * names the row whose value is the default instead. */
@@ -84,8 +60,8 @@ static int read_numbers(struct settings_json *c, json_t *obj,
 		for (k = 0; rows[i].same_as != NULL && k < i; k++)
 			if (strcmp(rows[k].key, rows[i].same_as) == 0)
 				v = *number_field(s, &rows[k]);
-		rc |= get_uint(c, obj, rows[i].key, rows[i].min, rows[i].max,
-			       &v) < 0;
+		rc |= settings_json_get_uint(c, obj, rows[i].key, rows[i].min,
+					     rows[i].max, &v) < 0;
 		*number_field(s, &rows[i]) = (unsigned)v;
 	}
 	return rc ? -1 : 0;
@@ -157,7 +133,8 @@ static int parse_connection(struct settings_json *c, json_t *obj,
 		rc |= settings_json_get_string(c, obj, "database", 1,
 					       &s->database) < 0;
 		rc |= settings_json_get_string(c, obj, "user", 0, &s->user) < 0;
-		rc |= get_uint(c, obj, "port", 1, 65535, &port) < 0;
+		rc |=
+		    settings_json_get_uint(c, obj, "port", 1, 65535, &port) < 0;
 		s->port = (unsigned)port;
 		if (s->host == NULL && s->socket == NULL) {
 			settings_json_fail(

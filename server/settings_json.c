@@ -300,3 +300,28 @@ int settings_json_check_host(struct settings_json *c, char **host)
 		return normalize_host(c, host);
 	return check_host_template(c, *host);
 }
+
+/* obj[key] as a whole number in [min, max] into *out (untouched when
+ * absent). Returns 0, or -1 (reported). */
+int settings_json_get_uint(struct settings_json *c, json_t *obj,
+			   const char *key, unsigned long min,
+			   unsigned long max, unsigned long *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t old;
+	int rc = 0;
+
+	if (v == NULL)
+		return 0;
+	old = settings_json_push(c, key);
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
+	    (unsigned long)json_integer_value(v) > max) {
+		settings_json_failf(c, "must be a whole number from %lu to %lu",
+				    min, max);
+		rc = -1;
+	} else {
+		*out = (unsigned long)json_integer_value(v);
+	}
+	settings_json_pop(c, old);
+	return rc;
+}

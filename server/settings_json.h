@@ -77,4 +77,10 @@ int settings_json_check_host(struct settings_json *c, char **host);
 /* A path from the table, relative to its folder: a new string or NULL. */
 char *settings_json_path(const struct settings_json *c, const char *name);
 
+/* obj[key] as a whole number in [min, max] into *out (untouched when
+ * absent). Returns 0, or -1 (reported). */
+int settings_json_get_uint(struct settings_json *c, json_t *obj,
+			   const char *key, unsigned long min,
+			   unsigned long max, unsigned long *out);
+
 #endif

@@ -138,7 +138,7 @@ int tls_store_pick(const struct tls_store *s, const char *sni,
 {
 	const struct tls_cert *best = NULL;
 	size_t i, k;
-	int pass;
+	int pass, rc;
 
 	if (s == NULL || s->n == 0)
 		return -1;
@@ -150,12 +150,13 @@ int tls_store_pick(const struct tls_store *s, const char *sni,
 					      : hostname_matches(
 						    s->certs[i].names[k], sni))
 					best = &s->certs[i];
+	rc = best != NULL;
 	if (best == NULL)
 		best = &s->certs[0];
 	*pcert = best->pcert;
 	*n = best->n_pcert;
 	*key = best->kp.key;
-	return 0;
+	return rc;
 }
 
 void tls_store_free(struct tls_store *s)

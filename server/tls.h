@@ -42,7 +42,8 @@ size_t tls_store_count(const struct tls_store *s);
 
 /* The certificate for the SNI name (NULL or unknown: the first one):
  * exact name first, then a wildcard. The pointers live as long as the
- * store. Returns 0, or -1 if the store is empty. */
+ * store. Returns 1 when one is made out to the name, 0 for the first
+ * one, or -1 if the store is empty. */
 int tls_store_pick(const struct tls_store *s, const char *sni,
 		   struct gnutls_pcert_st **pcert, unsigned *n,
 		   struct gnutls_privkey_st **key);
