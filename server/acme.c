@@ -51,7 +51,7 @@ struct acme {
 	char last_failure[600];		   /* guarded by lock */
 	size_t queued, backing_off, certificates; /* guarded by lock: the
 						     last pass's counts */
-	atomic_ulong issued, failed, paced, renewed;
+	atomic_ulong issued, failed, paced, renewed, bad_nonces;
 	struct worker w; /* the worker thread's only */
 };
 
@@ -210,7 +210,7 @@ static void note_failure(struct acme *a, const char *key,
 
 /* Orders o's certificate (the caller holds o's lock). 0 or -1. */
 static int obtain(struct acme *a, const struct cert_names *o,
-		  const char *replaces, const struct acme_conf *c)
+		  const char *replaces, int renewal, const struct acme_conf *c)
 {
 	const struct acme_challenge_ops ops = {
 	    .cls = a->st, .publish = publish, .withdraw = withdraw};
@@ -222,8 +222,9 @@ static int obtain(struct acme *a, const struct cert_names *o,
 
 	for (i = 0; i < o->n; i++)
 		names[i] = o->names[i];
-	log_info("acme: ordering %s (%zu names%s)", o->key, o->n,
-		 replaces ? ", replacing its certificate" : "");
+	log_info("acme: ordering %s (%zu names%s%s%s)", o->key, o->n,
+		 renewal ? ", a renewal" : "", replaces ? ", replaces " : "",
+		 replaces ? replaces : "");
 	if (acme_client_obtain(a->w.client, names, o->n, replaces, &ops, &key,
 			       &chain, &p) < 0) {
 		note_failure(a, o->key, &p, c);
@@ -235,7 +236,7 @@ static int obtain(struct acme *a, const struct cert_names *o,
 		acme_state_succeeded(a->st, o->key);
 		cert_cache_forget(a->cache, o->key);
 		reindex(a, o->key, c->renew_divisor);
-		atomic_fetch_add(replaces ? &a->renewed : &a->issued, 1);
+		atomic_fetch_add(renewal ? &a->renewed : &a->issued, 1);
 		log_info("acme: %s: certificate stored", o->key);
 		rc = 0;
 	}
@@ -280,14 +281,14 @@ static enum attempt attempt(struct acme *a, const struct model *m,
 	} else if (renewal && e != NULL && e->certid[0] &&
 		   acme_client_renewal_info(a->w.client) != NULL) {
 		replaces = e->certid; /* ARI: exempt from the limits */
-		obtain(a, &o, replaces, c);
+		obtain(a, &o, replaces, 1, c);
 	} else if (!acme_state_pace(a->st, c->orders_per_window, c->window_s,
 				    now, &next)) {
 		acme_state_unlock(fd);
 		atomic_fetch_add(&a->paced, 1);
 		return PACED;
 	} else {
-		obtain(a, &o, NULL, c);
+		obtain(a, &o, NULL, renewal, c);
 	}
 	acme_state_unlock(fd);
 	return DONE;
@@ -429,6 +430,7 @@ static void pass(struct acme *a, const struct model *m)
 		if (q.last != PACED && all)
 			all_domains(a, m);
 	}
+	atomic_store(&a->bad_nonces, acme_client_bad_nonces(a->w.client));
 }
 
 static void sleep_until_woken(struct acme *a, long s)
@@ -481,7 +483,8 @@ struct acme *acme_start(struct model_slot *slot, const struct model *m)
 		return NULL;
 	a->slot = slot;
 	atomic_init(&a->stop, 0);
-	if ((a->st = acme_state_open(m->state_dir, why, sizeof(why))) == NULL ||
+	if ((a->st = acme_state_open(m->state_dir, 1, why, sizeof(why))) ==
+		NULL ||
 	    (a->cache = cert_cache_new(acme_state_certs_dir(a->st),
 				       m->acme->cache)) == NULL ||
 	    (a->w.index = cert_index_new()) == NULL ||
@@ -518,7 +521,30 @@ void acme_stop(struct acme *a)
 	free(a);
 }
 
-/* --- /healthz and /metrics ------------------------------------------- */
+/* --- --check, /healthz and /metrics ------------------------------------ */
+
+static void say_failure(void *cls, const char *order,
+			const struct acme_failure *f)
+{
+	long long wait = f->next - now_s();
+
+	(void)cls;
+	if (wait > 0)
+		log_warn("acme: %s backs off %lld s more (failure %u): %s",
+			 order, wait, f->failures, f->why);
+}
+
+void acme_check(const struct model *m)
+{
+	char why[256];
+	struct acme_state *st = acme_state_open(m->state_dir, 0, why,
+						sizeof(why)); /* freed below */
+
+	if (st == NULL)
+		return;
+	acme_state_each_failure(st, say_failure, NULL);
+	acme_state_free(st);
+}
 
 void acme_render_health(struct buf *out, struct acme *a)
 {
@@ -547,9 +573,14 @@ void acme_render_metrics(struct buf *out, struct acme *a)
 		   "mailconfd_acme_orders_total{result=\"issued\"} %lu\n"
 		   "mailconfd_acme_orders_total{result=\"renewed\"} %lu\n"
 		   "mailconfd_acme_orders_total{result=\"failed\"} %lu\n"
-		   "mailconfd_acme_orders_total{result=\"paced\"} %lu\n",
+		   "mailconfd_acme_orders_total{result=\"paced\"} %lu\n"
+		   "# HELP mailconfd_acme_bad_nonces_total The CA's badNonce "
+		   "answers, signed again.\n"
+		   "# TYPE mailconfd_acme_bad_nonces_total counter\n"
+		   "mailconfd_acme_bad_nonces_total %lu\n",
 		   atomic_load(&a->issued), atomic_load(&a->renewed),
-		   atomic_load(&a->failed), atomic_load(&a->paced));
+		   atomic_load(&a->failed), atomic_load(&a->paced),
+		   atomic_load(&a->bad_nonces));
 	buf_printf(out,
 		   "# HELP mailconfd_acme_orders Orders by state now.\n"
 		   "# TYPE mailconfd_acme_orders gauge\n"

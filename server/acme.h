@@ -43,6 +43,10 @@ void acme_want(struct acme *a, const struct model *m, const char *host);
  * or a replica sharing the state folder): 0 with it in out, else -1. */
 int acme_challenge(struct acme *a, const char *token, struct buf *out);
 
+/* --check: a warning for each order that backs off, with the CA's
+ * reason (read from m's state folder; nothing is written). */
+void acme_check(const struct model *m);
+
 /* /healthz lines and /metrics series. */
 void acme_render_health(struct buf *out, struct acme *a);
 void acme_render_metrics(struct buf *out, struct acme *a);

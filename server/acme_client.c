@@ -12,7 +12,7 @@
 #include "acme_http.h"
 #include "acme_key.h"
 
-#define POST_TRIES 5  /* badNonce answers in a row before giving up */
+#define POST_TRIES 10 /* badNonce answers in a row before giving up */
 #define POLL_MAX_S 90 /* how long an authorization or order may take */
 
 struct acme_client {
@@ -23,6 +23,7 @@ struct acme_client {
 	struct buf thumbprint;	    /* owned */
 	char nonce[ACME_NONCE_MAX]; /* the next one to use, or "" */
 	const atomic_int *stop;	    /* borrowed */
+	unsigned long bad_nonces;   /* answers signed again */
 };
 
 static const char *dir_url(const struct acme_client *c, const char *name)
@@ -119,6 +120,7 @@ static int post(struct acme_client *c, const char *url, const char *payload,
 			rc = 0;
 			break;
 		}
+		c->bad_nonces++;
 	}
 	if (tries == POST_TRIES)
 		problem_of(a, url, p);
@@ -225,6 +227,11 @@ void acme_client_free(struct acme_client *c)
 	free(c->kid);
 	buf_free(&c->thumbprint);
 	free(c);
+}
+
+unsigned long acme_client_bad_nonces(const struct acme_client *c)
+{
+	return c->bad_nonces;
 }
 
 const char *acme_client_renewal_info(const struct acme_client *c)

@@ -56,6 +56,9 @@ const char *acme_client_renewal_info(const struct acme_client *c);
 int acme_client_ari(struct acme_client *c, const char *certid, long long *start,
 		    long long *end, long *retry_after);
 
+/* How many badNonce answers were signed again (RFC 8555 §6.5). */
+unsigned long acme_client_bad_nonces(const struct acme_client *c);
+
 void acme_client_free(struct acme_client *c);
 
 #endif

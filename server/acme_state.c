@@ -42,7 +42,8 @@ int acme_state_name_ok(const char *name)
 	       strstr(name, "..") == NULL;
 }
 
-struct acme_state *acme_state_open(const char *state_dir, char *why, size_t n)
+struct acme_state *acme_state_open(const char *state_dir, int make, char *why,
+				   size_t n)
 {
 	static const char *const subs[] = {"queue", "failed", "challenges",
 					   "locks"};
@@ -56,6 +57,8 @@ struct acme_state *acme_state_open(const char *state_dir, char *why, size_t n)
 	s->root = join(state_dir, "acme");
 	s->certs = join(state_dir, "certificates");
 	s->key = s->root ? join(s->root, "account.key") : NULL;
+	if (s->root != NULL && s->certs != NULL && s->key != NULL && !make)
+		return s;
 	if (s->root != NULL && s->certs != NULL && s->key != NULL &&
 	    state_dir_make(state_dir, why, n) == 0 &&
 	    state_dir_make(s->root, why, n) == 0 &&

@@ -21,8 +21,10 @@
 
 struct acme_state; /* opaque; immutable paths, owned by the ACME runtime */
 
-/* The folders under state_dir, made if missing. NULL with why. */
-struct acme_state *acme_state_open(const char *state_dir, char *why, size_t n);
+/* The folders under state_dir, made if missing (make) or only named
+ * (--check reads what is there). NULL with why. */
+struct acme_state *acme_state_open(const char *state_dir, int make, char *why,
+				   size_t n);
 void acme_state_free(struct acme_state *s);
 
 const char *acme_state_certs_dir(const struct acme_state *s);

@@ -148,6 +148,11 @@ int cert_index_put(struct cert_index *x, const char *key,
 		free(certid);
 		return -1;
 	}
+	if (e->certid != NULL && strcmp(e->certid, certid) == 0 &&
+	    e->not_after == info->not_after) {
+		free(certid); /* the same certificate: keep the ARI times */
+		return 0;
+	}
 	free(e->certid);
 	e->certid = certid;
 	fill(e, info, divisor);

@@ -764,6 +764,8 @@ int main(int argc, char **argv)
 		rc = print_dns(m, o.dns_domain);
 		model_unref(m);
 	} else if (o.check) {
+		if (m->acme != NULL)
+			acme_check(m);
 		printf("configuration OK\n");
 		model_unref(m);
 		rc = 0;

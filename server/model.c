@@ -230,16 +230,43 @@ void model_cert_domain(const struct model *m, const struct account *a,
 	}
 }
 
+/* provider.service_host, and the MX path's autoconfig.<mx_domain>
+ * (Thunderbird asks it with the address: SPEC §11), in one order. */
+static int is_service_name(const struct model *m, const char *host)
+{
+	const char *sh = m->provider.service_host, *mx = m->provider.mx_domain;
+
+	return sh[0] != '\0' &&
+	       (strcmp(host, sh) == 0 ||
+		(mx[0] != '\0' && strncmp(host, "autoconfig.", 11) == 0 &&
+		 strcmp(host + 11, mx) == 0));
+}
+
+static void service_order(const struct model *m, struct cert_names *out)
+{
+	const struct provider *p = &m->provider;
+	int len;
+
+	snprintf(out->key, sizeof(out->key), "%s", p->service_host);
+	snprintf(out->names[0], sizeof(out->names[0]), "%s", p->service_host);
+	out->n = 1;
+	if (p->mx_domain[0] == '\0')
+		return;
+	len = snprintf(out->names[1], sizeof(out->names[1]), "autoconfig.%s",
+		       p->mx_domain);
+	if (len > 0 && (size_t)len < sizeof(out->names[1]) &&
+	    strcmp(out->names[1], out->names[0]) != 0)
+		out->n = 2;
+}
+
 int model_cert_order(const struct model *m, const char *host,
 		     struct cert_names *out)
 {
 	const struct account *a;
 	size_t i, k;
 
-	if (host[0] != '\0' && strcmp(host, m->provider.service_host) == 0) {
-		snprintf(out->key, sizeof(out->key), "%s", host);
-		snprintf(out->names[0], sizeof(out->names[0]), "%s", host);
-		out->n = 1;
+	if (is_service_name(m, host)) {
+		service_order(m, out);
 		return 1;
 	}
 	for (i = 0; i < CERT_NAMES_MAX; i++) {

@@ -228,7 +228,8 @@ const struct account *model_find_pacc_host(const struct model *m,
 /* The names of one certificate order (SPEC §9): for a hosted domain its
  * autoconfig. and autodiscover. names and the names of the documents it
  * has on (mta-sts., ua-auto-config.); for provider.service_host that name
- * alone. key: the order's name (the domain, or the service host). */
+ * and, with provider.mx_domain, autoconfig.<mx_domain> (the MX path).
+ * key: the order's name (the domain, or the service host). */
 #define CERT_NAMES_MAX 4
 struct cert_names {
 	char key[DOMAIN_MAX + 1];

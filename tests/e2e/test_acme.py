@@ -198,6 +198,11 @@ def start(binary, config, http_port, extra=()):
     return d
 
 
+def stop_checked(d, t):
+    if not t.check(d.stop() == 0, "clean exit"):
+        print(d.log_text()[-3000:])
+
+
 def served(port, name, root):
     ok, text = s_client(port, name, root)
     return ok and name in text
@@ -249,7 +254,7 @@ def on_demand(binary, tmp, t):
             t.check('mailconfd_acme_orders_total{result="issued"} 4' in metrics,
                     "metrics: 4 issued")
         finally:
-            t.check(d.stop() == 0, "clean exit")
+            stop_checked(d, t)
         before = pebble.text().count("order-plz")
         d = start(binary, config, http_port)
         try:
@@ -258,7 +263,303 @@ def on_demand(binary, tmp, t):
             time.sleep(2)
             t.check(pebble.text().count("order-plz") == before, "a restart orders nothing")
         finally:
-            t.check(d.stop() == 0, "clean exit")
+            stop_checked(d, t)
+    finally:
+        pebble.stop()
+
+
+def short_cert(path, names, hours_left=1, hours_old=23):
+    """A key and a self-signed certificate for names near its end (the
+    backstop's case: less than a third of its lifetime left), as a file
+    the way mailconfd writes them: key first, then the certificate."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=hours_old))
+            .not_valid_after(now + datetime.timedelta(hours=hours_left))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+            .sign(key, hashes.SHA256()))
+    with open(path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    os.chmod(path, 0o600)
+    return cert.serial_number
+
+
+def certid_of(pem_path):
+    """RFC 9773 §4.1, computed here: base64url(AKI keyIdentifier) "."
+    base64url(the serial's DER content octets)."""
+    import base64
+    from cryptography import x509
+    data = open(pem_path, "rb").read()
+    start = data.index(b"-----BEGIN CERTIFICATE-----")
+    cert = x509.load_pem_x509_certificate(data[start:])
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    serial = cert.serial_number
+    octets = serial.to_bytes((serial.bit_length() + 8) // 8, "big")  # DER: a leading 0 if needed
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")  # noqa: E731
+    return b64(aki.key_identifier) + "." + b64(octets)
+
+
+def serial_served(port, name):
+    _, text = s_client(port, name, "/dev/null")
+    m = re.search(r"serial=([0-9A-F]+)", text)
+    return int(m.group(1), 16) if m else None
+
+
+def renewal(binary, tmp, t):
+    """The backstop: a certificate with a third of its life left is renewed
+    without a restart; the handshake gets the new one."""
+    http_port = free_port()
+    pebble = Pebble(tmp, http_port)
+    try:
+        config = table(tmp, pebble, "t.json", ["kunde1.example"], issue="all")
+        certs = os.path.join(tmp, "state", "certificates")
+        os.makedirs(certs)
+        old = short_cert(os.path.join(certs, "kunde1.example.pem"),
+                         ["autoconfig.kunde1.example", "autodiscover.kunde1.example"])
+        d = start(binary, config, http_port)
+        try:
+            t.check(wait_for(lambda: served(d.port, "autoconfig.kunde1.example", pebble.root)),
+                    "the renewed certificate verifies against Pebble's root")
+            t.check(serial_served(d.port, "autodiscover.kunde1.example") not in (None, old),
+                    "the handshake gets the new certificate, no restart")
+            t.check(d.wait_log(r"ordering kunde1\.example \(2 names, a renewal\)"),
+                    "the order was a renewal (1/3 of the lifetime left)")
+            t.check('mailconfd_acme_orders_total{result="renewed"} 1' in admin(d, "/metrics"),
+                    "metrics: 1 renewed")
+        finally:
+            stop_checked(d, t)
+    finally:
+        pebble.stop()
+
+
+class AriStub:
+    """The CA's directory with a renewalInfo URL (Pebble 2.4.0 has none:
+    SPEC §9.5), over Pebble's own TLS certificate: GET /dir is Pebble's
+    directory plus renewalInfo; GET /ari/CERTID answers a window in the
+    past for the first certificate it is asked about (renew now), one in a
+    year for every other."""
+
+    def __init__(self, pebble):
+        stub = self
+        self.asked = []
+        directory = json.loads(urllib.request.urlopen(
+            pebble.directory, context=ssl.create_default_context(cafile=pebble.ca)).read())
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path == "/dir":
+                    body = dict(directory, renewalInfo="https://127.0.0.1:%d/ari/" % stub.port)
+                elif self.path.startswith("/ari/"):
+                    certid = self.path[5:]
+                    stub.asked.append(certid)
+                    first = certid == stub.asked[0]
+                    year = 365 * 86400
+                    at = time.time() - 7200 if first else time.time() + year
+                    fmt = lambda x: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(x))  # noqa
+                    body = {"suggestedWindow": {"start": fmt(at), "end": fmt(at + 3600)}}
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Retry-After", "3600")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(pebble.tmp, "pebble.pem"),
+                            os.path.join(pebble.tmp, "pebble.key"))
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.directory = "https://127.0.0.1:%d/dir" % self.port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def ari(binary, tmp, t):
+    """ARI: the CA's window says now: renewed with replaces = the certID."""
+    http_port = free_port()
+    pebble = Pebble(tmp, http_port)
+    stub = AriStub(pebble)
+    try:
+        config = table(tmp, pebble, "t.json", ["kunde1.example"], issue="all",
+                       directory=stub.directory)
+        d = start(binary, config, http_port)
+        try:
+            # the first certificate the stub is asked about: the service
+            # host's, ordered first
+            host = "mailconfig.example-hosting.de"
+            pem = os.path.join(tmp, "state", "certificates", host + ".pem")
+            t.check(wait_for(lambda: os.path.exists(pem)), "issued")
+            first = certid_of(pem)
+            t.check(wait_for(lambda: first in stub.asked), "renewalInfo asked for the certID %s "
+                    "(computed here from AKI and serial): %s" % (first, stub.asked))
+            t.check(d.wait_log(r"ordering %s \(1 names, a renewal, replaces %s\)"
+                               % (re.escape(host), re.escape(first)), 60),
+                    "the renewal order carries replaces = that certID")
+            t.check(wait_for(lambda: certid_of(pem) != first), "a new certificate replaced it")
+            t.check(wait_for(lambda: served(d.port, host, pebble.root)), "and is served")
+            t.check('mailconfd_acme_orders_total{result="renewed"} 1' in admin(d, "/metrics"),
+                    "metrics: 1 renewed, and only 1 (the next window is a year away)")
+        finally:
+            stop_checked(d, t)
+    finally:
+        stub.stop()
+        pebble.stop()
+
+
+def failures(binary, tmp, t):
+    """Pebble rejects 30% of nonces and one domain's validation fails: that
+    one backs off with Pebble's reason; the others are issued."""
+    http_port = free_port()
+    pebble = Pebble(tmp, http_port, nonce_reject=30)
+    try:
+        pebble.point("autoconfig.broken.example", "127.0.0.9")  # nothing listens there
+        config = table(tmp, pebble, "t.json", ["kunde1.example", "broken.example",
+                                               "kunde2.example"], issue="all")
+        d = start(binary, config, http_port)
+        try:
+            for name in ("autoconfig.kunde1.example", "autodiscover.kunde2.example"):
+                t.check(wait_for(lambda: served(d.port, name, pebble.root), 90),
+                        "%s issued despite the rejected nonces and the broken domain" % name)
+            failed = os.path.join(tmp, "state", "acme", "failed", "broken.example")
+            t.check(wait_for(lambda: os.path.exists(failed)), "broken.example's failure is kept")
+            f = json.load(open(failed)) if os.path.exists(failed) else {}
+            t.check(f.get("failures") == 1 and f.get("next", 0) > time.time() + 3000,
+                    "it backs off an hour (retry): %s" % f)
+            t.check("autoconfig.broken.example" in f.get("why", "") and
+                    "connection" in f.get("why", "").lower(),
+                    "with Pebble's reason: %s" % f.get("why"))
+            health = admin(d, "/healthz")
+            t.check("backing off 1" in health and "broken.example" in health,
+                    "/healthz says so: %r" % health)
+            t.check(re.search(r'mailconfd_acme_orders\{state="backing_off"\} 1', admin(d, "/metrics")),
+                    "metrics: 1 backing off")
+            t.check(re.search(r"mailconfd_acme_bad_nonces_total [1-9]", admin(d, "/metrics")),
+                    "Pebble did reject nonces, and they were signed again")
+        finally:
+            stop_checked(d, t)
+        out = subprocess.run([binary, "--check", "--config", config], capture_output=True,
+                             text=True)
+        t.check("broken.example" in out.stderr + out.stdout and out.returncode == 0,
+                "--check names the domain that backs off: %r" % (out.stderr + out.stdout))
+    finally:
+        pebble.stop()
+
+
+def pacing(binary, tmp, t):
+    """2 new orders per window, 5 domains asked: 2 issued, 3 queued."""
+    http_port = free_port()
+    pebble = Pebble(tmp, http_port)
+    try:
+        domains = ["kunde%d.example" % i for i in range(1, 6)]
+        config = table(tmp, pebble, "t.json", domains, issue="on_demand",
+                       orders_per_window=2, window=3600)
+        d = start(binary, config, http_port)
+        try:
+            for dom in domains:
+                plain_get(http_port, "autoconfig." + dom, "/mail/config-v1.1.xml")
+            metrics = wait_for(lambda: (lambda m: m if 'result="issued"} 2' in m and
+                                        'state="queued"} 3' in m else None)(
+                                            admin(d, "/metrics")), 60) or admin(d, "/metrics")
+            t.check('mailconfd_acme_orders_total{result="issued"} 2' in metrics,
+                    "2 issued")
+            t.check('mailconfd_acme_orders{state="queued"} 3' in metrics, "3 queued")
+            t.check(re.search(r'result="paced"\} [1-9]', metrics), "paced counted")
+            time.sleep(2)
+            t.check(len(os.listdir(os.path.join(tmp, "state", "certificates"))) == 2,
+                    "still 2 certificates after the window is used up")
+        finally:
+            stop_checked(d, t)
+    finally:
+        pebble.stop()
+
+
+def replicas(binary, tmp, t):
+    """Two instances sharing the state folder (127.0.0.1 and 127.0.0.2,
+    the same ports): each domain ordered once, both serve it; the names of
+    one domain point at the second, which answers the first's challenges
+    from the shared folder."""
+    http_port, https_port = free_port(), free_port()
+    pebble = Pebble(tmp, http_port)
+    try:
+        for prefix in ("autoconfig.", "autodiscover."):
+            pebble.point(prefix + "kunde2.example", "127.0.0.2")
+        domains = ["kunde1.example", "kunde2.example", "kunde3.example"]
+        config = table(tmp, pebble, "t.json", domains, issue="all")
+        ds = [start(binary, config, http_port, ["--listen", addr, "--port", str(https_port)])
+              for addr in ("127.0.0.1", "127.0.0.2")]
+        try:
+            for d, addr in zip(ds, ("127.0.0.1", "127.0.0.2")):
+                for dom in domains:
+                    name = "autoconfig." + dom
+                    t.check(wait_for(lambda: served_at(addr, https_port, name, pebble.root), 90),
+                            "%s serves %s" % (addr, name))
+            logs = ds[0].log_text() + ds[1].log_text()
+            for key in domains + ["mailconfig.example-hosting.de"]:
+                n = len(re.findall(r"acme: ordering %s " % re.escape(key), logs))
+                t.check(n == 1, "%s ordered once by the two: %d" % (key, n))
+            m = re.findall(r"There are now (\d+) orders in the db", pebble.text())
+            t.check(m and int(m[-1]) == 4, "Pebble holds 4 orders: %s" % m[-1:])
+        finally:
+            for d in ds:
+                stop_checked(d, t)
+    finally:
+        pebble.stop()
+
+
+def served_at(addr, port, name, root):
+    r = subprocess.run(["openssl", "s_client", "-connect", "%s:%d" % (addr, port),
+                        "-servername", name, "-CAfile", root, "-verify_return_error",
+                        "-verify_hostname", name], input=b"", capture_output=True, timeout=20)
+    return r.returncode == 0
+
+
+def mx_path(binary, tmp, t):
+    """No per-domain certificate: Thunderbird's MX step asks
+    autoconfig.<MX base domain> with the address; that name is in the
+    service host's certificate, and the answer is the domain's."""
+    http_port = free_port()
+    pebble = Pebble(tmp, http_port)
+    try:
+        config = table(tmp, pebble, "t.json", ["kunde9.example"], issue="on_demand")
+        tab = json.load(open(config))
+        tab["provider"]["mx_domain"] = "example-hosting.de"
+        json.dump(tab, open(config, "w"))
+        d = start(binary, config, http_port)
+        try:
+            s_client(d.port, "mailconfig.example-hosting.de", pebble.root)
+            name = "autoconfig.example-hosting.de"
+            t.check(wait_for(lambda: served(d.port, name, pebble.root)),
+                    "the MX base domain's autoconfig. name is in the service host's certificate")
+            code, body = curl(d.port, name, pebble.root,
+                              "/mail/config-v1.1.xml?emailaddress=anna%40kunde9.example")
+            t.check(code == 0 and "<username>anna@kunde9.example</username>" in body and
+                    "<hostname>kunde9.example</hostname>" in body,
+                    "kunde9.example's settings through it, verified: %d %s" % (code, body[:300]))
+            t.check(not os.path.exists(os.path.join(tmp, "state", "certificates",
+                                                    "kunde9.example.pem")),
+                    "and kunde9.example needed no certificate of its own")
+        finally:
+            stop_checked(d, t)
     finally:
         pebble.stop()
 
@@ -270,7 +571,9 @@ def main():
             print("missing:", tool)
             return 1
     t = Checks()
-    parts = [on_demand]
+    parts = [on_demand, renewal, ari, failures, pacing, replicas, mx_path]
+    if len(sys.argv) > 2:  # the parts named, to run one alone
+        parts = [p for p in parts if p.__name__ in sys.argv[2:]]
     for part in parts:
         tmp = tempfile.mkdtemp(prefix="mailconfd-acme-")
         try:
