@@ -257,6 +257,7 @@ static int poll_status(struct acme_client *c, const char *url,
 {
 	long retry = -1, waited = 0;
 	const char *st;
+	char was[32];
 
 	for (;;) {
 		if (fetch_json(c, url, out, &retry, p) < 0)
@@ -265,12 +266,13 @@ static int poll_status(struct acme_client *c, const char *url,
 		if (st == NULL || (strcmp(st, wait1) != 0 &&
 				   (wait2 == NULL || strcmp(st, wait2) != 0)))
 			return 0;
+		snprintf(was, sizeof(was), "%s", st); /* *out is freed next */
 		json_decref(*out);
 		*out = NULL;
 		retry = retry < 1 ? 1 : retry > 10 ? 10 : retry;
 		if ((waited += retry) > POLL_MAX_S || pause_s(c, retry) < 0) {
 			snprintf(p->why, sizeof(p->why),
-				 "%s: still %s after %d s", url, st,
+				 "%s: still %s after %d s", url, was,
 				 POLL_MAX_S);
 			p->retry_soon = 1;
 			return -1;

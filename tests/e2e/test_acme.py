@@ -21,7 +21,9 @@ What a client depends on, each checked from outside:
 - two instances sharing the state folder: each domain ordered once, both
   serve it;
 - the MX path: an address whose domain has no autoconfig. name, asked on
-  the MX base domain's name, gets its own domain's settings.
+  the MX base domain's name, gets its own domain's settings;
+- the Caddy route: contrib/caddy/Caddyfile with Pebble as its CA gets a
+  hosted name's certificate on demand and none for a name not hosted.
 
 usage: test_acme.py MAILCONFD"""
 import http.server
@@ -38,19 +40,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from daemon import SHIPPED, Checks, Daemon, free_port  # noqa: E402
+from daemon import SHIPPED, Checks, Daemon, free_port, wait_port  # noqa: E402
 
 
-def wait_port(port, timeout=20):
-    import socket
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 class Pebble:
@@ -564,14 +556,76 @@ def mx_path(binary, tmp, t):
         pebble.stop()
 
 
+def caddy(binary, tmp, t):
+    """The other way: contrib/caddy/Caddyfile as shipped (its ports put in,
+    Pebble as its CA), mailconfd on plain HTTP behind it answering the ask."""
+    http_port, https_port = free_port(), free_port()
+    pebble = Pebble(tmp, http_port)
+    caddy_proc = None
+    try:
+        t_json = json.load(open(SHIPPED))
+        t_json["domains"] = {"kunde1.example": {}}
+        t_json["server"] = {"trusted_proxies": ["127.0.0.1"]}
+        config = os.path.join(tmp, "plain.json")
+        json.dump(t_json, open(config, "w"))
+        d = Daemon(binary, config=config)
+        shipped = open(os.path.join(os.path.dirname(SHIPPED), "..", "contrib", "caddy",
+                                    "Caddyfile")).read()
+        text = shipped.replace("127.0.0.1:8080", "127.0.0.1:%d" % d.port)
+        text = text.replace("{\n\ton_demand_tls {", """{
+	admin off
+	storage file_system %s
+	acme_ca %s
+	acme_ca_root %s
+	http_port %d
+	https_port %d
+	on_demand_tls {""" % (os.path.join(tmp, "caddy"), pebble.directory, pebble.ca, http_port,
+                          https_port), 1)
+        t.check("acme_ca" in text, "the shipped Caddyfile took the test's options")
+        with open(os.path.join(tmp, "Caddyfile"), "w") as f:
+            f.write(text)
+        log = open(os.path.join(tmp, "caddy.log"), "w")
+        env = dict(os.environ, HOME=tmp, XDG_DATA_HOME=tmp, XDG_CONFIG_HOME=tmp)
+        caddy_proc = subprocess.Popen(["caddy", "run", "--config", "Caddyfile", "--adapter",
+                                       "caddyfile"], cwd=tmp, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT)
+        t.check(wait_port(https_port), "caddy listens")
+        try:
+            name = "autoconfig.kunde1.example"
+            t.check(wait_for(lambda: served(https_port, name, pebble.root), 90),
+                    "Caddy got %s's certificate on demand, verified against Pebble's root" % name)
+            code, body = curl(https_port, name, pebble.root,
+                              "/mail/config-v1.1.xml?emailaddress=a%40kunde1.example")
+            t.check(code == 0 and "<username>a@kunde1.example</username>" in body,
+                    "the answer through Caddy: %d %s" % (code, body[:200]))
+            before = pebble.text().count("Added order")
+            s_client(https_port, "autoconfig.nothosted.example", pebble.root)
+            time.sleep(2)
+            t.check(pebble.text().count("Added order") == before and
+                    "nothosted" not in pebble.text(),
+                    "the ask refused a name not hosted: no order")
+        finally:
+            stop_checked(d, t)
+    finally:
+        if caddy_proc is not None:
+            caddy_proc.terminate()
+            try:
+                caddy_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                caddy_proc.kill()
+        if t.failed and os.path.exists(os.path.join(tmp, "caddy.log")):
+            print(open(os.path.join(tmp, "caddy.log")).read()[-3000:])
+        pebble.stop()
+
+
 def main():
     binary = sys.argv[1]
-    for tool in ("pebble", "pebble-challtestsrv", "openssl", "curl"):
+    for tool in ("pebble", "pebble-challtestsrv", "openssl", "curl", "caddy"):
         if shutil.which(tool) is None:
             print("missing:", tool)
             return 1
     t = Checks()
-    parts = [on_demand, renewal, ari, failures, pacing, replicas, mx_path]
+    parts = [on_demand, renewal, ari, failures, pacing, replicas, mx_path, caddy]
     if len(sys.argv) > 2:  # the parts named, to run one alone
         parts = [p for p in parts if p.__name__ in sys.argv[2:]]
     for part in parts:

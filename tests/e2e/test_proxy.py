@@ -10,14 +10,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from daemon import ROOT, SHIPPED, Checks, Daemon, free_port  # noqa: E402
+from daemon import ROOT, SHIPPED, Checks, Daemon, free_port, wait_port  # noqa: E402
 
 OUTLOOK = (b'<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/'
            b'exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>alice@example.org'
@@ -25,15 +23,6 @@ OUTLOOK = (b'<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://s
            b'outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>')
 
 
-def wait_port(port, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def curl(url, ca=None, data=None, names=(), port=None, extra=()):

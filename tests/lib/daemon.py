@@ -23,6 +23,18 @@ def free_port():
     return port
 
 
+def wait_port(port, timeout=20, host="127.0.0.1"):
+    """True once something accepts connections on host:port."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def recv_all(s):
     """Everything the peer sends until it closes (an error ends it too:
     the server may close first, and that is an answer)."""
