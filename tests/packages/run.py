@@ -140,7 +140,10 @@ def serve_one(cmd, env=None):
 
 
 def deb_in_fresh_root(tmp, deb):
-    root = make_root(tmp, "root-apt", "apt")
+    # ca-certificates is in every Debian install but the bare "apt" variant;
+    # libcurl3-gnutls (ACME) recommends it: it is the system's, not ours to
+    # leave behind or to purge
+    root = make_root(tmp, "root-apt", "apt", ["--include=ca-certificates"])
     shutil.copy("/etc/resolv.conf", os.path.join(root, "etc", "resolv.conf"))
     before = snapshot(root)
     shutil.copy(deb, os.path.join(root, "tmp"))
