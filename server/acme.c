@@ -135,8 +135,18 @@ static int order_names(const struct model *m, const char *key,
 		return model_cert_order(m, key, o);
 	if ((acc = model_find_domain(m, key)) == NULL)
 		return 0;
-	model_cert_domain(m, acc, key, o);
+	model_cert_domain(acc, key, o);
 	return o->n > 0;
+}
+
+/* o's names as the pointers acme_client and cert_index take. */
+static void name_list(const struct cert_names *o,
+		      const char *names[CERT_NAMES_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		names[i] = o->names[i];
 }
 
 /* 1 if the index has a certificate for o that needs nothing now. */
@@ -144,10 +154,8 @@ static int have(struct acme *a, const struct cert_names *o, long long now)
 {
 	const char *names[CERT_NAMES_MAX];
 	struct cert_index_entry *e = cert_index_get(a->w.index, o->key);
-	size_t i;
 
-	for (i = 0; i < o->n; i++)
-		names[i] = o->names[i];
+	name_list(o, names);
 	return e != NULL && e->not_after > now && e->renew_at > now &&
 	       e->names == cert_names_hash(names, o->n);
 }
@@ -217,11 +225,9 @@ static int obtain(struct acme *a, const struct cert_names *o,
 	const char *names[CERT_NAMES_MAX];
 	struct buf key = BUF_INIT, chain = BUF_INIT; /* freed below */
 	struct acme_problem p;
-	size_t i;
 	int rc = -1;
 
-	for (i = 0; i < o->n; i++)
-		names[i] = o->names[i];
+	name_list(o, names);
 	log_info("acme: ordering %s (%zu names%s%s%s)", o->key, o->n,
 		 renewal ? ", a renewal" : "", replaces ? ", replaces " : "",
 		 replaces ? replaces : "");

@@ -11,6 +11,7 @@
 
 #include "acme_http.h"
 #include "acme_key.h"
+#include "acme_state.h"
 
 #define POST_TRIES 10 /* badNonce answers in a row before giving up */
 #define POLL_MAX_S 90 /* how long an authorization or order may take */
@@ -239,16 +240,6 @@ const char *acme_client_renewal_info(const struct acme_client *c)
 	return dir_url(c, "renewalInfo");
 }
 
-/* A token is base64url (RFC 8555 §8.3): it becomes a file name. */
-static int token_ok(const char *t)
-{
-	size_t n = strlen(t);
-
-	return n >= 16 && n <= 128 &&
-	       strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789-_") == n;
-}
-
 /* Polls the object at url until its status is not one of the waiting
  * ones; *out (the caller's) is the last answer. */
 static int poll_status(struct acme_client *c, const char *url,
@@ -317,7 +308,7 @@ static int http01(const json_t *authz, const char **token, const char **url)
 			continue;
 		*token = json_string_value(json_object_get(ch, "token"));
 		*url = json_string_value(json_object_get(ch, "url"));
-		return *token && *url && token_ok(*token) ? 0 : -1;
+		return *token && *url && acme_token_ok(*token) ? 0 : -1;
 	}
 	return -1;
 }

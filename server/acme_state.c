@@ -17,7 +17,6 @@
 #define PATH_MAX_LEN  4096
 #define BACKOFF_CAP_S (3 * 86400)
 #define TRANSIENT_S   60
-#define PACE_MAX      100000 /* order times kept in acme/pace */
 
 struct acme_state {
 	char *root;  /* owned: <state_dir>/acme */
@@ -296,8 +295,8 @@ int acme_state_pace(const struct acme_state *s, unsigned limit, unsigned window,
 		    long long now, long long *next)
 {
 	char path[PATH_MAX_LEN], err[256];
-	struct buf text = BUF_INIT, out = BUF_INIT;	     /* freed below */
-	long long *times = calloc(PACE_MAX, sizeof(*times)); /* freed below */
+	struct buf text = BUF_INIT, out = BUF_INIT;	  /* freed below */
+	long long *times = calloc(limit, sizeof(*times)); /* freed below */
 	int fd = -1, rc = 0, tries;
 	size_t n, i;
 
@@ -307,7 +306,7 @@ int acme_state_pace(const struct acme_state *s, unsigned limit, unsigned window,
 	snprintf(path, sizeof(path), "%s/pace", s->root);
 	if (fd >= 0 && times != NULL) {
 		buf_read_file(&text, path, 16u << 20);
-		n = recent_times(text.data, now, window, times, PACE_MAX);
+		n = recent_times(text.data, now, window, times, limit);
 		if (n >= limit) {
 			*next = times[n - limit] + window;
 		} else {
@@ -334,7 +333,8 @@ int acme_state_challenge_put(const struct acme_state *s, const char *token,
 {
 	char path[PATH_MAX_LEN], err[256];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/challenges/%s", s->root,
+	if (!acme_token_ok(token) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/challenges/%s", s->root,
 			     token) >= sizeof(path))
 		return -1;
 	return state_file_write(path, keyauth, strlen(keyauth), 0644, err,
@@ -349,16 +349,22 @@ void acme_state_challenge_del(const struct acme_state *s, const char *token)
 	unlink(path);
 }
 
+int acme_token_ok(const char *token)
+{
+	size_t n = strlen(token);
+
+	return n >= 16 && n <= 128 &&
+	       strspn(token,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_") == n;
+}
+
 int acme_state_challenge_get(const struct acme_state *s, const char *token,
 			     struct buf *out)
 {
 	char path[PATH_MAX_LEN];
-	size_t n = strlen(token);
 
-	/* RFC 8555 §8.3: base64url; anything else is no token of ours */
-	if (n < 16 || n > 128 ||
-	    strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789-_") != n)
+	if (!acme_token_ok(token)) /* no token of ours */
 		return -1;
 	snprintf(path, sizeof(path), "%s/challenges/%s", s->root, token);
 	return buf_read_file(out, path, 1024);

@@ -83,6 +83,10 @@ int acme_state_cert_write(const struct acme_state *s, const char *order,
 			  const struct buf *key_pem, const struct buf *chain,
 			  char *why, size_t n);
 
+/* 1 if token is an HTTP-01 token (RFC 8555 §8.3: base64url, 16-128
+ * characters here), so safe as a file name. */
+int acme_token_ok(const char *token);
+
 /* 1 if name is safe as an order's file name. */
 int acme_state_name_ok(const char *name);
 

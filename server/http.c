@@ -559,7 +559,6 @@ static int acme_hook(struct http *h, const struct model *m,
 	if (acme_challenge(h->acme, req->path + sizeof(prefix) - 1, &r->body) <
 	    0) {
 		reply_text(r, 404, "No such challenge.");
-		r->route = ROUTE_ACME_CHALLENGE;
 		return 1;
 	}
 	r->status = 200;

@@ -211,13 +211,12 @@ static const struct {
     {"ua-auto-config.", account_has_pacc},
 };
 
-void model_cert_domain(const struct model *m, const struct account *a,
-		       const char *domain, struct cert_names *out)
+void model_cert_domain(const struct account *a, const char *domain,
+		       struct cert_names *out)
 {
 	size_t i;
 	int len;
 
-	(void)m;
 	out->n = 0;
 	snprintf(out->key, sizeof(out->key), "%s", domain);
 	for (i = 0; i < CERT_NAMES_MAX; i++) {
@@ -275,7 +274,7 @@ int model_cert_order(const struct model *m, const char *host,
 		    (a = model_find_domain(m, host + k)) == NULL ||
 		    (cert_prefixes[i].on != NULL && !cert_prefixes[i].on(a)))
 			continue;
-		model_cert_domain(m, a, host + k, out);
+		model_cert_domain(a, host + k, out);
 		return 1;
 	}
 	return 0;

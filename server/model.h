@@ -243,8 +243,8 @@ int model_cert_order(const struct model *m, const char *host,
 		     struct cert_names *out);
 
 /* The order of the hosted domain domain (its entry's account a). */
-void model_cert_domain(const struct model *m, const struct account *a,
-		       const char *domain, struct cert_names *out);
+void model_cert_domain(const struct account *a, const char *domain,
+		       struct cert_names *out);
 
 /* 1 if host is a name mailconfd serves: model_find_host() finds it, or
  * it is provider.service_host. */
