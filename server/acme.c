@@ -480,6 +480,21 @@ static void *work(void *cls)
 	return NULL;
 }
 
+/* Frees what the worker left and a itself; its thread has ended or never
+ * began. */
+static void acme_free(struct acme *a)
+{
+	acme_client_free(a->w.client);
+	if (a->w.account != NULL)
+		gnutls_privkey_deinit(a->w.account);
+	cert_index_free(a->w.index);
+	cert_cache_free(a->cache);
+	acme_state_free(a->st);
+	pthread_cond_destroy(&a->wake);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
 struct acme *acme_start(struct model_slot *slot, const struct model *m)
 {
 	struct acme *a = calloc(1, sizeof(*a)); /* main()'s, acme_stop() */
@@ -489,19 +504,19 @@ struct acme *acme_start(struct model_slot *slot, const struct model *m)
 		return NULL;
 	a->slot = slot;
 	atomic_init(&a->stop, 0);
+	if (pthread_mutex_init(&a->lock, NULL) != 0 ||
+	    pthread_cond_init(&a->wake, NULL) != 0) {
+		free(a); /* neither holds anything on Linux even when made */
+		return NULL;
+	}
 	if ((a->st = acme_state_open(m->state_dir, 1, why, sizeof(why))) ==
 		NULL ||
 	    (a->cache = cert_cache_new(acme_state_certs_dir(a->st),
 				       m->acme->cache)) == NULL ||
 	    (a->w.index = cert_index_new()) == NULL ||
-	    pthread_mutex_init(&a->lock, NULL) != 0 ||
-	    pthread_cond_init(&a->wake, NULL) != 0 ||
 	    pthread_create(&a->thread, NULL, work, a) != 0) {
 		log_error("acme: cannot start: %s", why);
-		cert_index_free(a->w.index);
-		cert_cache_free(a->cache);
-		acme_state_free(a->st);
-		free(a);
+		acme_free(a);
 		return NULL;
 	}
 	return a;
@@ -516,15 +531,7 @@ void acme_stop(struct acme *a)
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
-	acme_client_free(a->w.client);
-	if (a->w.account != NULL)
-		gnutls_privkey_deinit(a->w.account);
-	cert_index_free(a->w.index);
-	cert_cache_free(a->cache);
-	acme_state_free(a->st);
-	pthread_cond_destroy(&a->wake);
-	pthread_mutex_destroy(&a->lock);
-	free(a);
+	acme_free(a);
 }
 
 /* --- --check, /healthz and /metrics ------------------------------------ */

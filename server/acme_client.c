@@ -17,11 +17,11 @@
 #define POLL_MAX_S 90 /* how long an authorization or order may take */
 
 struct acme_client {
-	struct acme_http *http;	    /* owned */
-	gnutls_privkey_t key;	    /* borrowed: the account key */
-	json_t *dir;		    /* owned: the directory */
-	char *kid;		    /* owned: the account URL */
-	struct buf thumbprint;	    /* owned */
+	struct acme_http *http; /* owned */
+	gnutls_privkey_t key;	/* borrowed: the account key */
+	json_t *dir;		/* owned: the directory */
+	char *kid;		/* owned: the account URL */
+	char thumbprint[ACME_THUMBPRINT_LEN + 1];
 	char nonce[ACME_NONCE_MAX]; /* the next one to use, or "" */
 	const atomic_int *stop;	    /* borrowed */
 	unsigned long bad_nonces;   /* answers signed again */
@@ -210,7 +210,7 @@ struct acme_client *acme_client_new(const char *directory_url,
 	if ((c->http = acme_http_new(ca_file)) == NULL) {
 		snprintf(p->why, sizeof(p->why), "libcurl failed to start");
 	} else if (read_directory(c, directory_url, p) == 0 &&
-		   acme_thumbprint(&c->thumbprint, key) == 0 &&
+		   acme_thumbprint(c->thumbprint, key) == 0 &&
 		   new_account(c, contact, p) == 0) {
 		return c;
 	}
@@ -226,7 +226,6 @@ void acme_client_free(struct acme_client *c)
 	acme_http_free(c->http);
 	json_decref(c->dir);
 	free(c->kid);
-	buf_free(&c->thumbprint);
 	free(c);
 }
 
@@ -329,7 +328,7 @@ static int respond(struct acme_client *c, json_t *authz, const char *url,
 			 url);
 		return -1;
 	}
-	buf_printf(&keyauth, "%s.%s", token, c->thumbprint.data);
+	buf_printf(&keyauth, "%s.%s", token, c->thumbprint);
 	if (keyauth.failed || ops->publish(ops->cls, token, keyauth.data) < 0) {
 		snprintf(p->why, sizeof(p->why), "cannot keep a challenge");
 		p->retry_soon = 1;
@@ -378,38 +377,49 @@ static int authorize(struct acme_client *c, const json_t *order,
 	return 0;
 }
 
+/* Sets the CSR's public key: key's. Returns 0 or -1. */
+static int crq_set_key(gnutls_x509_crq_t crq, gnutls_privkey_t key)
+{
+	gnutls_pubkey_t pub;
+	int rc;
+
+	if (gnutls_pubkey_init(&pub) < 0)
+		return -1;
+	rc = gnutls_pubkey_import_privkey(pub, key, 0, 0) < 0 ||
+		     gnutls_x509_crq_set_pubkey(crq, pub) < 0
+		 ? -1
+		 : 0;
+	gnutls_pubkey_deinit(pub);
+	return rc;
+}
+
 /* A CSR for names with key, as base64url DER, appended to out. */
 static int make_csr(struct buf *out, gnutls_privkey_t key,
 		    const char *const *names, size_t n)
 {
-	gnutls_x509_crq_t crq = NULL;
-	gnutls_pubkey_t pub = NULL;
+	gnutls_x509_crq_t crq;
 	gnutls_datum_t der = {NULL, 0};
 	size_t i;
 	int rc = -1;
 
-	if (gnutls_x509_crq_init(&crq) < 0 || gnutls_pubkey_init(&pub) < 0 ||
-	    gnutls_pubkey_import_privkey(pub, key, 0, 0) < 0 ||
-	    gnutls_x509_crq_set_version(crq, 1) < 0 ||
+	if (gnutls_x509_crq_init(&crq) < 0)
+		return -1;
+	if (gnutls_x509_crq_set_version(crq, 1) < 0 ||
 	    gnutls_x509_crq_set_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0,
 					  names[0], strlen(names[0])) < 0 ||
-	    gnutls_x509_crq_set_pubkey(crq, pub) < 0)
+	    crq_set_key(crq, key) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (gnutls_x509_crq_set_subject_alt_name(
 			crq, GNUTLS_SAN_DNSNAME, names[i], strlen(names[i]),
 			GNUTLS_FSAN_APPEND) < 0)
 			goto out;
-	if (gnutls_x509_crq_privkey_sign(crq, key, GNUTLS_DIG_SHA256, 0) < 0 ||
-	    gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &der) < 0)
-		goto out;
-	rc = b64url_append(out, der.data, der.size);
-out:
+	if (gnutls_x509_crq_privkey_sign(crq, key, GNUTLS_DIG_SHA256, 0) == 0 &&
+	    gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &der) == 0)
+		rc = b64url_append(out, der.data, der.size);
 	gnutls_free(der.data);
-	if (pub != NULL)
-		gnutls_pubkey_deinit(pub);
-	if (crq != NULL)
-		gnutls_x509_crq_deinit(crq);
+out:
+	gnutls_x509_crq_deinit(crq);
 	return rc;
 }
 

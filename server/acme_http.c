@@ -9,9 +9,11 @@
 
 #define ANSWER_MAX (1u << 20)
 
+#define CA_FILE_MAX 4096
+
 struct acme_http {
-	CURL *curl;    /* owned */
-	char *ca_file; /* owned, or NULL */
+	CURL *curl;		   /* owned */
+	char ca_file[CA_FILE_MAX]; /* "" for the system's CAs */
 };
 
 struct acme_http *acme_http_new(const char *ca_file)
@@ -20,10 +22,10 @@ struct acme_http *acme_http_new(const char *ca_file)
 
 	if (h == NULL)
 		return NULL;
-	h->curl = curl_easy_init();
-	h->ca_file = ca_file ? strdup(ca_file) : NULL;
-	if (h->curl == NULL || (ca_file != NULL && h->ca_file == NULL)) {
-		acme_http_free(h);
+	if ((ca_file != NULL && (size_t)snprintf(h->ca_file, CA_FILE_MAX, "%s",
+						 ca_file) >= CA_FILE_MAX) ||
+	    (h->curl = curl_easy_init()) == NULL) {
+		free(h);
 		return NULL;
 	}
 	return h;
@@ -31,11 +33,8 @@ struct acme_http *acme_http_new(const char *ca_file)
 
 void acme_http_free(struct acme_http *h)
 {
-	if (h == NULL)
-		return;
-	if (h->curl != NULL)
+	if (h != NULL)
 		curl_easy_cleanup(h->curl);
-	free(h->ca_file);
 	free(h);
 }
 
@@ -111,7 +110,7 @@ int acme_http_do(struct acme_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
-	if (h->ca_file != NULL)
+	if (h->ca_file[0] != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);

@@ -161,16 +161,22 @@ out:
 	return rc;
 }
 
-int acme_thumbprint(struct buf *out, gnutls_privkey_t key)
+int acme_thumbprint(char out[ACME_THUMBPRINT_LEN + 1], gnutls_privkey_t key)
 {
-	struct buf jwk = BUF_INIT; /* freed below */
+	struct buf jwk = BUF_INIT, b64 = BUF_INIT; /* freed below */
 	unsigned char digest[32];
 	int rc = -1;
 
 	if (acme_jwk(&jwk, key) == 0 &&
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, jwk.data, jwk.len, digest) == 0)
-		rc = b64url_append(out, digest, sizeof(digest));
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, jwk.data, jwk.len, digest) ==
+		0 &&
+	    b64url_append(&b64, digest, sizeof(digest)) == 0 &&
+	    b64.len == ACME_THUMBPRINT_LEN) {
+		memcpy(out, b64.data, ACME_THUMBPRINT_LEN + 1);
+		rc = 0;
+	}
 	buf_free(&jwk);
+	buf_free(&b64);
 	return rc;
 }
 

@@ -38,8 +38,12 @@ int acme_key_load_or_make(gnutls_privkey_t *key, const char *path, char *why,
  * form RFC 7638 hashes): {"crv":"P-256","kty":"EC","x":..,"y":..}. */
 int acme_jwk(struct buf *out, gnutls_privkey_t key);
 
-/* Appends the JWK thumbprint: base64url(SHA-256(the JWK)). */
-int acme_thumbprint(struct buf *out, gnutls_privkey_t key);
+/* base64url of a SHA-256 digest: 43 characters. */
+#define ACME_THUMBPRINT_LEN 43
+
+/* Writes the JWK thumbprint, base64url(SHA-256(the JWK)), NUL-terminated.
+ * Returns 0 or -1. */
+int acme_thumbprint(char out[ACME_THUMBPRINT_LEN + 1], gnutls_privkey_t key);
 
 /* Appends the flattened JSON JWS of payload (may be "" for POST-as-GET)
  * for url, signed ES256 with key: the protected header carries kid, or

@@ -15,21 +15,20 @@
 #include "state_file.h"
 
 #define PATH_MAX_LEN  4096
+#define ROOT_MAX      3072 /* the folders, so that any path below fits */
 #define BACKOFF_CAP_S (3 * 86400)
 #define TRANSIENT_S   60
 
 struct acme_state {
-	char *root;  /* owned: <state_dir>/acme */
-	char *certs; /* owned: <state_dir>/certificates */
-	char *key;   /* owned: acme/account.key */
+	char root[ROOT_MAX];	/* <state_dir>/acme */
+	char certs[ROOT_MAX];	/* <state_dir>/certificates */
+	char key[PATH_MAX_LEN]; /* <root>/account.key */
 };
 
-static char *join(const char *a, const char *b)
+/* <a>/<b> into out[n]; -1 if it does not fit. */
+static int join(char *out, size_t n, const char *a, const char *b)
 {
-	struct buf p = BUF_INIT; /* stolen */
-
-	buf_printf(&p, "%s/%s", a, b);
-	return p.failed ? (buf_free(&p), NULL) : buf_steal(&p);
+	return (size_t)snprintf(out, n, "%s/%s", a, b) < n ? 0 : -1;
 }
 
 int acme_state_name_ok(const char *name)
@@ -41,37 +40,43 @@ int acme_state_name_ok(const char *name)
 	       strstr(name, "..") == NULL;
 }
 
-struct acme_state *acme_state_open(const char *state_dir, int make, char *why,
-				   size_t n)
+/* Makes the state folder, its acme/ and certificates/ and acme's own
+ * folders. Returns 0 or -1 with why. */
+static int make_folders(const struct acme_state *s, const char *state_dir,
+			char *why, size_t n)
 {
 	static const char *const subs[] = {"queue", "failed", "challenges",
 					   "locks"};
-	struct acme_state *s = calloc(1, sizeof(*s)); /* the caller's */
+	char sub[PATH_MAX_LEN];
 	size_t i;
-	char *sub;
-	int rc = -1;
+
+	if (state_dir_make(state_dir, why, n) < 0 ||
+	    state_dir_make(s->root, why, n) < 0 ||
+	    state_dir_make(s->certs, why, n) < 0)
+		return -1;
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (join(sub, sizeof(sub), s->root, subs[i]) < 0 ||
+		    state_dir_make(sub, why, n) < 0)
+			return -1;
+	return 0;
+}
+
+struct acme_state *acme_state_open(const char *state_dir, int make, char *why,
+				   size_t n)
+{
+	struct acme_state *s = malloc(sizeof(*s)); /* the caller's */
 
 	if (s == NULL)
 		return NULL;
-	s->root = join(state_dir, "acme");
-	s->certs = join(state_dir, "certificates");
-	s->key = s->root ? join(s->root, "account.key") : NULL;
-	if (s->root != NULL && s->certs != NULL && s->key != NULL && !make)
-		return s;
-	if (s->root != NULL && s->certs != NULL && s->key != NULL &&
-	    state_dir_make(state_dir, why, n) == 0 &&
-	    state_dir_make(s->root, why, n) == 0 &&
-	    state_dir_make(s->certs, why, n) == 0) {
-		rc = 0;
-		for (i = 0; rc == 0 && i < sizeof(subs) / sizeof(subs[0]);
-		     i++) {
-			sub = join(s->root, subs[i]);
-			rc = sub ? state_dir_make(sub, why, n) : -1;
-			free(sub);
-		}
+	if (join(s->root, sizeof(s->root), state_dir, "acme") < 0 ||
+	    join(s->certs, sizeof(s->certs), state_dir, "certificates") < 0 ||
+	    join(s->key, sizeof(s->key), s->root, "account.key") < 0) {
+		snprintf(why, n, "%s: the path is too long", state_dir);
+		free(s);
+		return NULL;
 	}
-	if (rc < 0) {
-		acme_state_free(s);
+	if (make && make_folders(s, state_dir, why, n) < 0) {
+		free(s);
 		return NULL;
 	}
 	return s;
@@ -79,11 +84,6 @@ struct acme_state *acme_state_open(const char *state_dir, int make, char *why,
 
 void acme_state_free(struct acme_state *s)
 {
-	if (s == NULL)
-		return;
-	free(s->root);
-	free(s->certs);
-	free(s->key);
 	free(s);
 }
 

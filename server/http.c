@@ -73,8 +73,7 @@ static void exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
-	if (x->job != NULL)
-		directory_lookup_release(x->job);
+	directory_lookup_release(x->job);
 	model_unref(x->model);
 	free(x->uri);
 	buf_free(&x->body);

@@ -12,9 +12,9 @@ struct piece {
 };
 
 struct skeleton {
-	char *text;	      /* owned: the literal pieces, back to back */
 	struct piece *pieces; /* owned */
 	size_t n;
+	char text[]; /* the literal pieces, back to back */
 };
 
 static const char sentinels[SLOT_COUNT][4] = {"\xEE\x80\x80", "\xEE\x80\x81",
@@ -50,12 +50,12 @@ int skeleton_value_ok(const char *s, size_t n)
 
 struct skeleton *skeleton_build(const char *text, size_t len)
 {
-	struct skeleton *s = calloc(1, sizeof(*s)); /* returned or freed */
+	/* returned or freed; the text lives at its end */
+	struct skeleton *s = calloc(1, sizeof(*s) + len + 1);
 	size_t i, start = 0, cap = 8;
 	int slot;
 
-	if (s == NULL || (s->text = malloc(len + 1)) == NULL ||
-	    (s->pieces = malloc(cap * sizeof(*s->pieces))) == NULL)
+	if (s == NULL || (s->pieces = malloc(cap * sizeof(*s->pieces))) == NULL)
 		goto fail;
 	memcpy(s->text, text, len);
 	s->text[len] = '\0';
@@ -123,7 +123,6 @@ void skeleton_free(struct skeleton *s)
 {
 	if (s == NULL)
 		return;
-	free(s->text);
 	free(s->pieces);
 	free(s);
 }
