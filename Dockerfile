@@ -9,7 +9,7 @@ FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libmicrohttpd-dev libxml2-dev \
       libjansson-dev libidn2-dev libgnutls28-dev libcurl4-gnutls-dev libqrencode-dev \
-      libmariadb-dev libpq-dev libldap-dev \
+      libmariadb-dev libpq-dev libldap-dev libldns-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
@@ -27,7 +27,7 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' \
       'path-exclude /usr/share/locale/*' > /etc/dpkg/dpkg.cfg.d/01-mailconfd-slim \
     && apt-get update && apt-get install -y --no-install-recommends \
       libmicrohttpd12 libxml2 libjansson4 libidn2-0 libgnutls30 libcurl3-gnutls ca-certificates libqrencode4 \
-      libmariadb3 libpq5 libldap-2.5-0 \
+      libmariadb3 libpq5 libldap-2.5-0 libldns3 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
     && mkdir -p /var/lib/mailconfd && chown nobody:nogroup /var/lib/mailconfd
 COPY --from=build /install/ /

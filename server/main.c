@@ -6,6 +6,7 @@
  * synchronously with sigwait() in the main thread (blocked everywhere
  * else, before any thread starts), so a reload and the directory's
  * refresh run in ordinary code, never in a signal handler. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -29,6 +30,7 @@
 #include "metrics.h"
 #include "log.h"
 #include "model_load.h"
+#include "probe.h"
 #include "settings.h"
 #include "tls.h"
 
@@ -44,10 +46,14 @@
 struct options {
 	const char *config;
 	const char *templates;
-	const char *dns_domain; /* --dns DOMAIN: print its records, exit */
-	const char *dns_all;	/* --dns-all zone|json: every domain's */
-	const char *user;	/* --user NAME: drop root after binding */
-	const char *admin;	/* --admin-listen ADDR:PORT, or NULL */
+	const char *dns_domain;	    /* --dns DOMAIN: print its records, exit */
+	const char *dns_all;	    /* --dns-all zone|json: every domain's */
+	const char *probe_domain;   /* --probe DOMAIN: check it, exit */
+	int probe_all;		    /* --probe-all: every hosted domain */
+	int json;		    /* --json: the probe's report as JSON */
+	struct probe_options probe; /* --address, --resolver, --probe-* */
+	const char *user;	    /* --user NAME: drop root after binding */
+	const char *admin;	    /* --admin-listen ADDR:PORT, or NULL */
 	const char *tls_cert[TLS_PAIRS_MAX]; /* --tls-cert, paired in order */
 	const char *tls_key[TLS_PAIRS_MAX];  /* with --tls-key */
 	size_t n_tls_cert, n_tls_key;
@@ -100,6 +106,23 @@ static void usage(FILE *f, const struct options *o)
 	    "  -u, --user NAME       run as NAME once the port is bound "
 	    "(started as root)\n"
 	    "  -n, --check           validate the table and exit\n"
+	    "      --probe DOMAIN    check what clients find for DOMAIN, "
+	    "from DNS\n"
+	    "                        to the mail servers' TLS; exit 0 true, "
+	    "1 wrong, 2 unsure\n"
+	    "      --probe-all       the same for every hosted domain (a "
+	    "line each)\n"
+	    "      --address ADDR    the address the probe asks about\n"
+	    "      --json            the probe's report as JSON\n"
+	    "      --resolver A[:P]  the probe's DNS server (default: "
+	    "resolv.conf's)\n"
+	    "      --probe-ca FILE   the CAs the probe trusts (default: the "
+	    "system's)\n"
+	    "      --probe-https-port N, --probe-timeout S, --probe-days D,\n"
+	    "      --probe-concurrency N  where 443 is, each wait, the "
+	    "certificates'\n"
+	    "                        least days left (14), domains at once "
+	    "(8)\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         print the version\n"
 	    "signals: HUP reloads the table and templates, TERM and INT "
@@ -180,6 +203,10 @@ static const struct {
     {'T', offsetof(struct options, templates)},
     {'D', offsetof(struct options, dns_domain)},
     {'Z', offsetof(struct options, dns_all)},
+    {'P', offsetof(struct options, probe_domain)},
+    {'e', offsetof(struct options, probe.address)},
+    {'R', offsetof(struct options, probe.resolver)},
+    {'G', offsetof(struct options, probe.ca_file)},
     {'u', offsetof(struct options, user)},
     {'a', offsetof(struct options, admin)},
 };
@@ -189,8 +216,10 @@ static int parse_value_option(struct options *o, int ch)
 {
 	size_t i;
 
-	if (ch == 'n') {
-		o->check = 1;
+	if (ch == 'n' || ch == 'Y' || ch == 'j') {
+		*(ch == 'n'   ? &o->check
+		  : ch == 'Y' ? &o->probe_all
+			      : &o->json) = 1;
 		return 0;
 	}
 	for (i = 0; i < sizeof(text_options) / sizeof(text_options[0]); i++)
@@ -228,6 +257,14 @@ static int parse_option(struct options *o, int ch)
 	case 'L':
 		return add_repeated(o->limit_opts, &o->n_limit_opts,
 				    LIMIT_OPTIONS_MAX, optarg);
+	case 'S':
+		return parse_uint(optarg, 65535, &o->probe.https_port);
+	case 'O':
+		return parse_uint(optarg, 600, &o->probe.timeout_s);
+	case 'W':
+		return parse_uint(optarg, 3650, &o->probe.warn_days);
+	case 'J':
+		return parse_uint(optarg, 64, &o->probe.concurrency);
 	case 'h':
 		usage(stdout, o);
 		exit(0);
@@ -258,27 +295,39 @@ static void option_name(char *out, size_t n, const struct option *longopts,
 		}
 }
 
+/* The long options; getopt_long returns each one's letter. */
+static const struct option longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},
+    {"port", required_argument, NULL, 'p'},
+    {"threads", required_argument, NULL, 't'},
+    {"limit", required_argument, NULL, 'L'},
+    {"check", no_argument, NULL, 'n'},
+    {"templates", required_argument, NULL, 'T'},
+    {"dns", required_argument, NULL, 'D'},
+    {"dns-all", required_argument, NULL, 'Z'},
+    {"probe", required_argument, NULL, 'P'},
+    {"probe-all", no_argument, NULL, 'Y'},
+    {"address", required_argument, NULL, 'e'},
+    {"json", no_argument, NULL, 'j'},
+    {"resolver", required_argument, NULL, 'R'},
+    {"probe-ca", required_argument, NULL, 'G'},
+    {"probe-https-port", required_argument, NULL, 'S'},
+    {"probe-timeout", required_argument, NULL, 'O'},
+    {"probe-days", required_argument, NULL, 'W'},
+    {"probe-concurrency", required_argument, NULL, 'J'},
+    {"access-log", required_argument, NULL, 'A'},
+    {"user", required_argument, NULL, 'u'},
+    {"admin-listen", required_argument, NULL, 'a'},
+    {"tls-cert", required_argument, NULL, 'C'},
+    {"tls-key", required_argument, NULL, 'K'},
+    {"http-port", required_argument, NULL, 'H'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
 static void parse_options(struct options *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"limit", required_argument, NULL, 'L'},
-	    {"check", no_argument, NULL, 'n'},
-	    {"templates", required_argument, NULL, 'T'},
-	    {"dns", required_argument, NULL, 'D'},
-	    {"dns-all", required_argument, NULL, 'Z'},
-	    {"access-log", required_argument, NULL, 'A'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"admin-listen", required_argument, NULL, 'a'},
-	    {"tls-cert", required_argument, NULL, 'C'},
-	    {"tls-key", required_argument, NULL, 'K'},
-	    {"http-port", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	char name[32];
 	int ch;
@@ -288,6 +337,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->access_log = ACCESS_LOG_PLAIN;
 	o->port = 8080;
 	o->threads = cores > 0 && cores < 1024 ? (unsigned)cores : 1;
+	o->probe.https_port = 443;
+	o->probe.timeout_s = 15;
+	o->probe.warn_days = 14;
+	o->probe.concurrency = 8;
 
 	while ((ch = getopt_long(argc, argv, SHORT_OPTIONS, longopts, NULL)) !=
 	       -1) {
@@ -376,6 +429,35 @@ static int print_dns(const struct model *m, const char *domain)
 		rc = 0;
 	}
 	buf_free(&out);
+	return rc;
+}
+
+/* --probe DOMAIN or --probe-all: the report on stdout; 0 all true, 1
+ * something wrong, 2 could not probe. */
+static int run_probe(const struct options *o, const struct model *m)
+{
+	struct probe_report r;
+	struct buf out = BUF_INIT; /* freed below */
+	char why[512];
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
+	if (o->probe_all)
+		return probe_sweep(m, &o->probe, o->json, stdout);
+	rc = probe_domain(&r, m, &o->probe, o->probe_domain, why, sizeof(why));
+	if (rc == 2) {
+		fprintf(stderr, "mailconfd: --probe %s\n", why);
+	} else {
+		if (o->json)
+			probe_report_json(&r, &out);
+		else
+			probe_report_text(&r, &out);
+		printf("%s%s", out.data ? out.data : "", o->json ? "\n" : "");
+		rc = probe_report_status(&r);
+	}
+	buf_free(&out);
+	probe_report_free(&r);
 	return rc;
 }
 
@@ -762,6 +844,9 @@ int main(int argc, char **argv)
 		model_unref(m);
 	} else if (o.dns_domain != NULL) {
 		rc = print_dns(m, o.dns_domain);
+		model_unref(m);
+	} else if (o.probe_domain != NULL || o.probe_all) {
+		rc = run_probe(&o, m);
 		model_unref(m);
 	} else if (o.check) {
 		if (m->acme != NULL)

@@ -1,0 +1,90 @@
+/* probe_http.c - the probe's HTTPS requests on libcurl (probe_http.h). */
+#include "probe_http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+static size_t on_body(char *p, size_t size, size_t n, void *cls)
+{
+	struct buf *b = cls;
+
+	if (b->len + size * n > PROBE_BODY_MAX ||
+	    buf_append(b, p, size * n) < 0)
+		return 0; /* libcurl stops: CURLE_WRITE_ERROR */
+	return size * n;
+}
+
+/* The request's options on c; the lists are the caller's to free. */
+static void set_request(CURL *c, struct probe_fetch *f, const char *method,
+			const char *url, const char *body,
+			struct curl_slist *to, struct curl_slist *hdr,
+			unsigned timeout_s)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CONNECT_TO, to);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "mailconfd-probe/1");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f->body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
+				 (long)(body ? strlen(body) : 0));
+	}
+}
+
+int probe_fetch(struct probe_fetch *f, const char *method, const char *host,
+		const char *target, const char *addr, unsigned port,
+		const char *ca_file, const char *body, const char *ctype,
+		unsigned timeout_s)
+{
+	CURL *c = curl_easy_init();		   /* freed below */
+	struct curl_slist *to = NULL, *hdr = NULL; /* freed below */
+	char url[1400], map[400], type[160], *ct = NULL;
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(url, sizeof(url), "https://%s%s", host, target);
+	snprintf(map, sizeof(map),
+		 strchr(addr, ':') ? "%s:443:[%s]:%u" : "%s:443:%s:%u", host,
+		 addr, port);
+	snprintf(type, sizeof(type), "Content-Type: %s", ctype ? ctype : "");
+	to = curl_slist_append(NULL, map);
+	if (ctype != NULL)
+		hdr = curl_slist_append(NULL, type);
+	if (c != NULL && to != NULL) {
+		set_request(c, f, method, url, body, to, hdr, timeout_s);
+		if (ca_file !=
+		    NULL) { /* that file alone, not the system's too */
+			curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+			curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		}
+		rc = curl_easy_perform(c);
+	}
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
+		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) ==
+			CURLE_OK &&
+		    ct != NULL)
+			snprintf(f->content_type, sizeof(f->content_type), "%s",
+				 ct);
+	} else {
+		snprintf(f->error, sizeof(f->error), "%.200s: %s", url,
+			 rc == CURLE_WRITE_ERROR ? "a body over 1 MiB"
+						 : curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(to);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+void probe_fetch_clear(struct probe_fetch *f)
+{
+	buf_free(&f->body);
+	memset(f, 0, sizeof(*f));
+}
