@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "acme.h"
+#include "admin_probe.h"
 #include "dispatch.h"
 #include "elapsed.h"
 #include "escape.h"
@@ -44,6 +45,7 @@ struct http {
 	struct directory_state *directory; /* borrowed from main(), or NULL */
 	struct directory_pool *lookups;	   /* borrowed from main(), or NULL */
 	struct acme *acme;		   /* borrowed from main(), or NULL */
+	struct admin_probe *probe;	   /* borrowed from main(), or NULL */
 	struct reaper reaper;		   /* the connections' deadlines */
 	int reaping;			   /* reaper started */
 };
@@ -752,6 +754,7 @@ static struct http *http_new(const struct http_config *cfg,
 	h->directory = cfg->directory;
 	h->lookups = cfg->lookups;
 	h->acme = cfg->acme;
+	h->probe = cfg->probe;
 	return h;
 }
 
@@ -862,6 +865,11 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c,
 			directory_render_metrics(&r.body, h->directory);
 		if (h->acme != NULL)
 			acme_render_metrics(&r.body, h->acme);
+	} else if (strcmp(url, "/probe") == 0 && h->probe != NULL) {
+		admin_probe_answer(h->probe,
+				   MHD_lookup_connection_value(
+				       c, MHD_GET_ARGUMENT_KIND, "domain"),
+				   &r);
 	} else {
 		reply_text(&r, 404, "Not found: /healthz and /metrics only.");
 	}

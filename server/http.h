@@ -31,8 +31,10 @@ struct http_config {
 	struct directory_state *directory; /* borrowed, may be NULL: the
 					      sources' state */
 	struct directory_pool *lookups;	   /* borrowed, may be NULL: logins */
-	struct acme *acme; /* borrowed, may be NULL: built-in ACME (the
-			      handshake's certificates, HTTP-01) */
+	struct acme *acme;	   /* borrowed, may be NULL: built-in ACME (the
+				      handshake's certificates, HTTP-01) */
+	struct admin_probe *probe; /* borrowed, may be NULL: the admin
+				      listener's /probe (--admin-probe) */
 };
 
 /* Binds and starts serving. Returns the server, or NULL with the reason
@@ -40,8 +42,9 @@ struct http_config {
 struct http *http_start(const struct http_config *cfg);
 
 /* Starts the operators' listener: GET /healthz (200 with the table's
- * version and domain count) and GET /metrics (Prometheus text format),
- * nothing else. Only cfg's listen, port, slot and metrics are used. */
+ * version and domain count), GET /metrics (Prometheus text format) and,
+ * with cfg->probe, GET /probe?domain= (admin_probe.h), nothing else. Only cfg's
+ * listen, port, slot and metrics are used. */
 struct http *http_start_admin(const struct http_config *cfg);
 
 /* The port actually bound (useful with port 0). */

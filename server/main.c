@@ -22,6 +22,7 @@
 
 #include "acme.h"
 #include "address.h"
+#include "admin_probe.h"
 #include "directory.h"
 #include "dns.h"
 #include "elapsed.h"
@@ -46,11 +47,12 @@
 struct options {
 	const char *config;
 	const char *templates;
-	const char *dns_domain;	    /* --dns DOMAIN: print its records, exit */
-	const char *dns_all;	    /* --dns-all zone|json: every domain's */
-	const char *probe_domain;   /* --probe DOMAIN: check it, exit */
-	int probe_all;		    /* --probe-all: every hosted domain */
-	int json;		    /* --json: the probe's report as JSON */
+	const char *dns_domain;	  /* --dns DOMAIN: print its records, exit */
+	const char *dns_all;	  /* --dns-all zone|json: every domain's */
+	const char *probe_domain; /* --probe DOMAIN: check it, exit */
+	int probe_all;		  /* --probe-all: every hosted domain */
+	int json;		  /* --json: the probe's report as JSON */
+	int admin_probe;	  /* --admin-probe: /probe on --admin-listen */
 	struct probe_options probe; /* --address, --resolver, --probe-* */
 	const char *user;	    /* --user NAME: drop root after binding */
 	const char *admin;	    /* --admin-listen ADDR:PORT, or NULL */
@@ -97,6 +99,7 @@ static void usage(FILE *f, const struct options *o)
 	    "      --access-log MODE stderr (default), json or off\n"
 	    "      --admin-listen ADDR:PORT  serve /healthz and /metrics "
 	    "there\n"
+	    "      --admin-probe     and /probe?domain= (--probe's JSON)\n"
 	    "      --tls-cert FILE   HTTPS: a PEM certificate chain (repeat "
 	    "with --tls-key;\n"
 	    "      --tls-key FILE    chosen by SNI); --port then speaks "
@@ -211,17 +214,23 @@ static const struct {
     {'a', offsetof(struct options, admin)},
 };
 
-/* Keeps the value of a text option, or sets --check; 1 for another. */
+/* Keeps the value of a text option, or sets a flag; 1 for another. */
 static int parse_value_option(struct options *o, int ch)
 {
+	static const struct {
+		int ch;
+		size_t offset; /* of an int in struct options */
+	} flags[] = {{'n', offsetof(struct options, check)},
+		     {'Y', offsetof(struct options, probe_all)},
+		     {'j', offsetof(struct options, json)},
+		     {'X', offsetof(struct options, admin_probe)}};
 	size_t i;
 
-	if (ch == 'n' || ch == 'Y' || ch == 'j') {
-		*(ch == 'n'   ? &o->check
-		  : ch == 'Y' ? &o->probe_all
-			      : &o->json) = 1;
-		return 0;
-	}
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (flags[i].ch == ch) {
+			*(int *)((char *)o + flags[i].offset) = 1;
+			return 0;
+		}
 	for (i = 0; i < sizeof(text_options) / sizeof(text_options[0]); i++)
 		if (text_options[i].ch == ch) {
 			*(const char **)((char *)o + text_options[i].offset) =
@@ -308,6 +317,7 @@ static const struct option longopts[] = {
     {"dns-all", required_argument, NULL, 'Z'},
     {"probe", required_argument, NULL, 'P'},
     {"probe-all", no_argument, NULL, 'Y'},
+    {"admin-probe", no_argument, NULL, 'X'},
     {"address", required_argument, NULL, 'e'},
     {"json", no_argument, NULL, 'j'},
     {"resolver", required_argument, NULL, 'R'},
@@ -797,6 +807,10 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 	if (m->acme != NULL && (acme = acme_start(&slot, m)) == NULL)
 		goto out;
 	cfg.acme = acme;
+	if (o->admin_probe && o->admin != NULL &&
+	    (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	     (cfg.probe = admin_probe_new(&slot, &o->probe)) == NULL))
+		goto out;
 	if (o->tls_priorities == NULL ||
 	    start_listeners(o, &cfg, &l, tls) < 0 ||
 	    (o->user != NULL && drop_privileges(o->user) < 0))
@@ -813,7 +827,8 @@ static int run(struct options *o, struct model *m, struct metrics *metrics,
 out:
 	directory_stop(dir); /* waiting requests answered first */
 	stop_listeners(&l);
-	acme_stop(acme); /* after the listeners that borrow it */
+	acme_stop(acme);	     /* after the listeners that borrow it */
+	admin_probe_free(cfg.probe); /* likewise; waits for a probe */
 	directory_free(dir);
 	model_slot_destroy(&slot);
 	return rc;

@@ -423,6 +423,7 @@ def run_cases(binary, t, tmp, ca, mcert, dns):
     t.check(any("did not complete" in s["reason"] for s in bad), "the silent handshake is named")
 
     text_and_exit(binary, t, tmp, ca, mcert, dns)
+    admin_probe(binary, t, tmp, ca, mcert, dns)
     t.check(not SANITIZER, "no sanitizer report: %s" % SANITIZER[:1])
 
 
@@ -457,6 +458,56 @@ def text_and_exit(binary, t, tmp, ca, mcert, dns):
                 and "swept 2 domains" in sweep.stdout, "the sweep: %s" % sweep.stdout[-600:])
     finally:
         d.stop()
+
+
+def admin_get(port, target):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", target)
+    r = c.getresponse()
+    return r.status, r.read().decode()
+
+
+def admin_probe(binary, t, tmp, ca, mcert, dns):
+    """/probe?domain= on the admin listener: off by default; with
+    --admin-probe it runs on a thread of its own (202 while it runs,
+    /healthz answering meanwhile) and then answers --probe's JSON."""
+    path = table(tmp, ca, mcert, "admin", servers())
+    dns.start(dnsmasq_args(zone(binary, path, D)))
+    off_port, on_port, port = free_port(), free_port(), free_port()
+    d = Daemon(binary, config=path, extra=["--admin-listen", "127.0.0.1:%d" % off_port])
+    try:
+        t.check(admin_get(off_port, "/probe?domain=" + D)[0] == 404, "/probe is off by default")
+    finally:
+        d.stop()
+    d = Daemon(binary, config=path, extra=[
+        "--port", str(port), "--admin-listen", "127.0.0.1:%d" % on_port, "--admin-probe",
+        "--resolver", "127.0.0.1:%d" % dns.port, "--probe-ca", ca.path, "--probe-https-port", str(port),
+        "--probe-timeout", "3"])
+    try:
+        status, _ = admin_get(on_port, "/probe?domain=" + D)
+        t.check(status == 202, "the first GET starts the probe: %d" % status)
+        t.check(admin_get(on_port, "/healthz")[0] == 200, "/healthz answers while it runs")
+        t.check(admin_get(on_port, "/probe?domain=" + PACC_D)[0] == 429, "one probe at a time")
+        deadline, got = time.time() + 60, (0, "")
+        while time.time() < deadline:
+            got = admin_get(on_port, "/probe?domain=" + D)
+            if got[0] != 202:
+                break
+            time.sleep(0.2)
+        report = json.loads(got[1]) if got[0] == 200 else {}
+        t.check(report.get("result") == "ok" and len(steps(report, "mail servers", "ok")) == 6,
+                "the admin probe's report: %d %s" % (got[0], got[1][:500]))
+        t.check(admin_get(on_port, "/probe")[0] == 400, "no domain: 400")
+        status, body = admin_get(on_port, "/probe?domain=nothosted.example")
+        while status == 202:
+            time.sleep(0.2)
+            status, body = admin_get(on_port, "/probe?domain=nothosted.example")
+        t.check(status == 503 and "not hosted" in body, "not hosted: 503 with why: %d %s" % (status, body))
+        admin_get(on_port, "/probe?domain=" + D)  # one under way at the stop
+    finally:
+        code = d.stop()
+    t.check(code == 0, "a clean exit with a probe under way: %d %s" % (code, d.log_text()[-2000:]))
 
 
 def website(ca, port):
