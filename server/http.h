@@ -5,7 +5,7 @@
 #ifndef MAILCONFD_HTTP_H
 #define MAILCONFD_HTTP_H
 
-#include "limits.h"
+#include "server_limits.h"
 #include "metrics.h"
 #include "model.h"
 

@@ -16,7 +16,7 @@
 #include "address.h"
 #include "buf.h"
 #include "lang.h"
-#include "limits.h"
+#include "server_limits.h"
 
 /* The model only points at these; their modules own the details. */
 struct cidr;

@@ -4,7 +4,7 @@
 
 #include "directory_load.h"
 #include "settings.h"
-#include "limits.h"
+#include "server_limits.h"
 #include "model.h"
 #include "pages.h"
 #include "precompiled.h"

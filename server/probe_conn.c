@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <netdb.h>
 #include <poll.h>
@@ -100,6 +102,28 @@ static int tls_loop(struct probe_conn *c, int (*op)(gnutls_session_t))
 	return r;
 }
 
+/* The pin of leaf's public key into out[0..n) (probe_cert.pin). */
+static void key_pin(gnutls_x509_crt_t leaf, char *out, size_t n)
+{
+	gnutls_pubkey_t pub;
+	gnutls_datum_t der = {NULL, 0}, b64 = {NULL, 0}, d;
+	unsigned char sha[32];
+
+	out[0] = '\0';
+	if (gnutls_pubkey_init(&pub) < 0)
+		return;
+	d.data = sha;
+	d.size = sizeof(sha);
+	if (gnutls_pubkey_import_x509(pub, leaf, 0) == 0 &&
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) == 0 &&
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, sha) == 0 &&
+	    gnutls_base64_encode2(&d, &b64) == 0)
+		snprintf(out, n, "sha256//%.*s", (int)b64.size, b64.data);
+	gnutls_free(der.data);
+	gnutls_free(b64.data);
+	gnutls_pubkey_deinit(pub);
+}
+
 /* What the peer's certificate says for host (after the handshake). */
 static void check_cert(struct probe_conn *c, const char *host,
 		       struct probe_cert *cert)
@@ -129,6 +153,7 @@ static void check_cert(struct probe_conn *c, const char *host,
 			snprintf(cert->issuer, sizeof(cert->issuer), "%s",
 				 dn.data);
 		gnutls_free(dn.data);
+		key_pin(leaf, cert->pin, sizeof(cert->pin));
 	}
 	gnutls_x509_crt_deinit(leaf);
 }

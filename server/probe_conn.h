@@ -17,6 +17,8 @@ struct probe_cert {
 	char why[320];	  /* when !valid: what is wrong, as GnuTLS says it */
 	long days_left;	  /* until the leaf certificate expires */
 	char issuer[160]; /* the leaf's issuer DN, for people */
+	char pin[64];	  /* "sha256//" and the base64 SHA-256 of its public
+			     key (curl's CURLOPT_PINNEDPUBLICKEY), or "" */
 };
 
 struct probe_conn {

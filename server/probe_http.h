@@ -15,14 +15,26 @@ struct probe_fetch {
 	char error[320];
 };
 
-/* method ("GET", "POST") https://host<target> at addr:port (addr numeric),
- * trusting ca_file (NULL: the system's), with body (POST, may be NULL)
- * of content type ctype. No redirects are followed. Returns 0 when an
- * answer came, -1 with f->error. */
-int probe_fetch(struct probe_fetch *f, const char *method, const char *host,
-		const char *target, const char *addr, unsigned port,
-		const char *ca_file, const char *body, const char *ctype,
-		unsigned timeout_s);
+/* Where and how to ask. */
+struct probe_target {
+	const char *host;   /* the name: SNI, Host, the URL's */
+	const char *target; /* the path and query */
+	const char *addr;   /* numeric: where host was resolved to */
+	unsigned port;	    /* where 443 is */
+	const char *pin;    /* the public key the caller's own check of the
+			       certificate for host saw (probe_cert.pin): the
+			       connection must show the same, and libcurl
+			       loads no trust store (per connection, with
+			       GnuTLS: 60-80 ms for the system's) */
+	unsigned timeout_s;
+};
+
+/* method ("GET", "POST") https://host<target>, with body (POST, may be
+ * NULL) of content type ctype. No redirects are followed. Returns 0 when
+ * an answer came, -1 with f->error. */
+int probe_fetch(struct probe_fetch *f, const char *method,
+		const struct probe_target *to, const char *body,
+		const char *ctype);
 
 void probe_fetch_clear(struct probe_fetch *f);
 

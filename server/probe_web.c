@@ -19,7 +19,8 @@
 struct host_seen {
 	char host[256];
 	char addr[64];
-	int state; /* 1 good, 0 unreachable, -1 certificate wrong */
+	int state;    /* 1 good, 0 unreachable, -1 certificate wrong */
+	char pin[64]; /* with state 1: its public key (probe_cert.pin) */
 	char why[400];
 };
 
@@ -52,7 +53,12 @@ static const struct host_seen *host_check(struct web *w, const char *host)
 	if (probe_conn_tls(&c, w->x->cred, host, &cert, h->why,
 			   sizeof(h->why)) == 0) {
 		h->state = cert.valid ? 1 : -1;
-		if (!cert.valid)
+		snprintf(h->pin, sizeof(h->pin), "%s", cert.pin);
+		if (cert.valid && cert.pin[0] == '\0') {
+			h->state = -1;
+			snprintf(h->why, sizeof(h->why),
+				 "%s: its public key could not be read", host);
+		} else if (!cert.valid)
 			snprintf(h->why, sizeof(h->why), "%s: %s", host,
 				 cert.why);
 		else if (cert.days_left < (long)w->x->o->warn_days) {
@@ -129,6 +135,12 @@ void probe_try(void *cls, struct try *t, const char *method, const char *host,
 {
 	struct web *w = cls;
 	const struct host_seen *h = host_check(w, host);
+	struct probe_target to = {.host = host,
+				  .target = target,
+				  .addr = h->addr,
+				  .port = w->x->o->https_port,
+				  .pin = h->pin,
+				  .timeout_s = w->x->o->timeout_s};
 	struct probe_fetch f;
 	struct reply want;
 
@@ -140,9 +152,7 @@ void probe_try(void *cls, struct try *t, const char *method, const char *host,
 		snprintf(t->why, sizeof(t->why), "%s", h->why);
 		return;
 	}
-	if (probe_fetch(&f, method, host, target, h->addr, w->x->o->https_port,
-			w->x->o->ca_file, body, ctype,
-			w->x->o->timeout_s) < 0) {
+	if (probe_fetch(&f, method, &to, body, ctype) < 0) {
 		t->got = GOT_NONE;
 		snprintf(t->why, sizeof(t->why), "%s", f.error);
 	} else {

@@ -16,7 +16,7 @@
 #define DIRECTORY_SOURCES_LIMIT 16 /* as directory.h DIRECTORY_SOURCES_MAX */
 
 /* The directory's numbers, one row each with its key, where it goes,
- * bounds and default (as limits.c does for server.limits); same_as
+ * bounds and default (as server_limits.c does for server.limits); same_as
  * names the row whose value is the default instead. */
 struct dir_number {
 	const char *key;

@@ -59,11 +59,11 @@ def tables_check(binary):
 def keys_documented():
     man = open(os.path.join(ROOT, "contrib", "man", "mailconfd.json.5")).read().replace("\\-", "-")
     keys = set()
-    for src in ("settings.c", "settings_account.c", "settings_directory.c", "limits.c"):
+    for src in ("settings.c", "settings_account.c", "settings_directory.c", "server_limits.c"):
         text = open(os.path.join(ROOT, "server", src)).read()
         for arr in re.findall(r"keys\[\]\s*=\s*\{(.*?)\}", text, re.S):
             keys.update(re.findall(r'"([a-z_]+)"', arr))
-        if src == "limits.c":
+        if src == "server_limits.c":
             keys.update(re.findall(r'\{"([a-z_]+)",', text))
     T.check(len(keys) > 20, "found the loader's keys: %r" % sorted(keys))
     for k in sorted(keys):

@@ -1,8 +1,8 @@
-/* limits.h - the request and connection limits, as a table (one row per
+/* server_limits.h - the request and connection limits, as a table (one row per
  * limit with its name, bounds and default), shared by the settings file
  * ("server": {"limits": {...}}) and the --limit NAME=VALUE option. */
-#ifndef MAILCONFD_LIMITS_H
-#define MAILCONFD_LIMITS_H
+#ifndef MAILCONFD_SERVER_LIMITS_H
+#define MAILCONFD_SERVER_LIMITS_H
 
 struct limits {
 	long max_url_length;	     /* bytes of the request target: 414 */

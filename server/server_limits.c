@@ -1,5 +1,5 @@
-/* limits.c - the request and connection limits as a table. */
-#include "limits.h"
+/* server_limits.c - the request and connection limits as a table. */
+#include "server_limits.h"
 
 #include <errno.h>
 #include <stddef.h>
