@@ -131,15 +131,14 @@ def table(tmp, pebble, name, domains, **acme):
 
 
 def s_client(port, name, root):
-    """(verified?, subject and SANs text) of the certificate for SNI name."""
+    """(verified?, subject and SANs text) of the certificate for SNI name,
+    from one handshake (a second one could meet a certificate issued in
+    between): the check's verdict is read from what openssl prints."""
+    check = ["-CAfile", root, "-verify_hostname", name] if root else []
     r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
-                        "-servername", name, "-CAfile", root, "-verify_return_error",
-                        "-verify_hostname", name],
+                        "-servername", name, *check],
                        input=b"", capture_output=True, timeout=20)
-    ok = r.returncode == 0
-    if not ok:  # the handshake stopped at the failed check: see what came
-        r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
-                            "-servername", name], input=b"", capture_output=True, timeout=20)
+    ok = r.returncode == 0 and b"Verify return code: 0 (ok)" in r.stdout
     pem = re.search(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", r.stdout, re.S)
     text = b""
     if pem:
@@ -302,7 +301,7 @@ def certid_of(pem_path):
 
 
 def serial_served(port, name):
-    _, text = s_client(port, name, "/dev/null")
+    _, text = s_client(port, name, None)
     m = re.search(r"serial=([0-9A-F]+)", text)
     return int(m.group(1), 16) if m else None
 
