@@ -70,9 +70,9 @@ static void probe_one(struct probe_report *r, const struct probe_run *run,
 			      .now = time(NULL)};
 
 	snprintf(r->domain, sizeof(r->domain), "%s", domain);
-	snprintf(address, sizeof(address), "%s",
-		 run->o->address ? run->o->address : "");
-	if (run->o->address == NULL)
+	if (run->o->address != NULL)
+		snprintf(address, sizeof(address), "%s", run->o->address);
+	else
 		snprintf(address, sizeof(address), "mailconfd-probe@%s",
 			 domain);
 	probe_records(r, &x);

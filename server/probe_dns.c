@@ -183,3 +183,22 @@ int probe_dns_address(struct probe_dns *d, const char *host, char *addr,
 	buf_free(&ans);
 	return r == DNS_OK ? 0 : -1;
 }
+
+int probe_dns_mx_next(const char **p, unsigned *pref, char *host, size_t n)
+{
+	const char *line = *p, *sp = strchr(line, ' ');
+	size_t end = strcspn(line, "\n"), len;
+
+	if (end == 0 || sp == NULL || sp > line + end ||
+	    sscanf(line, "%u", pref) != 1)
+		return -1;
+	len = (size_t)(line + end - (sp + 1));
+	if (len > 0 && sp[len] == '.')
+		len--; /* the root's dot */
+	if (len == 0 || len >= n)
+		return -1;
+	memcpy(host, sp + 1, len);
+	host[len] = '\0';
+	*p = line + end + (line[end] == '\n');
+	return 0;
+}

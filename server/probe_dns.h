@@ -32,6 +32,12 @@ enum dns_result probe_dns_ask(struct probe_dns *d, const char *name,
 			      const char *type, struct buf *out, char *why,
 			      size_t n);
 
+/* The next host of an MX answer as probe_dns_ask() wrote it (lines "10
+ * mail.example.net."), from *p on: its preference, and its name without
+ * the root's dot into host[0..n). Advances *p. Returns 0, or -1 at the
+ * end (or at a line that is not an MX record's data). */
+int probe_dns_mx_next(const char **p, unsigned *pref, char *host, size_t n);
+
 /* The first IPv4 address of host (following CNAMEs), else the first IPv6
  * one, as numeric text into addr[0..n). Returns 0, or -1 with why. */
 int probe_dns_address(struct probe_dns *d, const char *host, char *addr,

@@ -131,12 +131,12 @@ static int capabilities(struct talk *t)
 	    ss.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,
 			  sizeof(ip));
-	snprintf(cmd, sizeof(cmd), "%s",
-		 t->proto == PROTO_IMAP	  ? "a1 CAPABILITY\r\n"
-		 : t->proto == PROTO_POP3 ? "CAPA\r\n"
-					  : "");
 	if (t->proto == PROTO_SMTP)
 		snprintf(cmd, sizeof(cmd), "EHLO [%s]\r\n", ip);
+	else
+		snprintf(cmd, sizeof(cmd), "%s",
+			 t->proto == PROTO_IMAP ? "a1 CAPABILITY\r\n"
+						: "CAPA\r\n");
 	if (probe_conn_send(&t->c, cmd, t->why, sizeof(t->why)) < 0)
 		return -1;
 	rc = reply(t, t->proto == PROTO_IMAP ? "a1 " : NULL, 1);

@@ -153,8 +153,8 @@ static void sts_live_mx(struct web_client *c, const char *policy)
 {
 	struct buf mx = BUF_INIT; /* freed below */
 	char why[400], host[256], text[480];
-	const char *line, *sp;
-	size_t len;
+	const char *line;
+	unsigned pref;
 
 	if (probe_dns_ask(c->x->dns, c->x->domain, "MX", &mx, why,
 			  sizeof(why)) != DNS_OK) {
@@ -164,13 +164,8 @@ static void sts_live_mx(struct web_client *c, const char *policy)
 		buf_free(&mx);
 		return;
 	}
-	for (line = mx.data; *line != '\0'; line += strcspn(line, "\n") + 1) {
-		sp = strchr(line, ' ');
-		len = sp ? strcspn(sp + 1, "\n") : 0;
-		if (len < 2 || len > sizeof(host))
-			break;
-		memcpy(host, sp + 1, len - 1); /* without the root's dot */
-		host[len - 1] = '\0';
+	line = mx.data;
+	while (probe_dns_mx_next(&line, &pref, host, sizeof(host)) == 0) {
 		snprintf(text, sizeof(text),
 			 in_policy(policy, host)
 			     ? "the MX %s is in the policy"
@@ -181,8 +176,6 @@ static void sts_live_mx(struct web_client *c, const char *policy)
 		    c->r, STS, host,
 		    in_policy(policy, host) ? VERDICT_OK : VERDICT_WRONG, text,
 		    "add it to mta_sts.mx, or mode: testing");
-		if (line[strcspn(line, "\n")] == '\0')
-			break;
 	}
 	buf_free(&mx);
 }

@@ -27,7 +27,9 @@ void try_clear(struct try *t)
 	buf_free(&t->body);
 }
 
-/* The address, percent-encoded for a query (RFC 3986 unreserved kept). */
+/* The address, percent-encoded for a query as Thunderbird's
+ * encodeURIComponent() sends it: '@' too, which escape_url() keeps for
+ * the setup page's links. */
 static void encoded_address(const struct web_client *c, char *out, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -110,22 +112,22 @@ static void well_known(struct web_client *c, const char *group,
 	}
 }
 
-/* The parent domain of the first MX host in an MX answer ("10
- * mail.example.net.\n...") into out. Returns 0 or -1. */
+/* The parent domain of the MX host of lowest preference in an MX answer
+ * (the one Thunderbird uses, SPEC §10.4) into out. Returns 0 or -1. */
 static int mx_parent(const char *ans, char *out, size_t n)
 {
-	const char *host = strchr(ans, ' '), *dot;
-	size_t len;
+	char host[256], best[256] = "";
+	unsigned pref, low = ~0u;
+	const char *dot;
 
-	if (host == NULL || (dot = strchr(host + 1, '.')) == NULL)
+	while (probe_dns_mx_next(&ans, &pref, host, sizeof(host)) == 0)
+		if (pref < low) {
+			low = pref;
+			memcpy(best, host, sizeof(best));
+		}
+	if ((dot = strchr(best, '.')) == NULL || strlen(dot + 1) >= n)
 		return -1;
-	len = strcspn(dot + 1, "\n");
-	if (len > 0 && dot[len] == '.')
-		len--; /* the root's dot */
-	if (len == 0 || len >= n)
-		return -1;
-	memcpy(out, dot + 1, len);
-	out[len] = '\0';
+	memcpy(out, dot + 1, strlen(dot + 1) + 1);
 	return 0;
 }
 
