@@ -83,9 +83,8 @@ int reply_finish(struct reply *r, const char *version)
 		return -1;
 	if (p == CACHE_NONE)
 		return 0;
-	format_etag(
-	    r->etag, version,
-	    fnv1a(FNV1A_INIT, r->body.data ? r->body.data : "", r->body.len));
+	format_etag(r->etag, version,
+		    hash_bytes(r->body.data ? r->body.data : "", r->body.len));
 	return reply_header_static(r, "ETag", r->etag);
 }
 

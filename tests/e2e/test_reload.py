@@ -52,6 +52,41 @@ def client(port, stop, stats, versions, lock):
         stats["seen"] |= seen
 
 
+ETAG_URLS = (("/mail/config-v1.1.xml?emailaddress=alice%40example.org", "autoconfig.example.org"),
+             ("/apple/mail.mobileconfig?email=alice%40example.org", "example.org"))
+
+
+def etags(d):
+    """{url: (etag, body)} for the answers a reload must re-tag."""
+    out = {}
+    for url, host in ETAG_URLS:
+        _, h, body = d.request("GET", url, host=host)
+        out[url] = (h.get("etag"), body)
+    return out
+
+
+def etag_after_port_change(d, t, table, current):
+    """The ETag is a digest of the bytes (issue 25): a reload that changes
+    one port changes it, and a client's If-None-Match with the old one
+    gets the new answer, not a 304."""
+    before = etags(d)
+    changed = json.loads(json.dumps(current))
+    changed["defaults"]["incoming"][0]["port"] = 10993
+    write_atomic(table, json.dumps(changed, indent=1))
+    d.signal(signal.SIGHUP)
+    t.check(d.wait_log(r"(reload done[\s\S]*){7}"), "port-changing reload logged")
+    after = etags(d)
+    for url, host in ETAG_URLS:
+        (e0, b0), (e1, b1) = before[url], after[url]
+        t.check(b"10993" in b1 and b0 != b1, "%s: the new port is served" % url)
+        t.check(e0 and e1 and e0 != e1, "%s: ETag changed with one port: %s -> %s" % (url, e0, e1))
+        st, h, body = d.request("GET", url, host=host, headers={"If-None-Match": e0})
+        t.check(st == 200 and body == b1 and h.get("etag") == e1,
+                "%s: the old ETag gets the new answer: %d" % (url, st))
+        st, _, body = d.request("GET", url, host=host, headers={"If-None-Match": e1})
+        t.check(st == 304 and body == b"", "%s: the new ETag: 304 (%d)" % (url, st))
+
+
 def main(binary):
     t = Checks()
     tmp = tempfile.mkdtemp(prefix="mailconfd-reload-")
@@ -121,6 +156,7 @@ def main(binary):
         t.check(stats["requests"] > 100, "load ran")
         t.check(stats["failed"] == 0, "no request failed or was mixed")
         t.check(stats["seen"] == {"old", "new"}, "both tables were served")
+        etag_after_port_change(d, t, table, new)
     finally:
         code = d.stop()
         shutil.rmtree(tmp)
