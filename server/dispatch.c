@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "autoconfig.h"
+#include "bytecache.h"
 #include "autodiscover.h"
 #include "autodiscover_json.h"
 #include "mta_sts.h"
@@ -386,13 +387,23 @@ static int profile_headers(struct reply *out, const char *domain)
 		      : reply_header_static(out, "Vary", "Accept-Language");
 }
 
-/* Replaces the plist in out->body by its CMS SignedData. */
-static int profile_sign(struct reply *out, struct signer *s)
+/* Replaces the plist in out->body by its CMS SignedData: the one kept
+ * for exactly these plist bytes by this model's signer, else a new
+ * signature, then kept (a signature is 8 times the CPU of the rest of
+ * the answer: issue 25). */
+static int profile_sign(struct reply *out, const struct model *m)
 {
 	struct buf der = BUF_INIT; /* swapped into out->body */
 	struct buf plist = out->body;
+	int rc = bytecache_get(m->signed_profiles, plist.data, plist.len, &der);
 
-	if (signer_sign(s, &der, plist.data, plist.len) < 0) {
+	if (rc == 0) {
+		rc = signer_sign(m->signer, &der, plist.data, plist.len);
+		if (rc == 0)
+			bytecache_put(m->signed_profiles, plist.data, plist.len,
+				      der.data, der.len);
+	}
+	if (rc < 0) {
 		buf_free(&der);
 		return -1;
 	}
@@ -450,7 +461,7 @@ static int handle_profile(struct reply *out, const struct call *c)
 	rc = precompiled_profile(&out->body, &in, &opt);
 	if (rc == 1)
 		return html_error(out, c, 404, PAGE_ERROR_NO_SERVER_TYPE);
-	if (rc < 0 || (c->m->signer && profile_sign(out, c->m->signer) < 0))
+	if (rc < 0 || (c->m->signer && profile_sign(out, c->m) < 0))
 		return render_failed(out, "profile", in.domain);
 	return profile_headers(out, in.domain);
 }

@@ -1,6 +1,7 @@
 /* model.c - the loaded settings table: domains, accounts, lifetime. */
 #include "model.h"
 
+#include "bytecache.h"
 #include "directory_conf.h"
 #include "sources/source.h"
 #include "pages.h"
@@ -501,6 +502,8 @@ static void model_free(struct model *m)
 
 	free(m->source);
 	signer_free(m->signer);
+	bytecache_free(m->signed_profiles);
+	bytecache_free(m->qr_codes);
 	directory_conf_free(m->directory);
 	free(m->state_dir);
 	acme_conf_free(m->acme);

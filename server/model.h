@@ -23,6 +23,7 @@ struct cidr;
 struct directory_conf;
 struct pages;
 struct signer;
+struct bytecache;
 struct skeleton;
 struct tls_store;
 
@@ -158,6 +159,10 @@ struct model {
 	struct limits limits;
 	int https_in_front; /* server.https_in_front: TLS is served before us */
 	struct signer *signer; /* owned; NULL: profiles are not signed */
+	/* The two caches are the model's only parts that change after the
+	 * load; each guards itself (bytecache.h). Owned; NULL: none. */
+	struct bytecache *signed_profiles; /* signed bytes by plist */
+	struct bytecache *qr_codes;	   /* SVGs by scale and content */
 	struct pages *pages;   /* owned; NULL: no setup page (not loaded) */
 	struct tls_store *tls; /* owned; NULL: no HTTPS certificate */
 	char *tls_priorities;  /* owned: server.tls_priorities, or NULL for

@@ -2,6 +2,7 @@
  * precompiled answers (model_load.h). */
 #include "model_load.h"
 
+#include "bytecache.h"
 #include "directory_load.h"
 #include "settings.h"
 #include "server_limits.h"
@@ -56,6 +57,26 @@ static void load_tls_pairs(struct model *m, const struct load_options *o,
 					    o->tls_cert[i], why);
 }
 
+/* The bounded caches of what is slow to make (issue 25): a signed
+ * profile is a CMS signature, a QR code an encoding and a drawing. Each
+ * entry holds its key and value: up to 64 KiB (a profile with a long
+ * chain, a QR code of 2,953 bytes). */
+#define CACHE_ENTRY_MAX 65536
+
+static void make_caches(struct model *m, struct settings_errors *errs,
+			const char *config)
+{
+	if (m->signer != NULL && m->limits.signed_profile_cache > 0 &&
+	    (m->signed_profiles =
+		 bytecache_new((size_t)m->limits.signed_profile_cache,
+			       CACHE_ENTRY_MAX)) == NULL)
+		settings_errors_add(errs, "%s: out of memory (caches)", config);
+	if (m->pages != NULL && m->limits.qr_code_cache > 0 &&
+	    (m->qr_codes = bytecache_new((size_t)m->limits.qr_code_cache,
+					 CACHE_ENTRY_MAX)) == NULL)
+		settings_errors_add(errs, "%s: out of memory (caches)", config);
+}
+
 int model_load(struct model **out, const struct load_options *o,
 	       struct settings_errors *errs)
 {
@@ -83,6 +104,8 @@ int model_load(struct model **out, const struct load_options *o,
 		settings_errors_add(
 		    errs, "%s: out of memory while precompiling answers",
 		    o->config);
+	if (errs->count == before)
+		make_caches(m, errs, o->config);
 	if (errs->count != before) { /* derived from what was recorded */
 		model_unref(m);
 		return -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytecache.h"
 #include "expand.h"
 #include "xmlout.h"
 
@@ -109,6 +110,30 @@ int qr_svg(struct buf *out, const char *data, size_t len, unsigned scale)
 	rc = xmlout_finish(w, rc);
 	QRcode_free(q);
 	return rc;
+}
+
+int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
+		  size_t len, unsigned scale)
+{
+	struct buf key = BUF_INIT; /* the scale, then the data; freed below */
+	size_t start = out->len;
+	int rc;
+
+	buf_printf(&key, "%u:", scale);
+	buf_append(&key, data, len);
+	if (key.failed) {
+		buf_free(&key);
+		return -1;
+	}
+	rc = bytecache_get(c, key.data, key.len, out);
+	if (rc == 0) {
+		rc = qr_svg(out, data, len, scale);
+		if (rc == 0)
+			bytecache_put(c, key.data, key.len, out->data + start,
+				      out->len - start);
+	}
+	buf_free(&key);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The format's numbers (qr-code-format.md). */

@@ -13,6 +13,13 @@
  * module. Returns 0 or -1 (too long for a QR code, or out of memory). */
 int qr_svg(struct buf *out, const char *data, size_t len, unsigned scale);
 
+struct bytecache;
+
+/* As qr_svg(), through the cache c (NULL: none): the SVG kept for this
+ * scale and data, else drawn and kept. */
+int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
+		  size_t len, unsigned scale);
+
 /* Appends Thunderbird for Android's account import payload (format 1,
  * thunderbird-android feature/migration/qrcode/qr-code-format.md) for
  * in->addr: the preferred incoming and outgoing servers, no password,

@@ -28,6 +28,9 @@ static const struct limit_def limit_defs[] = {
      "must be 1..3600"},
     {"header_timeout", L(header_timeout), 1, 3600, 10, "must be 1..3600"},
     {"body_timeout", L(body_timeout), 1, 3600, 10, "must be 1..3600"},
+    {"signed_profile_cache", L(signed_profile_cache), 0, 1048576, 1024,
+     "must be 0..1048576"},
+    {"qr_code_cache", L(qr_code_cache), 0, 1048576, 1024, "must be 0..1048576"},
 };
 #undef L
 #define N_LIMITS (sizeof(limit_defs) / sizeof(limit_defs[0]))

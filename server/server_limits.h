@@ -14,6 +14,8 @@ struct limits {
 	long header_timeout; /* seconds for a whole request head, from the
 				accept or the end of the idle time */
 	long body_timeout;   /* seconds for the body, from the head's end */
+	long signed_profile_cache; /* signed profiles kept (bytecache.h) */
+	long qr_code_cache;	   /* QR codes' SVGs kept (bytecache.h) */
 };
 
 /* Fills l with every default. */

@@ -212,13 +212,16 @@ static void add_qr_codes(json_t *ctx, const struct render_input *in,
 	struct buf svg = BUF_INIT, payload = BUF_INIT; /* freed below */
 	const char *url =
 	    json_string_value(json_object_get(ctx, "profile_url_abs"));
+	struct bytecache *cache = in->model->qr_codes; /* the model's */
 	int rc;
 
-	if (url != NULL && qr_svg(&svg, url, strlen(url), QR_SCALE) == 0)
+	if (url != NULL &&
+	    qr_svg_cached(cache, &svg, url, strlen(url), QR_SCALE) == 0)
 		set_str(ctx, "qr_iphone", svg.data);
 	buf_reset(&svg);
 	rc = qr_thunderbird_payload(&payload, in, display_name);
-	if (rc == 0 && qr_svg(&svg, payload.data, payload.len, QR_SCALE) == 0) {
+	if (rc == 0 && qr_svg_cached(cache, &svg, payload.data, payload.len,
+				     QR_SCALE) == 0) {
 		set_str(ctx, "qr_android", svg.data);
 		set_str(ctx, "qr_android_payload", payload.data);
 	}

@@ -4,6 +4,7 @@
 headless Chromium (Debian's chromium) renders it at phone and desktop
 widths; the screenshots are kept in ARTIFACTS for a person to look at."""
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -33,6 +34,20 @@ def screenshot(url, path, size):
                        capture_output=True, timeout=90)
 
 
+def qr_cached_pages(t, d, first):
+    """The QR codes are kept per content (issue 25): the page drawn again
+    from the cache is the same page, and another address gets its own QR
+    codes, not the first one's."""
+    _, _, again = d.request("GET", "/setup?email=alice%40example.org", host="autoconfig.example.org",
+                            headers={"Accept-Language": "en"})
+    t.check(again == first, "the page with kept QR codes equals the first drawing")
+    _, _, bob = d.request("GET", "/setup?email=bob%40example.org", host="autoconfig.example.org",
+                          headers={"Accept-Language": "en"})
+    svgs = lambda b: re.findall(rb"<svg.*?</svg>", b, re.S)  # noqa: E731
+    t.check(len(svgs(bob)) == 2 and not set(svgs(bob)) & set(svgs(first)),
+            "another address: its own QR codes")
+
+
 def main(binary, artifacts):
     t = Checks()
     os.makedirs(artifacts, exist_ok=True)
@@ -51,6 +66,7 @@ def main(binary, artifacts):
                                 headers={"Accept-Language": "en"})
         t.check(st == 200 and b'value="alice@example.org"' in body and b"<svg" in body,
                 "personalised page with QR codes")
+        qr_cached_pages(t, d, body)
         href = body.split(b'class="button" href="')[1].split(b'"')[0].decode().replace("&amp;", "&")
         st, h, prof = d.request("GET", href, host="autoconfig.example.org")
         t.check(st == 200 and h.get("content-type") == "application/x-apple-aspen-config",
