@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mobileconfig.h"
 #include "precompiled.h"
+#include "setup_fill.h"
 #include "setup_page.h"
 #include "signer.h"
 
@@ -526,7 +527,7 @@ static int handle_setup(struct reply *out, const struct call *c)
 		opt.display_name = name;
 	if (resolve_login(out, c, &in))
 		return 0;
-	if (setup_page_render(&out->body, &in, &opt) < 0)
+	if (setup_page_fill(&out->body, &in, &opt) < 0)
 		return render_failed(out, "setup page", in.domain);
 	out->cache = in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
 	if (reply_header_static(out, "Vary", "Accept-Language") < 0)

@@ -504,6 +504,7 @@ static void model_free(struct model *m)
 	signer_free(m->signer);
 	bytecache_free(m->signed_profiles);
 	bytecache_free(m->qr_codes);
+	bytecache_free(m->setup_pages);
 	directory_conf_free(m->directory);
 	free(m->state_dir);
 	acme_conf_free(m->acme);

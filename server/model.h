@@ -163,6 +163,7 @@ struct model {
 	 * load; each guards itself (bytecache.h). Owned; NULL: none. */
 	struct bytecache *signed_profiles; /* signed bytes by plist */
 	struct bytecache *qr_codes;	   /* SVGs by scale and content */
+	struct bytecache *setup_pages;	   /* by language and domain */
 	struct pages *pages;   /* owned; NULL: no setup page (not loaded) */
 	struct tls_store *tls; /* owned; NULL: no HTTPS certificate */
 	char *tls_priorities;  /* owned: server.tls_priorities, or NULL for

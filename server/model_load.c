@@ -62,6 +62,9 @@ static void load_tls_pairs(struct model *m, const struct load_options *o,
  * entry holds its key and value: up to 64 KiB (a profile with a long
  * chain, a QR code of 2,953 bytes). */
 #define CACHE_ENTRY_MAX 65536
+/* A kept setup page: the template's text with the table's values, up to
+ * four times the shipped page (26 kB with the CSS). */
+#define PAGE_ENTRY_MAX (128 * 1024)
 
 static void make_caches(struct model *m, struct settings_errors *errs,
 			const char *config)
@@ -74,6 +77,10 @@ static void make_caches(struct model *m, struct settings_errors *errs,
 	if (m->pages != NULL && m->limits.qr_code_cache > 0 &&
 	    (m->qr_codes = bytecache_new((size_t)m->limits.qr_code_cache,
 					 CACHE_ENTRY_MAX)) == NULL)
+		settings_errors_add(errs, "%s: out of memory (caches)", config);
+	if (m->pages != NULL && m->limits.setup_page_cache > 0 &&
+	    (m->setup_pages = bytecache_new((size_t)m->limits.setup_page_cache,
+					    PAGE_ENTRY_MAX)) == NULL)
 		settings_errors_add(errs, "%s: out of memory (caches)", config);
 }
 

@@ -1,6 +1,7 @@
 /* pages.c - the human-facing templates, loaded from a folder. */
 #include "pages.h"
 
+#include "skeleton.h"
 #include "template.h"
 
 #include <errno.h>
@@ -19,6 +20,15 @@ static int read_text(struct buf *b, const char *dir, const char *name,
 	if (buf_read_file(b, path, TEMPLATE_FILE_MAX) < 0) {
 		snprintf(err, errsz, "%s: cannot read: %s", path,
 			 strerror(errno));
+		return -1;
+	}
+	/* The kept setup pages mark the address's places with these
+	 * characters (setup_fill.c), as table values may not hold them. */
+	if (!skeleton_value_ok(b->data, b->len)) {
+		snprintf(err, errsz,
+			 "%s: holds a private-use character U+E000..U+E03F "
+			 "(reserved for mailconfd's own use)",
+			 path);
 		return -1;
 	}
 	return 0;

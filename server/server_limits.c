@@ -31,6 +31,8 @@ static const struct limit_def limit_defs[] = {
     {"signed_profile_cache", L(signed_profile_cache), 0, 1048576, 1024,
      "must be 0..1048576"},
     {"qr_code_cache", L(qr_code_cache), 0, 1048576, 1024, "must be 0..1048576"},
+    {"setup_page_cache", L(setup_page_cache), 0, 1048576, 256,
+     "must be 0..1048576"},
 };
 #undef L
 #define N_LIMITS (sizeof(limit_defs) / sizeof(limit_defs[0]))

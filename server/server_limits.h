@@ -16,6 +16,7 @@ struct limits {
 	long body_timeout;   /* seconds for the body, from the head's end */
 	long signed_profile_cache; /* signed profiles kept (bytecache.h) */
 	long qr_code_cache;	   /* QR codes' SVGs kept (bytecache.h) */
+	long setup_page_cache;	   /* setup pages kept (setup_fill.h) */
 };
 
 /* Fills l with every default. */

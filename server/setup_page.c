@@ -12,10 +12,8 @@
 #include "escape.h"
 #include "expand.h"
 #include "pages.h"
-#include "qr.h"
+#include "setup_values.h"
 #include "template.h"
-
-#define QR_SCALE 4
 
 /* Sets obj[key] to a string that is taken over (json_string copies). */
 static void set_str(json_t *obj, const char *key, const char *s)
@@ -143,15 +141,17 @@ static void add_dav(json_t *ctx, const struct render_input *in)
 		json_object_set_new(ctx, "carddav", dav_values(in, a->carddav));
 }
 
-static void add_login(json_t *ctx, const struct render_input *in)
+static void add_login(json_t *ctx, const struct render_input *in,
+		      const struct page_values *pv)
 {
 	const char *login = in->account->login;
 	struct buf v = BUF_INIT; /* freed below */
 	int is_address = strcmp(login, "%EMAILADDRESS%") == 0;
 	int is_local = strcmp(login, "%EMAILLOCALPART%") == 0;
 
-	expand_login(&v, in);
-	set_str(ctx, "login", v.data);
+	if (pv == NULL)
+		expand_login(&v, in);
+	set_str(ctx, "login", pv ? pv->login : v.data);
 	if (in->login != NULL) { /* the directory's answer: what it is */
 		is_address = in->addr && strcmp(in->login, in->addr->full) == 0;
 		is_local = in->addr && strcmp(in->login, in->addr->local) == 0;
@@ -161,72 +161,46 @@ static void add_login(json_t *ctx, const struct render_input *in)
 	buf_free(&v);
 }
 
-/* https://autoconfig.example.org from the setup_url template. */
-static void base_url(struct buf *out, const struct render_input *in)
+/* The links: the profile (from the root and absolute), this page's own
+ * link, the other language. */
+static void add_links(json_t *ctx, const struct render_input *in, enum lang l,
+		      const struct page_values *pv)
 {
-	const char *p;
-	size_t n;
+	struct buf base = BUF_INIT, u = BUF_INIT; /* freed below */
+	enum lang other = l == LANG_DE ? LANG_EN : LANG_DE;
 
-	expand(out, in->model->provider.setup_url, in->domain, NULL);
-	p = out->data ? strstr(out->data, "://") : NULL;
-	if (p != NULL && (p = strchr(p + 3, '/')) != NULL) {
-		n = (size_t)(p - out->data);
-		out->len = n;
-		out->data[n] = '\0';
-	}
-}
-
-static void add_links(json_t *ctx, const struct render_input *in, enum lang l)
-{
-	struct buf base = BUF_INIT, u = BUF_INIT, q = BUF_INIT; /* freed */
-	const char *lang = lang_code(l);
-	const char *other = lang_code(l == LANG_DE ? LANG_EN : LANG_DE);
-
-	base_url(&base, in);
-	if (in->addr != NULL) {
-		escape_url(&q, in->addr->full);
-		buf_printf(&u, "/apple/mail.mobileconfig?email=%s&lang=%s",
-			   q.data, lang);
+	if (pv != NULL) {
+		setup_profile_url(&u, in, pv->addr_url, l, 0);
 		set_str(ctx, "profile_url", u.data);
 		buf_reset(&u);
-		buf_printf(&u, "%s/apple/mail.mobileconfig?email=%s&lang=%s",
-			   base.data, q.data, lang);
+		setup_profile_url(&u, in, pv->addr_url, l, 1);
 		set_str(ctx, "profile_url_abs", u.data);
 		buf_reset(&u);
-		buf_printf(&u, "%s/setup?email=%s", base.data, q.data);
+		setup_base_url(&base, in);
+		buf_printf(&u, "%s/setup?email=%s", base.data, pv->addr_url);
 		set_str(ctx, "setup_link", u.data);
 		buf_reset(&u);
-		buf_printf(&u, "?email=%s&lang=%s", q.data, other);
+		buf_printf(&u, "?email=%s&lang=%s", pv->addr_url,
+			   lang_code(other));
 	} else {
-		buf_printf(&u, "?lang=%s", other);
+		buf_printf(&u, "?lang=%s", lang_code(other));
 	}
 	set_str(ctx, "switch_url", u.data);
 	buf_free(&base);
 	buf_free(&u);
-	buf_free(&q);
 }
 
-static void add_qr_codes(json_t *ctx, const struct render_input *in,
-			 const char *display_name)
+/* What the personal page shows of the address. */
+static void add_personal(json_t *ctx, const struct page_values *pv)
 {
-	struct buf svg = BUF_INIT, payload = BUF_INIT; /* freed below */
-	const char *url =
-	    json_string_value(json_object_get(ctx, "profile_url_abs"));
-	struct bytecache *cache = in->model->qr_codes; /* the model's */
-	int rc;
-
-	if (url != NULL &&
-	    qr_svg_cached(cache, &svg, url, strlen(url), QR_SCALE) == 0)
-		set_str(ctx, "qr_iphone", svg.data);
-	buf_reset(&svg);
-	rc = qr_thunderbird_payload(&payload, in, display_name);
-	if (rc == 0 && qr_svg_cached(cache, &svg, payload.data, payload.len,
-				     QR_SCALE) == 0) {
-		set_str(ctx, "qr_android", svg.data);
-		set_str(ctx, "qr_android_payload", payload.data);
+	set_str(ctx, "email", pv->email);
+	json_object_set_new(ctx, "personal", json_true());
+	if (pv->qr_iphone != NULL)
+		set_str(ctx, "qr_iphone", pv->qr_iphone);
+	if (pv->qr_android != NULL) {
+		set_str(ctx, "qr_android", pv->qr_android);
+		set_str(ctx, "qr_android_payload", pv->qr_payload);
 	}
-	buf_free(&svg);
-	buf_free(&payload);
 }
 
 static void add_provider(json_t *ctx, const struct provider *p)
@@ -255,7 +229,8 @@ static void add_identity(json_t *ctx, const struct render_input *in)
 }
 
 static json_t *context(const struct render_input *in,
-		       const struct setup_options *opt)
+		       const struct setup_options *opt,
+		       const struct page_values *pv)
 {
 	json_t *ctx = json_object();
 
@@ -266,19 +241,17 @@ static json_t *context(const struct render_input *in,
 	json_object_set_new(ctx, "bad_address", json_boolean(opt->bad_address));
 	add_identity(ctx, in);
 	add_servers(ctx, in);
-	add_login(ctx, in);
+	add_login(ctx, in, pv);
 	add_dav(ctx, in);
-	add_links(ctx, in, opt->lang);
-	if (in->addr != NULL) {
-		set_str(ctx, "email", in->addr->full);
-		json_object_set_new(ctx, "personal", json_true());
-		add_qr_codes(ctx, in, opt->display_name);
-	}
+	add_links(ctx, in, opt->lang, pv);
+	if (pv != NULL)
+		add_personal(ctx, pv);
 	return ctx;
 }
 
-int setup_page_render(struct buf *out, const struct render_input *in,
-		      const struct setup_options *opt)
+int setup_page_render_values(struct buf *out, const struct render_input *in,
+			     const struct setup_options *opt,
+			     const struct page_values *pv)
 {
 	const struct pages *p = in->model->pages;
 	json_t *ctx; /* owned; freed below */
@@ -286,11 +259,26 @@ int setup_page_render(struct buf *out, const struct render_input *in,
 
 	if (p == NULL)
 		return -1;
-	ctx = context(in, opt);
+	ctx = context(in, opt, pv);
 	if (ctx == NULL)
 		return -1;
 	rc = template_render(p->setup[opt->lang], ctx, out);
 	json_decref(ctx);
+	return rc;
+}
+
+int setup_page_render(struct buf *out, const struct render_input *in,
+		      const struct setup_options *opt)
+{
+	struct page_bufs b; /* freed below */
+	int rc;
+
+	if (in->addr == NULL)
+		return setup_page_render_values(out, in, opt, NULL);
+	rc = setup_values_make(&b, in, opt->lang, opt->display_name);
+	if (rc == 0)
+		rc = setup_page_render_values(out, in, opt, &b.v);
+	setup_values_free(&b);
 	return rc;
 }
 

@@ -19,6 +19,15 @@ struct setup_options {
 int setup_page_render(struct buf *out, const struct render_input *in,
 		      const struct setup_options *opt);
 
+struct page_values; /* setup_values.h */
+
+/* As setup_page_render(), with what the page shows of the address taken
+ * from pv (NULL: the page without an address), as they are: the kept
+ * pages of setup_fill.c are rendered with sentinels there. */
+int setup_page_render_values(struct buf *out, const struct render_input *in,
+			     const struct setup_options *opt,
+			     const struct page_values *pv);
+
 /* What an error page for a person says (templates/error.html, both
  * languages). */
 enum page_error {

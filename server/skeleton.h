@@ -37,7 +37,7 @@ struct skeleton *skeleton_build(const char *text, size_t len);
 int skeleton_fill(const struct skeleton *s, struct buf *out,
 		  const char *const values[SLOT_COUNT]);
 
-/* 1 if s[0..n) holds no sentinel character (U+E000..U+E0FF), else 0:
+/* 1 if s[0..n) holds no sentinel character (U+E000..U+E03F), else 0:
  * the one check, for table values and addresses alike. */
 int skeleton_value_ok(const char *s, size_t n);
 

@@ -4,7 +4,11 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "pages.h"
 #include "template.h"
+
+#include <stdio.h>
+#include <unistd.h>
 
 static char *render(const char *tpl, const char *json)
 {
@@ -37,8 +41,49 @@ static const char *compile_error(const char *tpl)
 	return err;
 }
 
+/* The shipped templates load; a copy whose setup.en.html holds U+E010
+ * (the kept pages' placeholder) is refused with the file named. */
+static void test_reserved_characters(void)
+{
+	static const char *const files[] = {"setup.de.html", "setup.en.html",
+					    "index.de.html", "index.en.html",
+					    "error.html",    "setup.css"};
+	char dir[] = "/tmp/mailconfd-tpl-XXXXXX", path[256], err[512];
+	struct pages *p = pages_load(TEMPLATES_DIR, err, sizeof(err));
+	struct buf b = BUF_INIT;
+	size_t i;
+	FILE *f;
+
+	CHECK(p != NULL);
+	pages_free(p);
+	CHECK(mkdtemp(dir) != NULL);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", TEMPLATES_DIR, files[i]);
+		buf_reset(&b);
+		CHECK(buf_read_file(&b, path, 1 << 20) == 0);
+		if (strcmp(files[i], "setup.en.html") == 0)
+			buf_puts(&b, "\xEE\x80\x90");
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		f = fopen(path, "w");
+		CHECK(f != NULL && fwrite(b.data, 1, b.len, f) == b.len);
+		if (f != NULL)
+			fclose(f);
+	}
+	p = pages_load(dir, err, sizeof(err));
+	CHECK(p == NULL && strstr(err, "setup.en.html: holds a private-use "
+				       "character U+E000..U+E03F") != NULL);
+	pages_free(p);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	buf_free(&b);
+}
+
 int main(void)
 {
+	test_reserved_characters();
 	CHECK_STR(render("<p>{{a}}</p>",
 			 "{\"a\": \"<script>alert('x')&\\\"</script>\"}"),
 		  "<p>&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/"
