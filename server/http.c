@@ -29,6 +29,7 @@
 #include "netaddr.h"
 #include "reaper.h"
 #include "tls.h"
+#include "tls_tickets.h"
 
 #define ADMIN_MAX_CONNECTIONS 256 /* room for probes beside slow clients */
 #define ADMIN_PER_IP	      8	  /* so one address cannot take it all */
@@ -46,6 +47,7 @@ struct http {
 	struct directory_pool *lookups;	   /* borrowed from main(), or NULL */
 	struct acme *acme;		   /* borrowed from main(), or NULL */
 	struct admin_probe *probe;	   /* borrowed from main(), or NULL */
+	struct tls_tickets *tickets;	   /* owned; NULL: plain HTTP */
 	struct reaper reaper;		   /* the connections' deadlines */
 	int reaping;			   /* reaper started */
 };
@@ -192,6 +194,19 @@ static void peer_request_done(struct peer *p)
 		reaper_request_done(&p->deadline);
 }
 
+/* MHD has made the connection's TLS session and not begun its handshake:
+ * it may issue and take session tickets. */
+static void enable_tickets(struct http *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (h->tickets == NULL)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && tls_tickets_enable(h->tickets, ci->tls_session) < 0)
+		log_error("TLS session tickets: not enabled for a connection");
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			  enum MHD_ConnectionNotificationCode what)
 {
@@ -200,6 +215,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	char client[INET6_ADDRSTRLEN];
 
 	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		enable_tickets(h, c);
 		p = calloc(1, sizeof(struct peer));
 		if (p != NULL) {
 			elapsed_start(&p->start);
@@ -769,6 +785,7 @@ static struct http *http_bound(struct http *h, const struct http_config *cfg,
 			  cfg->port, what);
 		if (h->reaping)
 			reaper_stop(&h->reaper);
+		tls_tickets_free(h->tickets);
 		free(h);
 		return NULL;
 	}
@@ -809,6 +826,8 @@ struct http *http_start(const struct http_config *cfg)
 	h->access_log = cfg->access_log;
 	h->tls = cfg->tls;
 	h->https_port = cfg->https_port;
+	if (h->tls)
+		h->tickets = tls_tickets_new(); /* NULL (logged): none */
 	h->daemon = daemon_start(h, cfg, (const struct sockaddr *)&ss, ipv6);
 	return http_bound(h, cfg, "");
 }
@@ -825,6 +844,7 @@ void http_stop(struct http *h)
 	MHD_stop_daemon(h->daemon); /* closes every connection */
 	if (h->reaping)
 		reaper_stop(&h->reaper);
+	tls_tickets_free(h->tickets);
 	free(h);
 }
 

@@ -66,6 +66,28 @@ def https_get(port, name, path, ca):
     return int(data.split(b" ")[1]), cert, data
 
 
+def resumed_get(port, name, path, ca):
+    """Two connections, the second with the first's session ticket
+    (Python's ssl, OpenSSL: a client we did not write). Returns (first
+    status, whether a ticket came, whether the second resumed, its
+    status)."""
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, name)).encode()
+    out = []
+    session = None
+    for _ in range(2):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            with ctx.wrap_socket(s, server_hostname=name, session=session) as tls:
+                tls.sendall(req)
+                data = recv_all(tls)  # the ticket comes after the handshake
+                out.append((int(data.split(b" ")[1]), tls.session_reused))
+                session = tls.session
+                if not out[1:]:
+                    ticket = session is not None and session.has_ticket
+    return out[0][0], ticket, out[1][1], out[1][0]
+
+
 def plain_get(port, host, path):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode())
@@ -109,6 +131,10 @@ def main(binary):
         st, cert, body = https_get(hp, "autoconfig.example.com", "/mail/config-v1.1.xml", ca)
         t.check(st == 200 and serial(cert) == 12 and b'emailProvider id="example.com"' in body,
                 "example.com: the wildcard certificate by SNI")
+        st, ticket, reused, st2 = resumed_get(hp, "autoconfig.example.org", "/mail/config-v1.1.xml", ca)
+        t.check(st == 200 and ticket, "TLS 1.3: a session ticket is issued")
+        t.check(reused and st2 == 200, "the next connection resumes with it and is answered: %r %d"
+                % (reused, st2))
         r = subprocess.run(["curl", "-sS", "--cacert", ca, "--resolve",
                             "autoconfig.example.com:%d:127.0.0.1" % hp,
                             "https://autoconfig.example.com:%d/mail/config-v1.1.xml?emailaddress=a%%40example.com"
