@@ -26,7 +26,6 @@ struct domain_reader {
 	size_t row;	 /* 1-based number of the row being read */
 	size_t added;	 /* domains added */
 	size_t skipped;	 /* rows not usable */
-	struct buf snap; /* owned: the snapshot's text */
 	uint64_t digest; /* FNV-1a over the rows: part of the version */
 };
 
@@ -102,9 +101,8 @@ static int row(void *cls, const char *d, size_t dlen, const char *e,
 			    "listed before (by the table or a source)");
 	r->added++;
 	digest(r, name, strlen(name));
-	if (e != NULL)
-		digest(r, e, elen);
-	directory_snapshot_add(&r->snap, name, strlen(name), e, elen);
+	if (acc != 0) /* the entry as the snapshot names it: its account */
+		digest(r, (const char *)&acc, sizeof(acc));
 	return 0;
 }
 
@@ -140,7 +138,6 @@ static long read_live(struct domain_reader *r, struct source_loaded *l,
 static void reset_rows(struct domain_reader *r)
 {
 	r->row = r->added = r->skipped = 0;
-	buf_reset(&r->snap);
 }
 
 /* The directory is down: its snapshot instead. */
@@ -180,14 +177,13 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 				  .s = &d->sources[i],
 				  .errs = errs,
 				  .file = o->config,
-				  .snap = BUF_INIT,
 				  .digest = *dig};
+	size_t first = m->n_domains; /* the rows this source adds */
 	struct timespec t0;
 	char why[512];
 	long rc;
 
 	elapsed_start(&t0);
-	directory_snapshot_begin(&r.snap, r.s->name, (long long)time(NULL));
 	rc = read_live(&r, l, why, sizeof(why));
 	if (rc == SOURCE_BAD)
 		settings_errors_add(errs,
@@ -202,8 +198,9 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 	else if (rc == SOURCE_DOWN || rc == SOURCE_DENIED)
 		read_snapshot(&r, l, d->state_dir, why);
 	else if (!o->check &&
-		 directory_snapshot_write(d->state_dir, r.s->name, &r.snap, why,
-					  sizeof(why)) < 0)
+		 directory_snapshot_write(
+		     d->state_dir, r.s->name, m, first, m->n_domains - first,
+		     (long long)time(NULL), why, sizeof(why)) < 0)
 		settings_warn(errs, "%s: /directory/sources/%s: %s", o->config,
 			      r.s->name, why);
 	if (r.skipped > ROW_PROBLEMS_LISTED)
@@ -223,7 +220,6 @@ static void load_source(struct model *m, size_t i, const struct load_options *o,
 			      source_backend(r.s->kind)->name, l->seconds,
 			      r.skipped);
 	*dig = r.digest;
-	buf_free(&r.snap);
 }
 
 static size_t n_domain_sources(const struct directory_conf *d)

@@ -9,27 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "state_file.h"
 
 #define HEADER	     "# mailconfd snapshot of source "
 #define SNAPSHOT_MAX (1u << 30)
-
-void directory_snapshot_begin(struct buf *text, const char *source,
-			      long long now)
-{
-	buf_printf(text, HEADER "%s, written %lld\n", source, now);
-}
-
-void directory_snapshot_add(struct buf *text, const char *domain, size_t dlen,
-			    const char *entry, size_t elen)
-{
-	buf_append(text, domain, dlen);
-	if (entry != NULL) {
-		buf_append(text, "\t", 1);
-		buf_append(text, entry, elen);
-	}
-	buf_append(text, "\n", 1);
-}
 
 static char *path_of(const char *dir, const char *source, const char *ext)
 {
@@ -39,17 +23,87 @@ static char *path_of(const char *dir, const char *source, const char *ext)
 	return p.failed ? (buf_free(&p), NULL) : buf_steal(&p);
 }
 
+#define PIECE (1u << 20)
+
+/* What a snapshot's lines are made from (fill_snapshot's cls). */
+struct snapshot_range {
+	const struct model *m;
+	size_t first, count;
+	const char **entries; /* owned: account i's entry name, [0] NULL */
+	const char *source;
+	long long now;
+};
+
+/* The table's domain of each account: the first domain listed with it
+ * (the table's own domains come before any source's). */
+static const char **entry_names(const struct model *m, size_t first)
+{
+	const char **e = calloc(m->n_overrides + 1, sizeof(*e)); /* caller's */
+	size_t i;
+	uint32_t a;
+
+	for (i = 0; e != NULL && i < first; i++) {
+		a = m->domains[i].account;
+		if (a != 0 && a <= m->n_overrides && e[a] == NULL)
+			e[a] = m->names.data + m->domains[i].name_off;
+	}
+	return e;
+}
+
+static int flush(int fd, struct buf *b)
+{
+	int rc = b->failed ? (errno = ENOMEM, -1)
+			   : state_file_put(fd, b->data, b->len);
+
+	buf_reset(b);
+	return rc;
+}
+
+static int fill_snapshot(int fd, void *cls)
+{
+	const struct snapshot_range *r = cls;
+	const struct domain_entry *d;
+	struct buf b = BUF_INIT; /* one piece; freed below */
+	const char *e;
+	size_t i;
+	int rc = 0;
+
+	buf_printf(&b, HEADER "%s, written %lld\n", r->source, r->now);
+	for (i = r->first; i < r->first + r->count && rc == 0; i++) {
+		d = &r->m->domains[i];
+		buf_puts(&b, r->m->names.data + d->name_off);
+		e = d->account <= r->m->n_overrides ? r->entries[d->account]
+						    : NULL;
+		if (e != NULL) {
+			buf_puts(&b, "\t");
+			buf_puts(&b, e);
+		}
+		buf_puts(&b, "\n");
+		if (b.len >= PIECE)
+			rc = flush(fd, &b);
+	}
+	if (rc == 0)
+		rc = flush(fd, &b);
+	buf_free(&b);
+	return rc;
+}
+
 int directory_snapshot_write(const char *state_dir, const char *source,
-			     const struct buf *text, char *why, size_t n)
+			     const struct model *m, size_t first, size_t count,
+			     long long now, char *why, size_t n)
 {
 	char *dst = path_of(state_dir, source, ""); /* freed below */
+	struct snapshot_range r = {m,	   first, count, entry_names(m, first),
+				   source, now};
 	int rc = -1;
 
-	if (dst == NULL || text->failed)
+	if (dst == NULL || r.entries == NULL)
 		snprintf(why, n, "out of memory");
 	else if (state_dir_make(state_dir, why, n) == 0)
-		rc = state_file_write(dst, text->data, text->len, 0640, why, n);
+		rc =
+		    state_file_write_with(dst, 0640, fill_snapshot, &r, why, n);
 	free(dst);
+	free(r.entries);
 	return rc;
 }
 

@@ -9,18 +9,18 @@
 #include "buf.h"
 #include "sources/source.h"
 
-/* The rows as the file's text: a header line with the time, then
- * "domain[\tentry]" per line. Appended by directory_snapshot_add(). */
-void directory_snapshot_begin(struct buf *text, const char *source,
-			      long long now);
-void directory_snapshot_add(struct buf *text, const char *domain, size_t dlen,
-			    const char *entry, size_t elen);
+struct model;
 
-/* Writes text to STATE_DIR/SOURCE.domains atomically (a temporary file,
- * fsync, rename), creating STATE_DIR (not its parents) when missing.
- * Returns 0, or -1 with why set. */
+/* Writes the domains m->domains[first..first+count) (the rows one source
+ * added, in their order) to STATE_DIR/SOURCE.domains atomically (a
+ * temporary file, fsync, rename), creating STATE_DIR (not its parents)
+ * when missing: a header line with the time now, then "domain[\tentry]"
+ * per line, the entry being the table's domain whose settings it has.
+ * Written from the model in pieces of 1 MiB: never a second copy of a
+ * large list in memory. Returns 0, or -1 with why set. */
 int directory_snapshot_write(const char *state_dir, const char *source,
-			     const struct buf *text, char *why, size_t n);
+			     const struct model *m, size_t first, size_t count,
+			     long long now, char *why, size_t n);
 
 /* --check: can snapshots be written in STATE_DIR (it is a folder we may
  * write, or one we may create)? Returns 0, or -1 with why set. */

@@ -12,10 +12,17 @@
 typedef void (*domainlist_report_fn)(void *cls, const char *path, size_t line,
 				     const char *why);
 
-/* Adds every domain of the text data[0..len) to m with the defaults
+/* Called with each piece of the file as it is read (the table's digest). */
+typedef void (*domainlist_seen_fn)(void *cls, const char *data, size_t len);
+
+/* Adds every domain of the list file at path to m with the defaults
  * account; a domain already in m is left as it is. Bad lines are reported
- * and skipped. Returns the number of bad lines, or -1 if out of memory. */
-long domainlist_parse(struct model *m, const char *path, const char *data,
-		      size_t len, domainlist_report_fn report, void *cls);
+ * and skipped. The file is read in pieces of 1 MiB, never whole (a list
+ * of 1,000,000 domains is 24 MB, as much again as the model keeps of it).
+ * Returns the number of bad lines, or -1 with errno set: cannot read,
+ * larger than max bytes (EFBIG), out of memory (ENOMEM). */
+long domainlist_read(struct model *m, const char *path, size_t max,
+		     domainlist_report_fn report, domainlist_seen_fn seen,
+		     void *cls);
 
 #endif

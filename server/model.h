@@ -183,17 +183,21 @@ struct model {
 		uint32_t account;  /* 0: defaults, i+1: overrides[i] */
 	} * domains;		   /* owned array */
 	size_t n_domains, cap_domains;
-	uint32_t *slots; /* owned hash table: index+1 into domains, 0 empty */
+	uint32_t *slots; /* owned hash table: index+1 into domains in the low
+			    24 bits, a tag of the name's hash above; 0 empty */
 	size_t n_slots;	 /* a power of two */
 };
 
 /* Returns a new empty model with one reference, or NULL (out of memory). */
 struct model *model_new(void);
 
+/* The most hosted domains one model holds (the slots' 24 index bits). */
+#define MODEL_DOMAINS_MAX ((1u << 24) - 1)
+
 /* Adds a hosted domain (an already normalized A-label) served with
  * account 0 (the defaults) or i+1 (overrides[i]).
  * Returns 0 when added, 1 when it was already there (unchanged), -1 when
- * out of memory. */
+ * out of memory or MODEL_DOMAINS_MAX are there. */
 int model_add_domain(struct model *m, const char *name, uint32_t account);
 
 #define PROTO_ANY (-1)

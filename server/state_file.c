@@ -8,8 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t n)
+int state_file_put(int fd, const void *data, size_t n)
 {
+	const char *p = data;
 	ssize_t w;
 
 	while (n > 0) {
@@ -24,8 +25,9 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int state_file_write(const char *path, const void *data, size_t len,
-		     mode_t mode, char *why, size_t n)
+int state_file_write_with(const char *path, mode_t mode,
+			  int (*fill)(int fd, void *cls), void *cls, char *why,
+			  size_t n)
 {
 	char tmp[4096];
 	int fd, rc = -1;
@@ -36,7 +38,7 @@ int state_file_write(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0 || fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	if (fd < 0 || fchmod(fd, mode) < 0 || fill(fd, cls) < 0 ||
 	    fsync(fd) < 0) {
 		snprintf(why, n, "cannot write %s: %s", tmp, strerror(errno));
 	} else if (close(fd) < 0) {
@@ -55,6 +57,26 @@ int state_file_write(const char *path, const void *data, size_t len,
 	if (rc < 0)
 		unlink(tmp);
 	return rc;
+}
+
+struct bytes {
+	const void *data;
+	size_t len;
+};
+
+static int fill_bytes(int fd, void *cls)
+{
+	const struct bytes *b = cls;
+
+	return state_file_put(fd, b->data, b->len);
+}
+
+int state_file_write(const char *path, const void *data, size_t len,
+		     mode_t mode, char *why, size_t n)
+{
+	struct bytes b = {data, len};
+
+	return state_file_write_with(path, mode, fill_bytes, &b, why, n);
 }
 
 int state_dir_make(const char *path, char *why, size_t n)

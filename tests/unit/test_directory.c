@@ -102,23 +102,74 @@ static int collect(void *cls, const char *d, size_t dlen, const char *e,
 	return 0;
 }
 
+static int count_row(void *cls, const char *d, size_t dlen, const char *e,
+		     size_t elen)
+{
+	(void)d;
+	(void)dlen;
+	(void)e;
+	(void)elen;
+	++*(long *)cls;
+	return 0;
+}
+
+/* A source's 100,000 domains: the snapshot is written in pieces and
+ * reads back whole. */
+static void snapshot_large(const char *dir)
+{
+	struct model *m = model_new();
+	char name[64], why[256], path[512];
+	long long when;
+	long rows = 0;
+	int i, added = 0;
+
+	for (i = 0; m != NULL && i < 100000; i++) {
+		snprintf(name, sizeof(name), "customer-%d.example", i);
+		added += model_add_domain(m, name, 0) == 0;
+	}
+	CHECK(added == 100000);
+	CHECK(m != NULL && directory_snapshot_write(dir, "big", m, 0, 100000, 1,
+						    why, sizeof(why)) == 0);
+	CHECK(directory_snapshot_read(dir, "big", count_row, &rows, &when, why,
+				      sizeof(why)) == 100000 &&
+	      rows == 100000);
+	snprintf(path, sizeof(path), "%s/big.domains", dir);
+	unlink(path);
+	model_unref(m);
+}
+
+/* The model of a table with one domain entry (premium.example, account
+ * 1) and a source that added kunde.example and b.example (with the
+ * entry). */
+static struct model *snapshot_model(void)
+{
+	struct model *m = model_new();
+
+	if (m == NULL ||
+	    (m->overrides = calloc(1, sizeof(*m->overrides))) == NULL)
+		return m;
+	m->n_overrides = 1;
+	CHECK(model_add_domain(m, "premium.example", 1) == 0);
+	CHECK(model_add_domain(m, "kunde.example", 0) == 0);
+	CHECK(model_add_domain(m, "b.example", 1) == 0);
+	return m;
+}
+
 static void snapshot_cases(void)
 {
 	char dir[] = "/tmp/mailconfd-snap-XXXXXX", why[256], path[512];
-	struct buf text = BUF_INIT;
+	struct model *m = snapshot_model();
 	struct seen s = {""};
 	long long when;
 	FILE *f;
 
+	CHECK(m != NULL && m->n_overrides == 1);
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(directory_snapshot_read(dir, "panel", collect, &s, &when, why,
 				      sizeof(why)) == -1);
 	CHECK(strstr(why, "no snapshot") != NULL);
-	directory_snapshot_begin(&text, "panel", 1700000000);
-	directory_snapshot_add(&text, "kunde.example", 13, NULL, 0);
-	directory_snapshot_add(&text, "b.example", 9, "premium.example", 15);
-	CHECK(directory_snapshot_write(dir, "panel", &text, why, sizeof(why)) ==
-	      0);
+	CHECK(directory_snapshot_write(dir, "panel", m, 1, 2, 1700000000, why,
+				       sizeof(why)) == 0);
 	CHECK(directory_snapshot_read(dir, "panel", collect, &s, &when, why,
 				      sizeof(why)) == 2);
 	CHECK(when == 1700000000);
@@ -136,7 +187,7 @@ static void snapshot_cases(void)
 	snprintf(path, sizeof(path), "%s/panel.domains", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", dir); /* created if missing */
-	CHECK(directory_snapshot_write(path, "panel", &text, why,
+	CHECK(directory_snapshot_write(path, "panel", m, 1, 2, 1700000000, why,
 				       sizeof(why)) == 0);
 	CHECK(directory_snapshot_read(path, "panel", collect, &s, &when, why,
 				      sizeof(why)) == 2);
@@ -144,8 +195,9 @@ static void snapshot_cases(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	rmdir(path);
+	snapshot_large(dir);
 	rmdir(dir);
-	buf_free(&text);
+	model_unref(m);
 }
 
 static void address_cases(void)
