@@ -75,11 +75,14 @@ class Pebble:
         self.log = open(self.log_path, "w")
         env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT=str(nonce_reject),
                    PEBBLE_AUTHZREUSE="0")
-        wait_port(self.mgmt)
+        if not wait_port(self.mgmt):
+            raise RuntimeError("pebble-challtestsrv did not start")
         self.proc = subprocess.Popen(
             ["pebble", "-config", "pebble.json", "-dnsserver", "127.0.0.1:%d" % self.dns,
              "-strict", "false"], cwd=tmp, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_port(self.port):
+        # its ACME port and its management port open one after the other:
+        # the root is asked of the second (a CI run met it refused)
+        if not wait_port(self.port) or not wait_port(self.pmgmt):
             raise RuntimeError("pebble did not start:\n" + self.text())
         self.directory = "https://127.0.0.1:%d/dir" % self.port
         ctx = ssl.create_default_context(cafile=self.ca)
