@@ -159,7 +159,7 @@ struct model {
 	struct limits limits;
 	int https_in_front; /* server.https_in_front: TLS is served before us */
 	struct signer *signer; /* owned; NULL: profiles are not signed */
-	/* The two caches are the model's only parts that change after the
+	/* The three caches are the model's only parts that change after the
 	 * load; each guards itself (bytecache.h). Owned; NULL: none. */
 	struct bytecache *signed_profiles; /* signed bytes by plist */
 	struct bytecache *qr_codes;	   /* SVGs by scale and content */
