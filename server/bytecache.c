@@ -100,6 +100,20 @@ void bytecache_put(struct bytecache *c, const void *key, size_t klen,
 	free(old);
 }
 
+int bytecache_fetch(struct bytecache *c, const void *key, size_t klen,
+		    struct buf *out, bytecache_make_fn make, void *cls)
+{
+	size_t start = out->len;
+	int rc = bytecache_get(c, key, klen, out);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (make(out, cls) < 0 || out->failed)
+		return -1;
+	bytecache_put(c, key, klen, out->data + start, out->len - start);
+	return 0;
+}
+
 void bytecache_counts(struct bytecache *c, uint64_t *hits, uint64_t *misses)
 {
 	*hits = c ? atomic_load(&c->hits) : 0;

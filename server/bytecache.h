@@ -38,6 +38,16 @@ int bytecache_get(struct bytecache *c, const void *key, size_t klen,
 void bytecache_put(struct bytecache *c, const void *key, size_t klen,
 		   const void *val, size_t vlen);
 
+/* What makes a value on a miss: appends it to out. Returns 0 or -1. */
+typedef int (*bytecache_make_fn)(struct buf *out, void *cls);
+
+/* The one way the callers use the cache: appends to out the value kept
+ * for key[0..klen), or else what make(out, cls) appends, which is then
+ * kept. Returns 0, or -1 (make failed or out of memory). NULL-safe (c
+ * NULL: make each time). */
+int bytecache_fetch(struct bytecache *c, const void *key, size_t klen,
+		    struct buf *out, bytecache_make_fn make, void *cls);
+
 /* Hits and misses so far (for the tests and the bench). */
 void bytecache_counts(struct bytecache *c, uint64_t *hits, uint64_t *misses);
 

@@ -388,6 +388,18 @@ static int profile_headers(struct reply *out, const char *domain)
 		      : reply_header_static(out, "Vary", "Accept-Language");
 }
 
+struct sign_job {
+	struct signer *signer;
+	const struct buf *plist;
+};
+
+static int sign(struct buf *der, void *cls)
+{
+	const struct sign_job *j = cls;
+
+	return signer_sign(j->signer, der, j->plist->data, j->plist->len);
+}
+
 /* Replaces the plist in out->body by its CMS SignedData: the one kept
  * for exactly these plist bytes by this model's signer, else a new
  * signature, then kept (a signature is 8 times the CPU of the rest of
@@ -396,15 +408,10 @@ static int profile_sign(struct reply *out, const struct model *m)
 {
 	struct buf der = BUF_INIT; /* swapped into out->body */
 	struct buf plist = out->body;
-	int rc = bytecache_get(m->signed_profiles, plist.data, plist.len, &der);
+	struct sign_job j = {m->signer, &plist};
 
-	if (rc == 0) {
-		rc = signer_sign(m->signer, &der, plist.data, plist.len);
-		if (rc == 0)
-			bytecache_put(m->signed_profiles, plist.data, plist.len,
-				      der.data, der.len);
-	}
-	if (rc < 0) {
+	if (bytecache_fetch(m->signed_profiles, plist.data, plist.len, &der,
+			    sign, &j) < 0) {
 		buf_free(&der);
 		return -1;
 	}

@@ -35,14 +35,9 @@ struct model *model_new(void)
 #define SLOT_INDEX_BITS 24
 #define SLOT_INDEX_MASK ((1u << SLOT_INDEX_BITS) - 1)
 
-/* The hash of a name: the low bits pick the slot, the top 8 are its tag.
- * (FNV-1a, which this was, leaves its low bits to the inputs' low bits,
- * so names that differ in a digit crowded together.) */
-static uint64_t name_hash(const char *s, size_t n)
-{
-	return hash_bytes(s, n);
-}
-
+/* A name's hash is hash_bytes(): the low bits pick the slot, the top 8
+ * are its tag. (FNV-1a, which this was, leaves its low bits to the
+ * inputs' low bits, so names that differ in a digit crowded together.) */
 static uint32_t slot_tag(uint64_t h)
 {
 	return (uint32_t)(h >> 56) << SLOT_INDEX_BITS;
@@ -93,7 +88,7 @@ static int slots_grow(struct model *m)
 		}
 		if (i < m->n_domains) {
 			name = entry_name(m, (uint32_t)i);
-			h = name_hash(name, strlen(name));
+			h = hash_bytes(name, strlen(name));
 			ring[i % AHEAD] = h;
 			__builtin_prefetch(&m->slots[h & (n - 1)], 1);
 		}
@@ -116,7 +111,7 @@ static int domains_grow(struct model *m)
 int model_add_domain(struct model *m, const char *name, uint32_t account)
 {
 	size_t slot, off, len = strlen(name);
-	uint64_t h = name_hash(name, len);
+	uint64_t h = hash_bytes(name, len);
 
 	if (m->n_domains >= MODEL_DOMAINS_MAX)
 		return -1;
@@ -143,7 +138,7 @@ const struct account *model_find_domain(const struct model *m, const char *name)
 
 	if (m->n_slots == 0)
 		return NULL;
-	idx = m->slots[slot_find(m, name, name_hash(name, strlen(name)))] &
+	idx = m->slots[slot_find(m, name, hash_bytes(name, strlen(name)))] &
 	      SLOT_INDEX_MASK;
 	if (idx == 0)
 		return NULL;

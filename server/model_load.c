@@ -66,22 +66,27 @@ static void load_tls_pairs(struct model *m, const struct load_options *o,
  * four times the shipped page (26 kB with the CSS). */
 #define PAGE_ENTRY_MAX (128 * 1024)
 
+/* *c: a cache of n entries when wanted and n > 0 (else none). */
+static void make_cache(struct bytecache **c, int wanted, long n,
+		       size_t max_entry, struct settings_errors *errs,
+		       const char *config)
+{
+	if (wanted && n > 0 &&
+	    (*c = bytecache_new((size_t)n, max_entry)) == NULL)
+		settings_errors_add(errs, "%s: out of memory (caches)", config);
+}
+
 static void make_caches(struct model *m, struct settings_errors *errs,
 			const char *config)
 {
-	if (m->signer != NULL && m->limits.signed_profile_cache > 0 &&
-	    (m->signed_profiles =
-		 bytecache_new((size_t)m->limits.signed_profile_cache,
-			       CACHE_ENTRY_MAX)) == NULL)
-		settings_errors_add(errs, "%s: out of memory (caches)", config);
-	if (m->pages != NULL && m->limits.qr_code_cache > 0 &&
-	    (m->qr_codes = bytecache_new((size_t)m->limits.qr_code_cache,
-					 CACHE_ENTRY_MAX)) == NULL)
-		settings_errors_add(errs, "%s: out of memory (caches)", config);
-	if (m->pages != NULL && m->limits.setup_page_cache > 0 &&
-	    (m->setup_pages = bytecache_new((size_t)m->limits.setup_page_cache,
-					    PAGE_ENTRY_MAX)) == NULL)
-		settings_errors_add(errs, "%s: out of memory (caches)", config);
+	const struct limits *l = &m->limits;
+
+	make_cache(&m->signed_profiles, m->signer != NULL,
+		   l->signed_profile_cache, CACHE_ENTRY_MAX, errs, config);
+	make_cache(&m->qr_codes, m->pages != NULL, l->qr_code_cache,
+		   CACHE_ENTRY_MAX, errs, config);
+	make_cache(&m->setup_pages, m->pages != NULL, l->setup_page_cache,
+		   PAGE_ENTRY_MAX, errs, config);
 }
 
 int model_load(struct model **out, const struct load_options *o,

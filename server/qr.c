@@ -112,28 +112,32 @@ int qr_svg(struct buf *out, const char *data, size_t len, unsigned scale)
 	return rc;
 }
 
+struct qr_job {
+	const char *data;
+	size_t len;
+	unsigned scale;
+};
+
+static int draw(struct buf *out, void *cls)
+{
+	const struct qr_job *j = cls;
+
+	return qr_svg(out, j->data, j->len, j->scale);
+}
+
 int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
 		  size_t len, unsigned scale)
 {
 	struct buf key = BUF_INIT; /* the scale, then the data; freed below */
-	size_t start = out->len;
+	struct qr_job j = {data, len, scale};
 	int rc;
 
 	buf_printf(&key, "%u:", scale);
 	buf_append(&key, data, len);
-	if (key.failed) {
-		buf_free(&key);
-		return -1;
-	}
-	rc = bytecache_get(c, key.data, key.len, out);
-	if (rc == 0) {
-		rc = qr_svg(out, data, len, scale);
-		if (rc == 0)
-			bytecache_put(c, key.data, key.len, out->data + start,
-				      out->len - start);
-	}
+	rc = key.failed ? -1
+			: bytecache_fetch(c, key.data, key.len, out, draw, &j);
 	buf_free(&key);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /* The format's numbers (qr-code-format.md). */

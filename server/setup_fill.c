@@ -39,22 +39,29 @@ static void page_key(struct buf *key, const struct render_input *in,
 		   v != NULL, opt->bad_address, in->domain);
 }
 
-/* Renders the page with a sentinel for each value v has. */
-static int render_kept(struct buf *out, const struct render_input *in,
-		       const struct setup_options *opt,
-		       const struct page_values *v)
+/* What a kept page is made from (render_kept's cls). */
+struct page_job {
+	const struct render_input *in;
+	const struct setup_options *opt;
+	const struct page_values *v; /* NULL: the page without an address */
+};
+
+/* Renders the page with a sentinel for each value the job's v has. */
+static int render_kept(struct buf *out, void *cls)
 {
+	const struct page_job *j = cls;
+	const struct page_values *v = j->v;
 	struct page_values s; /* the sentinels, for what v has */
 
 	if (v == NULL)
-		return setup_page_render_values(out, in, opt, NULL);
+		return setup_page_render_values(out, j->in, j->opt, NULL);
 	s.email = page_sentinels[PS_EMAIL];
 	s.login = page_sentinels[PS_LOGIN];
 	s.addr_url = page_sentinels[PS_ADDR_URL];
 	s.qr_iphone = v->qr_iphone ? page_sentinels[PS_QR_IPHONE] : NULL;
 	s.qr_android = v->qr_android ? page_sentinels[PS_QR_ANDROID] : NULL;
 	s.qr_payload = v->qr_android ? page_sentinels[PS_QR_PAYLOAD] : NULL;
-	return setup_page_render_values(out, in, opt, &s);
+	return setup_page_render_values(out, j->in, j->opt, &s);
 }
 
 /* The slot of a sentinel at p (3 bytes available), or -1. */
@@ -101,21 +108,16 @@ static int kept_text(struct buf *text, const struct render_input *in,
 		     const struct setup_options *opt,
 		     const struct page_values *v)
 {
-	struct bytecache *cache = in->model->setup_pages; /* the model's */
-	struct buf key = BUF_INIT;			  /* freed below */
-	size_t start = text->len;
+	struct page_job j = {in, opt, v};
+	struct buf key = BUF_INIT; /* freed below */
 	int rc;
 
 	page_key(&key, in, opt, v);
-	rc = key.failed ? -1 : bytecache_get(cache, key.data, key.len, text);
-	if (rc == 0) {
-		rc = render_kept(text, in, opt, v);
-		if (rc == 0 && !text->failed)
-			bytecache_put(cache, key.data, key.len,
-				      text->data + start, text->len - start);
-	}
+	rc = key.failed ? -1
+			: bytecache_fetch(in->model->setup_pages, key.data,
+					  key.len, text, render_kept, &j);
 	buf_free(&key);
-	return rc < 0 || text->failed ? -1 : 0;
+	return rc;
 }
 
 int setup_page_fill(struct buf *out, const struct render_input *in,

@@ -170,13 +170,14 @@ static void add_links(json_t *ctx, const struct render_input *in, enum lang l,
 	enum lang other = l == LANG_DE ? LANG_EN : LANG_DE;
 
 	if (pv != NULL) {
-		setup_profile_url(&u, in, pv->addr_url, l, 0);
+		setup_profile_url(&u, pv->addr_url, l);
 		set_str(ctx, "profile_url", u.data);
+		setup_base_url(&base, in);
 		buf_reset(&u);
-		setup_profile_url(&u, in, pv->addr_url, l, 1);
+		buf_printf(&u, "%s", base.data);
+		setup_profile_url(&u, pv->addr_url, l);
 		set_str(ctx, "profile_url_abs", u.data);
 		buf_reset(&u);
-		setup_base_url(&base, in);
 		buf_printf(&u, "%s/setup?email=%s", base.data, pv->addr_url);
 		set_str(ctx, "setup_link", u.data);
 		buf_reset(&u);

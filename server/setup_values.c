@@ -24,11 +24,8 @@ void setup_base_url(struct buf *out, const struct render_input *in)
 	}
 }
 
-void setup_profile_url(struct buf *out, const struct render_input *in,
-		       const char *addr_url, enum lang lang, int absolute)
+void setup_profile_url(struct buf *out, const char *addr_url, enum lang lang)
 {
-	if (absolute)
-		setup_base_url(out, in);
 	buf_printf(out, "/apple/mail.mobileconfig?email=%s&lang=%s", addr_url,
 		   lang_code(lang));
 }
@@ -42,7 +39,8 @@ static int make_qr_codes(struct page_bufs *b, const struct render_input *in,
 	struct buf url = BUF_INIT;		       /* freed below */
 	int rc;
 
-	setup_profile_url(&url, in, b->addr_url.data, lang, 1);
+	setup_base_url(&url, in);
+	setup_profile_url(&url, b->addr_url.data, lang);
 	if (!url.failed && qr_svg_cached(cache, &b->qr_iphone, url.data,
 					 url.len, QR_SCALE) == 0)
 		b->v.qr_iphone = b->qr_iphone.data;

@@ -37,9 +37,8 @@ void setup_values_free(struct page_bufs *b);
  * its path. */
 void setup_base_url(struct buf *out, const struct render_input *in);
 
-/* The profile link for the address (URL-escaped: addr_url) in lang:
- * absolute (with setup_base_url) or from the root. */
-void setup_profile_url(struct buf *out, const struct render_input *in,
-		       const char *addr_url, enum lang lang, int absolute);
+/* Appends the profile link's path for the address (URL-escaped:
+ * addr_url) in lang; after setup_base_url() it is the absolute link. */
+void setup_profile_url(struct buf *out, const char *addr_url, enum lang lang);
 
 #endif
