@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int buf_grow(struct buf *b, size_t need)
 {
@@ -114,44 +116,48 @@ void buf_free(struct buf *b)
 	b->failed = 0;
 }
 
-int buf_read_file(struct buf *b, const char *path, size_t max)
+int buf_read_fd(struct buf *b, int fd, size_t max)
 {
-	FILE *f = fopen(path, "rb"); /* closed below */
 	char chunk[65536];
-	size_t n, total = 0;
-	int rc = 0;
+	size_t total = 0;
+	ssize_t n;
 
-	struct stat st;
-
-	if (f == NULL)
-		return -1;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f); /* fread() would say EIO: say what it is */
-		errno = EISDIR;
-		return -1;
-	}
 	if (buf_append(b, "", 0) < 0) { /* data is never NULL after this */
-		fclose(f);
 		errno = ENOMEM;
 		return -1;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		total += n;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (int)n; /* read() set errno (EISDIR, EIO...) */
+		total += (size_t)n;
 		if (total > max) {
 			errno = EFBIG;
-			rc = -1;
-			break;
+			return -1;
 		}
-		if (buf_append(b, chunk, n) < 0) {
+		if (buf_append(b, chunk, (size_t)n) < 0) {
 			errno = ENOMEM;
-			rc = -1;
-			break;
+			return -1;
 		}
 	}
-	if (rc == 0 && ferror(f)) {
-		errno = EIO;
-		rc = -1;
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc; /* closed below */
+
+	if (fd < 0)
+		return -1;
+	rc = buf_read_fd(b, fd, max);
+	if (rc < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
 	}
-	fclose(f);
-	return rc;
+	close(fd);
+	return 0;
 }

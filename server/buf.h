@@ -49,6 +49,9 @@ char *buf_steal(struct buf *b);
  * Returns 0, or -1 with errno set (EFBIG when the file is larger). */
 int buf_read_file(struct buf *b, const char *path, size_t max);
 
+/* The same from fd's position to its end (fd stays open). */
+int buf_read_fd(struct buf *b, int fd, size_t max);
+
 /* Frees the data; b may be reused afterwards. NULL-safe. */
 void buf_free(struct buf *b);
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+struct buf;	 /* buf.h */
 struct pem_keep; /* keypair.h */
 
 struct load_options {
@@ -28,6 +29,10 @@ struct load_options {
 	struct pem_keep *keep; /* key files read at start (keypair.h), or
 				  NULL */
 	int no_keys;	       /* --dns: certificates and keys unread */
+	struct buf *keep_text; /* with text NULL, or NULL: the table's bytes
+				  land here when it reads a directory (whose
+				  refreshes load that text again); else the
+				  text is not kept, and this stays empty */
 };
 
 #endif

@@ -471,27 +471,22 @@ static int run_probe(const struct options *o, const struct model *m)
 	return rc;
 }
 
-/* The table's text: read by the start and by SIGHUP; a refresh of the
- * directory builds its model from the text loaded last, so an edit of the
- * file takes effect on SIGHUP only. */
-static int read_table(struct buf *text, const char *file, FILE *errout)
-{
-	if (buf_read_file(text, file, 64u << 20) == 0)
-		return 0;
-	fprintf(errout, "%s: cannot read: %s\n%s: 1 problem\n", file,
-		strerror(errno), file);
-	return -1;
-}
-
-/* Builds a model from the options and the table's text (model_load.h);
- * on failure prints every problem and returns NULL. */
+/* Builds a model from the options and the table (model_load.h): the file,
+ * read by the start and by SIGHUP, its bytes kept in keep when a
+ * directory's refresh will build a model from them again; or text, the
+ * bytes kept, so an edit of the file takes effect on SIGHUP only. On
+ * failure prints every problem and returns NULL. */
 static struct model *load(const struct options *o, FILE *errout,
-			  struct metrics *metrics, const struct buf *text)
+			  struct metrics *metrics, const struct buf *text,
+			  struct buf *keep)
 {
 	struct settings_errors errs = {BUF_INIT, 0, BUF_INIT};
 	struct load_options lo = {.config = o->config,
-				  .text = text->data ? text->data : "",
-				  .text_len = text->len,
+				  .text = text == NULL ? NULL
+					  : text->data ? text->data
+						       : "",
+				  .text_len = text ? text->len : 0,
+				  .keep_text = keep,
 				  .templates = o->templates,
 				  .limit_opts = o->limit_opts,
 				  .n_limit_opts = o->n_limit_opts,
@@ -533,7 +528,8 @@ struct daemon {
 	struct model_slot *slot;
 	struct metrics *metrics;
 	struct directory_state *dir;
-	struct buf *table; /* the text of the table in service */
+	struct buf *table; /* the text of the table in service, when a
+			      directory refresh loads it again */
 	int tls;
 };
 
@@ -549,8 +545,8 @@ static void reload(struct daemon *d, int from_file)
 	log_info(from_file ? "reloading %s"
 			   : "refreshing the directory's domains (%s)",
 		 o->config);
-	if (!from_file || read_table(&fresh, o->config, stderr) == 0)
-		m = load(o, stderr, d->metrics, from_file ? &fresh : d->table);
+	m = from_file ? load(o, stderr, d->metrics, NULL, &fresh)
+		      : load(o, stderr, d->metrics, d->table, NULL);
 	if (m != NULL && tls && tls_store_count(m->tls) == 0 &&
 	    m->acme == NULL) {
 		log_error("%s: no HTTPS certificate left, but the listener "
@@ -840,7 +836,7 @@ int main(int argc, char **argv)
 	struct model *m; /* handed to run(), or dropped here */
 	struct metrics metrics;
 	struct directory_state dir;
-	struct buf table = BUF_INIT; /* the text of the table in service */
+	struct buf table = BUF_INIT; /* the table in service, if kept (load) */
 	int rc = 1;
 
 	memset(&o, 0, sizeof(o));
@@ -848,9 +844,7 @@ int main(int argc, char **argv)
 	metrics_init(&metrics);
 	xmlInitParser();
 	o.keep = pem_keep_new();
-	m = read_table(&table, o.config, stderr) == 0
-		? load(&o, stderr, &metrics, &table)
-		: NULL;
+	m = load(&o, stderr, &metrics, NULL, &table);
 	pem_keep_seal(o.keep); /* reloads read from it, never add */
 	if (m == NULL)
 		goto out;

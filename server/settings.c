@@ -8,6 +8,7 @@
 #include "hash.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "domainlist.h"
@@ -26,10 +28,12 @@
 #include "settings_policy.h"
 #include "netaddr.h"
 #include "signer.h"
+#include "table_reader.h"
 #include "tls.h"
 
 #define SETTINGS_FILE_MAX (64u << 20)
 #define DOMAIN_FILE_MAX	  (1u << 30)
+#define TABLE_WINDOW	  (1u << 20) /* read a piece at a time */
 
 static int parse_domain_entry(struct settings_json *c, const char *key,
 			      json_t *v, int defaults_ok)
@@ -74,41 +78,57 @@ static int parse_domain_entry(struct settings_json *c, const char *key,
 }
 
 /* Beyond this many entries of "domains" that only list a domain, --check
- * suggests a domain file: jansson holds each {} as an object. */
+ * suggests a domain file. */
 #define DOMAINS_OBJECT_LISTS 10000
 
+struct domains_walk {
+	struct settings_json *c;
+	int defaults_ok;
+	size_t empty; /* entries that are {} */
+	int rc;
+};
+
+/* table_entry_fn: one entry of "domains". */
+static void domain_member(void *cls, const char *key, json_t *v)
+{
+	struct domains_walk *w = cls;
+	size_t old = settings_json_push(w->c, key);
+	int r = parse_domain_entry(w->c, key, v, w->defaults_ok);
+
+	if (r == -2)
+		settings_json_fail(w->c,
+				   "names a domain listed before (domains are "
+				   "compared in lower case, as A-labels)");
+	if (r < 0)
+		w->rc = -1;
+	w->empty += json_is_object(v) && json_object_size(v) == 0;
+	settings_json_pop(w->c, old);
+}
+
+/* "domains": an object is read entry by entry from the table (the reader
+ * kept its place); anything else the reader put in root. */
 static int parse_domains(struct settings_json *c, json_t *root, int defaults_ok)
 {
-	json_t *obj = settings_json_get_object(c, root, "domains", 0), *v;
-	const char *key;
-	size_t old, top, empty = 0;
-	int rc = 0, r;
+	struct domains_walk w = {c, defaults_ok, 0, 0};
+	size_t top;
 
-	if (obj == NULL)
-		return json_object_get(root, "domains") ? -1 : 0;
-	top = settings_json_push(c, "domains");
-	json_object_foreach (obj, key, v) {
-		old = settings_json_push(c, key);
-		r = parse_domain_entry(c, key, v, defaults_ok);
-		if (r == -2)
-			settings_json_fail(
-			    c, "names a domain listed before (domains are "
-			       "compared in lower case, as A-labels)");
-		if (r < 0)
-			rc = -1;
-		empty += json_is_object(v) && json_object_size(v) == 0;
-		settings_json_pop(c, old);
+	if (json_object_get(root, "domains") != NULL) {
+		settings_json_get_object(c, root, "domains", 0); /* says why */
+		return -1;
 	}
-	if (empty > DOMAINS_OBJECT_LISTS)
+	top = settings_json_push(c, "domains");
+	if (table_read_domains(c->reader, domain_member, &w) < 0)
+		w.rc = -1;
+	if (w.empty > DOMAINS_OBJECT_LISTS)
 		settings_warn(c->errs,
 			      "%s: /domains: %zu domains without settings of "
 			      "their own: a domain file (\"domain_files\") "
-			      "loads them faster and in less memory "
-			      "(1,000,000: 0.34 s and 51 MB against 2.5 s and "
-			      "412 MB)",
-			      c->file, empty);
+			      "loads them in half the time (1,000,000: 0.28 s "
+			      "against 0.58 s) and may hold 1 GiB, the table "
+			      "64 MiB",
+			      c->file, w.empty);
 	settings_json_pop(c, top);
-	return rc;
+	return w.rc;
 }
 
 static void report_list_line(void *cls, const char *path, size_t line,
@@ -513,20 +533,6 @@ static int parse_root(struct settings_json *c, json_t *root)
 	return rc ? -1 : 0;
 }
 
-/* Parses the JSON text; syntax errors as FILE:LINE:COL. */
-static json_t *parse_json(struct settings_json *c, const char *text, size_t len)
-{
-	json_error_t jerr;
-	json_t *root;
-
-	settings_json_digest(c, text, len);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		settings_errors_add(c->errs, "%s:%d:%d: %s", c->file, jerr.line,
-				    jerr.column, jerr.text);
-	return root;
-}
-
 static int ctx_init(struct settings_json *c, const char *file,
 		    struct settings_errors *errs)
 {
@@ -546,9 +552,12 @@ static int ctx_init(struct settings_json *c, const char *file,
 	return c->dir && c->m && c->m->source ? 0 : -1;
 }
 
-int settings_load_text(struct model **out, const char *file, const char *text,
-		       size_t len, const struct load_options *lo,
-		       struct settings_errors *errs)
+/* The table through reader: the top level as a tree, "domains" entry by
+ * entry (table_reader.h); *table_digest: FNV-1a over the table's bytes
+ * alone (the model's version takes in its domain files too). */
+static int load_from(struct model **out, const char *file,
+		     struct table_reader *reader, const struct load_options *lo,
+		     struct settings_errors *errs, uint64_t *table_digest)
 {
 	struct settings_json c;
 	json_t *root = NULL; /* freed below */
@@ -562,7 +571,11 @@ int settings_load_text(struct model **out, const char *file, const char *text,
 	}
 	c.keep = lo ? lo->keep : NULL;
 	c.no_keys = lo ? lo->no_keys : 0;
-	root = parse_json(&c, text, len);
+	c.reader = reader;
+	reader->digest = digest_piece;
+	reader->digest_cls = &c;
+	root = table_read_top(reader);
+	*table_digest = c.digest; /* every byte of the table was read */
 	if (root != NULL)
 		parse_root(&c, root);
 	/* Success is derived from what was recorded, never from return
@@ -582,20 +595,71 @@ out:
 	return rc;
 }
 
+int settings_load_text(struct model **out, const char *file, const char *text,
+		       size_t len, const struct load_options *lo,
+		       struct settings_errors *errs)
+{
+	struct table_reader r;
+	uint64_t digest;
+	int rc = -1;
+
+	*out = NULL;
+	if (table_reader_init(&r, -1, text, len, 0, file, errs) == 0)
+		rc = load_from(out, file, &r, lo, errs, &digest);
+	else
+		settings_errors_add(errs, "%s: out of memory", file);
+	table_reader_free(&r);
+	return rc;
+}
+
+/* The bytes of the table just loaded from fd into keep, for a model that
+ * reads a directory; if they are not what was loaded (the file was written
+ * over meanwhile), the model is loaded again from them. */
+static int keep_text(struct model **out, int fd, uint64_t digest,
+		     const char *file, const struct load_options *lo,
+		     struct settings_errors *errs)
+{
+	if (lo == NULL || lo->keep_text == NULL || (*out)->directory == NULL)
+		return 0;
+	if (lseek(fd, 0, SEEK_SET) < 0 ||
+	    buf_read_fd(lo->keep_text, fd, SETTINGS_FILE_MAX) < 0) {
+		settings_errors_add(errs, "%s: cannot read: %s", file,
+				    strerror(errno));
+		model_unref(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (fnv1a(FNV1A_INIT, lo->keep_text->data, lo->keep_text->len) ==
+	    digest)
+		return 0;
+	model_unref(*out);
+	return settings_load_text(out, file, lo->keep_text->data,
+				  lo->keep_text->len, lo, errs);
+}
+
 int settings_load(struct model **out, const char *file,
 		  const struct load_options *lo, struct settings_errors *errs)
 {
-	struct buf text = BUF_INIT; /* freed below */
-	int rc;
+	int fd = open(file, O_RDONLY | O_CLOEXEC); /* closed below */
+	struct table_reader r;
+	uint64_t digest;
+	int rc = -1;
 
 	*out = NULL;
-	if (buf_read_file(&text, file, SETTINGS_FILE_MAX) < 0) {
+	if (fd < 0) {
 		settings_errors_add(errs, "%s: cannot read: %s", file,
 				    strerror(errno));
-		buf_free(&text);
 		return -1;
 	}
-	rc = settings_load_text(out, file, text.data, text.len, lo, errs);
-	buf_free(&text);
+	if (table_reader_init(&r, fd, NULL, 0, TABLE_WINDOW, file, errs) == 0) {
+		r.max = SETTINGS_FILE_MAX;
+		rc = load_from(out, file, &r, lo, errs, &digest);
+		if (rc == 0)
+			rc = keep_text(out, fd, digest, file, lo, errs);
+	} else {
+		settings_errors_add(errs, "%s: out of memory", file);
+	}
+	table_reader_free(&r);
+	close(fd);
 	return rc;
 }

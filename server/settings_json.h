@@ -14,6 +14,8 @@
 
 #define SJSON_PTR_MAX 2048
 
+struct table_reader; /* table_reader.h */
+
 struct settings_json {
 	const char *file;
 	char *dir; /* owned: the settings file's folder */
@@ -24,6 +26,7 @@ struct settings_json {
 	uint64_t digest;       /* FNV-1a over every byte loaded */
 	struct pem_keep *keep; /* borrowed, may be NULL (keypair.h) */
 	int no_keys;	       /* --dns: no certificate or key is read */
+	struct table_reader *reader; /* borrowed: reads "domains" */
 };
 
 extern const char *const settings_json_host_placeholders[];

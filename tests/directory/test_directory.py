@@ -554,9 +554,20 @@ class Suite:
 
     def check_refresh(self):
         t = self.t
+        # The table edited on disk, written over in place: a refresh
+        # builds from the text loaded last, not from the edit.
+        edited = json.loads(json.dumps(self.table))
+        edited.setdefault("domains", {})["edited-on-disk.example"] = {}
+        with open(self.path, "w") as f:
+            json.dump(edited, f)
         self.panel.add_domain("new1.example")
         t.check(wait_until(lambda: self.hosted("new1.example")),
                 "a domain added in the directory is served after a refresh")
+        t.check(not self.hosted("edited-on-disk.example"),
+                "a refresh keeps the table's text loaded last (an edit "
+                "waits for SIGHUP)")
+        with open(self.path, "w") as f:
+            json.dump(self.table, f)
         self.panel.remove_domain("second.example")
         t.check(wait_until(lambda: not self.hosted("second.example")),
                 "a domain removed from the directory is gone after a refresh")

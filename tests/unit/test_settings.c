@@ -134,6 +134,46 @@ static void test_big_list(void)
 	settings_errors_free(&errs);
 }
 
+/* "domains" read before "defaults" and "provider" in the file: its
+ * entries are read after them all the same (table_reader.c reads the
+ * object in a second pass), and the file read in pieces gives the model
+ * the text gives. */
+static const char domains_first[] =
+    "{\"domains\": {\"kunde.example\": {\"login\": \"%EMAILLOCALPART%\"},"
+    " \"b.example\": {}},\n \"defaults\": {\"incoming\": [{\"protocol\":"
+    " \"imap\", \"host\": \"mail.%EMAILDOMAIN%\", \"port\": 993,"
+    " \"security\": \"tls\"}], \"outgoing\": [{\"protocol\": \"smtp\","
+    " \"host\": \"%EMAILDOMAIN%\", \"port\": 465, \"security\": \"tls\"}]},"
+    "\n \"provider\": {\"id\": \"p\", \"name\": \"P\", \"short_name\":"
+    " \"P\"}}\n";
+
+static void test_domains_first(void)
+{
+	struct settings_errors errs, errs2 = {BUF_INIT, 0, BUF_INIT};
+	struct model *m, *t = NULL;
+	const struct account *a;
+
+	m = load(write_file("t.json", domains_first), &errs);
+	CHECK(m != NULL);
+	if (m == NULL) {
+		fputs(errs.text.data, stderr);
+		return;
+	}
+	a = model_find_domain(m, "kunde.example");
+	CHECK(m->n_domains == 2 && a != NULL && a != &m->defaults);
+	CHECK(a != NULL && a->n_incoming == 1 && a->incoming[0].port == 993);
+	CHECK_STR(a->login, "%EMAILLOCALPART%");
+	CHECK(model_find_domain(m, "b.example") == &m->defaults);
+	CHECK_STR(m->provider.name, "P");
+	CHECK(settings_load_text(&t, "t.json", domains_first,
+				 sizeof(domains_first) - 1, NULL, &errs2) == 0);
+	CHECK(t != NULL && strcmp(t->version, m->version) == 0);
+	model_unref(t);
+	model_unref(m);
+	settings_errors_free(&errs);
+	settings_errors_free(&errs2);
+}
+
 int main(void)
 {
 	if (mkdtemp(tmpdir) == NULL)
@@ -141,6 +181,7 @@ int main(void)
 	test_shipped();
 	test_overrides();
 	test_big_list();
+	test_domains_first();
 	unlink(write_file("list.txt", ""));
 	unlink(write_file("t.json", ""));
 	rmdir(tmpdir);
