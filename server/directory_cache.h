@@ -1,12 +1,12 @@
-/* login_cache.h - the login lookup's cache (SPEC §7): positive and
+/* directory_cache.h - the login lookup's cache (SPEC §7): positive and
  * negative entries with their expiry, a fixed number of entries (the
  * oldest written goes first), and expired entries kept for when the
  * directory is unreachable (as Dovecot's auth cache does). Each entry
  * carries the digest of the login settings that made it: an answer of
  * other settings (a lookup that was in flight across a reload) is never
- * given out. Thread-safe: readers share a lock, writers take it alone
- * (every member of struct directory_cache is under it). Owned by main()'s
- * directory (directory.h). */
+ * given out. Thread-safe: a reader takes one of 16 locks, the one of the
+ * CPU it runs on, a writer takes them all (directory_cache.c keys the
+ * members). Owned by main()'s directory (directory.h). */
 #ifndef MAILCONFD_DIRECTORY_CACHE_H
 #define MAILCONFD_DIRECTORY_CACHE_H
 
@@ -46,5 +46,9 @@ int directory_cache_reset(struct directory_cache *c, size_t capacity);
 
 /* Entries held now. */
 size_t directory_cache_size(struct directory_cache *c);
+
+/* FRESH answers directory_cache_get() has given since the cache was made
+ * (a reset keeps the count: it is a Prometheus counter). */
+unsigned long directory_cache_hits(struct directory_cache *c);
 
 #endif

@@ -24,6 +24,7 @@
 #include "prom.h"
 #include "directory_conf.h"
 #include "sources/source.h"
+#include "strcopy.h"
 
 #define MAP_BUCKETS 2048 /* in-flight jobs by address; a power of two */
 
@@ -133,10 +134,10 @@ static struct waiter *settle(struct directory_pool *p, struct lookup_job *j,
 		return NULL;
 	unlink_pending(p, j);
 	if (found) {
-		snprintf(j->login, sizeof(j->login), "%s", login);
+		str_copy(j->login, sizeof(j->login), login);
 		j->outcome = LOGIN_FOUND;
 	} else if (j->stale && j->stale_found) {
-		snprintf(j->login, sizeof(j->login), "%s", j->stale_login);
+		str_copy(j->login, sizeof(j->login), j->stale_login);
 		j->outcome = LOGIN_FOUND;
 	} else {
 		j->outcome = LOGIN_PATTERN;
@@ -521,8 +522,7 @@ static struct lookup_job *new_job(struct model *m, const struct source_conf *s,
 		j->stale = 1;
 		j->stale_found = found;
 		if (found)
-			snprintf(j->stale_login, sizeof(j->stale_login), "%s",
-				 login);
+			str_copy(j->stale_login, sizeof(j->stale_login), login);
 	}
 	return j;
 }
@@ -547,10 +547,8 @@ enum login_outcome directory_lookup_prepare(struct directory_pool *p,
 		return LOGIN_PATTERN; /* never sent: no such login */
 	st = directory_cache_get(p->cache, sa.full, s->digest, now, login, n,
 				 &found);
-	if (st == DIRECTORY_CACHE_FRESH) {
-		atomic_fetch_add(&p->stats.hits, 1);
+	if (st == DIRECTORY_CACHE_FRESH) /* counted by the cache */
 		return found ? LOGIN_FOUND : LOGIN_PATTERN;
-	}
 	pthread_mutex_lock(&p->lock);
 	if ((j = in_flight(p, sa.full, s->digest)) != NULL) {
 		atomic_fetch_add(&j->refs, 1); /* the request waits on it */
@@ -623,7 +621,7 @@ enum login_outcome directory_lookup_result(const struct lookup_job *j,
 	o = atomic_load(&j->settled) ? (enum login_outcome)j->outcome
 				     : LOGIN_PATTERN;
 	if (o == LOGIN_FOUND)
-		snprintf(login, n, "%s", j->login);
+		str_copy(login, n, j->login);
 	return o;
 }
 
@@ -646,14 +644,18 @@ void directory_pool_render(struct buf *out, struct directory_pool *p,
 		const char *name;
 		atomic_ulong *v;
 	} counters[] = {
-	    {"cache_hits", &st->hits},	 {"cache_misses", &st->misses},
-	    {"cache_stale", &st->stale}, {"coalesced", &st->coalesced},
-	    {"found", &st->found},	 {"not_found", &st->not_found},
-	    {"errors", &st->errors},	 {"timeouts", &st->timeouts},
-	    {"overflow", &st->overflow}};
+	    {"cache_misses", &st->misses}, {"cache_stale", &st->stale},
+	    {"coalesced", &st->coalesced}, {"found", &st->found},
+	    {"not_found", &st->not_found}, {"errors", &st->errors},
+	    {"timeouts", &st->timeouts},   {"overflow", &st->overflow}};
 	char labels[96];
 	size_t i;
 
+	buf_printf(out,
+		   "# TYPE mailconfd_login_lookup_cache_hits_total counter\n"
+		   "mailconfd_login_lookup_cache_hits_total{source=\"%s\"} "
+		   "%lu\n",
+		   source, directory_cache_hits(p->cache));
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		buf_printf(
 		    out,

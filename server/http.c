@@ -28,6 +28,7 @@
 #include "request.h"
 #include "netaddr.h"
 #include "reaper.h"
+#include "strcopy.h"
 #include "tls.h"
 #include "tls_tickets.h"
 
@@ -643,7 +644,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->model = model_slot_acquire(h->slot);
 		x->resolver.resolve = login_from_directory;
 		x->resolver.cls = x;
-		snprintf(x->method, sizeof(x->method), "%s", method);
+		str_copy(x->method, sizeof(x->method), method);
 		x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		peer_head_done(x->peer);
 		early = early_check(c, x);

@@ -1,8 +1,10 @@
 /* test_directory.c - the directory's pieces without a server: the login
- * cache (fresh, stale, negative, eviction of the oldest, reset), the
+ * cache (fresh, stale, negative, eviction of the oldest, reset, readers
+ * on threads while one writes), the
  * snapshot file (written atomically, read back, refused when foreign),
  * the address as the directory is asked for it, and the lookup pool with
  * a fake driver (answer, not found, deadline, outage -> stale entry). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,7 +86,69 @@ static void cache_cases(void)
 	CHECK(directory_cache_get(c, "u3999@x.example", 7, 0, login,
 				  sizeof(login),
 				  &found) == DIRECTORY_CACHE_MISS);
+	/* FRESH answers above: a, b, c, c2, c3, u4999; a reset kept them */
+	CHECK(directory_cache_hits(c) == 6);
 	directory_cache_free(c);
+}
+
+/* Readers on several threads (each locks its CPU's stripe) while one
+ * writes and resets: every login given is the one written for that key,
+ * and the hits counted are the FRESH answers the readers saw. */
+struct race {
+	struct directory_cache *c;
+	unsigned long fresh; /* this reader's own */
+	int wrong;
+};
+
+static void *race_reader(void *cls)
+{
+	struct race *r = cls;
+	char key[32], login[64], want[64];
+	int i, found;
+
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "r%d@x.example", i % 50);
+		snprintf(want, sizeof(want), "login-%d", i % 50);
+		if (directory_cache_get(r->c, key, 7, 0, login, sizeof(login),
+					&found) == DIRECTORY_CACHE_FRESH) {
+			r->fresh++;
+			r->wrong += !found || strcmp(login, want) != 0;
+		}
+	}
+	return NULL;
+}
+
+static void cache_race(void)
+{
+	struct race r[4] = {{0}};
+	pthread_t t[4];
+	char key[32], login[64];
+	unsigned long fresh = 0;
+	int i, wrong = 0;
+
+	r[0].c = directory_cache_new(32); /* fewer than the keys: evictions */
+	CHECK(r[0].c != NULL);
+	if (r[0].c == NULL)
+		return;
+	for (i = 1; i < 4; i++)
+		r[i].c = r[0].c;
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, race_reader, &r[i]);
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "r%d@x.example", i % 50);
+		snprintf(login, sizeof(login), "login-%d", i % 50);
+		directory_cache_put(r[0].c, key, 7, login, 1000);
+		if (i % 5000 == 4999)
+			directory_cache_reset(r[0].c, 32);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		fresh += r[i].fresh;
+		wrong += r[i].wrong;
+	}
+	CHECK(wrong == 0);
+	CHECK(directory_cache_hits(r[0].c) == fresh);
+	directory_cache_free(r[0].c);
 }
 
 struct seen {
@@ -413,13 +477,13 @@ static void inflight_cases(struct directory_state *d, struct model *m)
 	usleep(20000); /* the worker has recorded its answer */
 	/* under the new settings the old answer is not in the cache: a
 	 * lookup runs (a miss), it does not come back as a hit */
-	unsigned long hits = atomic_load(&directory_pool_stats(d->pool)->hits);
+	unsigned long hits = directory_cache_hits(d->cache);
 	unsigned long misses =
 	    atomic_load(&directory_pool_stats(d->pool)->misses);
 	job = NULL;
 	CHECK(directory_lookup_prepare(d->pool, m2, &a, login, sizeof(login),
 				       &job) == LOGIN_PENDING);
-	CHECK(atomic_load(&directory_pool_stats(d->pool)->hits) == hits);
+	CHECK(directory_cache_hits(d->cache) == hits);
 	CHECK(atomic_load(&directory_pool_stats(d->pool)->misses) ==
 	      misses + 1);
 	directory_lookup_release(job);
@@ -451,7 +515,7 @@ static void pool_cases(void)
 	CHECK(ask(&d, m, "long", login, sizeof(login)) == LOGIN_PATTERN);
 	/* negative entry: answered from the cache, no lookup */
 	CHECK(ask(&d, m, "bob", login, sizeof(login)) == LOGIN_PATTERN);
-	CHECK(atomic_load(&directory_pool_stats(d.pool)->hits) == 1);
+	CHECK(directory_cache_hits(d.cache) == 1);
 	coalesce_cases(&d, m);
 	inflight_cases(&d, m);
 	/* past the deadline: the pattern, not a wait; one slow answer is no
@@ -486,6 +550,7 @@ static void pool_cases(void)
 int main(void)
 {
 	cache_cases();
+	cache_race();
 	snapshot_cases();
 	address_cases();
 	pool_cases();
