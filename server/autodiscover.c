@@ -1,11 +1,11 @@
-/* autodiscover.c - Outlook / Windows Mail POX autodiscover (SPEC §2).
+/* autodiscover.c - Outlook / Windows Mail POX autodiscover answers (SPEC
+ * §2); the request is read by autodiscover_request.c.
  *
  * Spec: [MS-OXDSCLI]; POX reference pages (protocol-pox, ssl-pox,
  * spa-pox, encryption-pox). Readers checked: Outlook, Thunderbird's
  * ExchangeAutoDiscover.sys.mjs, python3-exchangelib. */
 #include "autodiscover.h"
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,113 +22,6 @@
 #define NS_MOBILESYNC                                                          \
 	"http://schemas.microsoft.com/exchange/autodiscover/mobilesync/"       \
 	"responseschema/2006"
-#define REQUEST_TEXT_MAX 1024
-
-/* The first child element of n with this local name, or NULL. */
-static xmlNodePtr child(xmlNodePtr n, const char *name)
-{
-	for (n = n ? n->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
-
-/* The element's own text (text and CDATA children only: entity references
- * are never expanded), trimmed, into out. Returns 0, or -1 if too long. */
-static int text_of(xmlNodePtr n, char *out, size_t outsz)
-{
-	size_t len = 0, k, start = 0;
-
-	out[0] = '\0';
-	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
-		if (n->type != XML_TEXT_NODE &&
-		    n->type != XML_CDATA_SECTION_NODE)
-			continue;
-		k = strlen((const char *)n->content);
-		if (len + k >= outsz)
-			return -1;
-		memcpy(out + len, n->content, k + 1);
-		len += k;
-	}
-	while (len > 0 && strchr(" \t\r\n", out[len - 1]) != NULL)
-		out[--len] = '\0';
-	while (out[start] != '\0' && strchr(" \t\r\n", out[start]) != NULL)
-		start++;
-	memmove(out, out + start, len - start + 1);
-	return 0;
-}
-
-/* Is s the response schema tail ("://schemas..."), in its http:// or
- * https:// spelling? */
-static int is_schema(const char *s, const char *tail)
-{
-	if (strncmp(s, "https", 5) == 0)
-		s += 5;
-	else if (strncmp(s, "http", 4) == 0)
-		s += 4;
-	else
-		return 0;
-	return strcmp(s, tail) == 0;
-}
-
-static int parse_request(struct address *addr, xmlNodePtr req)
-{
-	char text[REQUEST_TEXT_MAX];
-	const char *why = NULL;
-	xmlNodePtr schema = child(req, "AcceptableResponseSchema");
-	xmlNodePtr email = child(req, "EMailAddress");
-
-	int mobilesync = 0;
-
-	if (schema != NULL && text_of(schema, text, sizeof(text)) < 0)
-		return AUTODISCOVER_BAD_SCHEMA;
-	if (schema != NULL && !is_schema(text, NS_OUTLOOK_2006A + 4)) {
-		if (!is_schema(text, NS_MOBILESYNC + 4))
-			return AUTODISCOVER_BAD_SCHEMA;
-		mobilesync = 1;
-	}
-	if (email == NULL)
-		email = child(req, "LegacyDN");
-	if (email == NULL || text_of(email, text, sizeof(text)) < 0)
-		return AUTODISCOVER_INVALID_REQUEST;
-	if (address_parse(addr, text, &why) < 0)
-		return AUTODISCOVER_INVALID_REQUEST;
-	return mobilesync ? AUTODISCOVER_MOBILESYNC : 0;
-}
-
-/* The body as a document, or NULL if it is not well-formed. No
- * XML_PARSE_NOENT, no DTDLOAD: entities stay references. No document URI
- * (libxml2 would parse one per request). The body is copied: parsing a
- * static, unterminated buffer in place read past its end under the
- * fuzzer (libxml2 2.9.14), so the copy stays. */
-static xmlDocPtr read_body(const char *body, size_t len)
-{
-	return xmlReadMemory(body, (int)len, NULL, NULL,
-			     XML_PARSE_NONET | XML_PARSE_NOERROR |
-				 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-}
-
-int autodiscover_parse(struct address *addr, const char *body, size_t len)
-{
-	xmlDocPtr doc = NULL; /* freed below */
-	xmlNodePtr root;
-	int rc = AUTODISCOVER_INVALID_REQUEST;
-
-	if (body == NULL || len == 0 || len > (size_t)1 << 30)
-		return rc;
-	doc = read_body(body, len);
-	if (doc == NULL || doc->intSubset != NULL) /* a DTD: refuse */
-		goto out;
-	root = xmlDocGetRootElement(doc);
-	if (root == NULL || strcmp((const char *)root->name, "Autodiscover"))
-		goto out;
-	rc = parse_request(addr, child(root, "Request"));
-out:
-	xmlFreeDoc(doc);
-	return rc;
-}
-
 /* SPEC §2: tls -> SSL on + Encryption SSL (implicit TLS as "TLS" made
  * Outlook try STARTTLS on 993); starttls -> SSL on + Encryption TLS. */
 static int write_security(xmlTextWriterPtr w, enum security s)

@@ -1,30 +1,14 @@
 /* autodiscover.h - Outlook / Windows Mail POX autodiscover (SPEC §2,
- * [MS-OXDSCLI]): the request body and the answer. */
+ * [MS-OXDSCLI]): the answers; the request in autodiscover_request.h. */
 #ifndef MAILCONFD_AUTODISCOVER_H
 #define MAILCONFD_AUTODISCOVER_H
 
 #include <stddef.h>
 #include <time.h>
 
-#include "address.h"
+#include "autodiscover_request.h"
 #include "buf.h"
 #include "render.h"
-
-/* Autodiscover error codes (SPEC §2). */
-#define AUTODISCOVER_INVALID_REQUEST 600
-#define AUTODISCOVER_BAD_SCHEMA	     601
-#define AUTODISCOVER_UNKNOWN_USER    500
-/* Not an error: the request asks for the mobilesync schema (ActiveSync). */
-#define AUTODISCOVER_MOBILESYNC 1
-
-/* Parses a request body into addr. The body is untrusted: parsed with no
- * network, no entity expansion and no DTD (a document with one is
- * refused); elements matched by local name under either the http:// or
- * https:// spelling of the namespace. LegacyDN stands for the address when
- * there is no EMailAddress.
- * Returns 0 (the outlook schema, addr set), AUTODISCOVER_MOBILESYNC (the
- * mobilesync schema, addr set), or the error code to answer (600, 601). */
-int autodiscover_parse(struct address *addr, const char *body, size_t len);
 
 /* Appends the settings answer for in (in->addr must be set): one Protocol
  * per type (IMAP, POP3, SMTP), the first advertised endpoint of each.
