@@ -72,11 +72,29 @@ int escape_url(struct buf *out, const char *s)
 
 int escape_json(struct buf *out, const char *s)
 {
+	static const char hex[] = "0123456789ABCDEF"; /* jansson's case */
+	static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+	const char *run = s,
+		   *f; /* run: bytes not written yet, none to escape */
+	char esc[6] = {'\\', 'u', '0', '0'};
+
 	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_append(out, "\\", 1);
-		buf_append(out, s, 1);
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		buf_append(out, run, (size_t)(s - run));
+		run = s + 1;
+		if ((f = strchr(from, ch)) != NULL) {
+			esc[1] = to[f - from];
+			buf_append(out, esc, 2);
+			continue;
+		}
+		esc[1] = 'u';
+		esc[4] = hex[ch >> 4];
+		esc[5] = hex[ch & 15];
+		buf_append(out, esc, 6);
 	}
+	buf_append(out, run, (size_t)(s - run));
 	return out->failed ? -1 : 0;
 }
 

@@ -19,8 +19,10 @@ int escape_html(struct buf *out, const char *s, size_t len);
  * characters and '@' stay. Returns 0 or -1. */
 int escape_url(struct buf *out, const char *s);
 
-/* s (printable ASCII, as escape_log() leaves it) for a JSON string:
- * '"' and '\\' get a backslash. Returns 0 or -1. */
+/* s for a JSON string, as jansson's json_dumps() writes it: '"' and
+ * '\\' get a backslash, \b \f \n \r \t their short forms, the other
+ * controls \u00XX; every other byte as it is (UTF-8 stays UTF-8). Returns
+ * 0 or -1. */
 int escape_json(struct buf *out, const char *s);
 
 /* At most max bytes of s for a log line into out[0..outsz): bytes that

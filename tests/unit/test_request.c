@@ -1,9 +1,13 @@
 /* test_request.c - the request target, query and Host header parsing. */
 #include "check.h"
+#include "escape.h"
 #include "request.h"
 #include "reply.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_unescape(void)
@@ -315,8 +319,46 @@ static void test_language(void)
 	CHECK(r.lang == LANG_DE);
 }
 
+/* escape_json() writes what jansson's json_dumps() writes inside the
+ * quotes (the Thunderbird QR payload was jansson's before): every ASCII
+ * byte alone, and strings mixing quotes, controls and UTF-8. */
+static void test_escape_json(void)
+{
+	static const char *const mixed[] = {"a\"b\\c/d",
+					    "tab\there\r\n",
+					    "\x01\x1f\x7f end",
+					    "Müller €",
+					    "\xf0\x9f\x93\xa7 \xe2\x80\xa8",
+					    "",
+					    "\"\"\\\\"};
+	char s[2] = {0, 0};
+	size_t i;
+
+	for (i = 1; i < 0x80 + sizeof(mixed) / sizeof(mixed[0]); i++) {
+		const char *in = i < 0x80 ? s : mixed[i - 0x80];
+		struct buf b = BUF_INIT;
+		json_t *j;
+		char *want;
+
+		s[0] = (char)i;
+		j = json_string(in);
+		want = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+		buf_puts(&b, "\"");
+		escape_json(&b, in);
+		buf_puts(&b, "\"");
+		CHECK(want != NULL && strcmp(b.data, want) == 0);
+		if (want != NULL && strcmp(b.data, want) != 0)
+			fprintf(stderr, "escape_json %zu: %s, jansson %s\n", i,
+				b.data, want);
+		free(want);
+		json_decref(j);
+		buf_free(&b);
+	}
+}
+
 int main(void)
 {
+	test_escape_json();
 	test_language();
 	test_etag();
 	test_reply_etag();
