@@ -11,7 +11,8 @@
 #define STRIPES 64
 
 struct entry {
-	uint64_t hash;
+	uint64_t hash;	/* of the key */
+	uint64_t vhash; /* hash_bytes() of the value */
 	size_t klen, vlen;
 	unsigned char bytes[]; /* the key, then the value */
 };
@@ -55,8 +56,9 @@ static int same_key(const struct entry *e, uint64_t h, const void *key,
 	       memcmp(e->bytes, key, klen) == 0;
 }
 
-int bytecache_get(struct bytecache *c, const void *key, size_t klen,
-		  struct buf *out)
+/* bytecache_get(), and the value's hash into *vhash (if not NULL). */
+static int get_hashed(struct bytecache *c, const void *key, size_t klen,
+		      struct buf *out, uint64_t *vhash)
 {
 	uint64_t h;
 	size_t slot;
@@ -69,15 +71,25 @@ int bytecache_get(struct bytecache *c, const void *key, size_t klen,
 	slot = h & c->mask;
 	pthread_mutex_lock(stripe(c, slot));
 	e = c->slots[slot];
-	if (same_key(e, h, key, klen))
+	if (same_key(e, h, key, klen)) {
 		rc = buf_append(out, e->bytes + klen, e->vlen) < 0 ? -1 : 1;
+		if (vhash != NULL)
+			*vhash = e->vhash;
+	}
 	pthread_mutex_unlock(stripe(c, slot));
 	atomic_fetch_add(rc == 1 ? &c->hits : &c->misses, 1);
 	return rc;
 }
 
-void bytecache_put(struct bytecache *c, const void *key, size_t klen,
-		   const void *val, size_t vlen)
+int bytecache_get(struct bytecache *c, const void *key, size_t klen,
+		  struct buf *out)
+{
+	return get_hashed(c, key, klen, out, NULL);
+}
+
+/* bytecache_put() of a value whose hash_bytes() is vhash. */
+static void put_hashed(struct bytecache *c, const void *key, size_t klen,
+		       const void *val, size_t vlen, uint64_t vhash)
 {
 	struct entry *e, *old; /* e: the slot's once placed; old: freed */
 	uint64_t h;
@@ -88,6 +100,7 @@ void bytecache_put(struct bytecache *c, const void *key, size_t klen,
 		return;
 	h = hash_bytes(key, klen);
 	e->hash = h;
+	e->vhash = vhash;
 	e->klen = klen;
 	e->vlen = vlen;
 	memcpy(e->bytes, key, klen);
@@ -100,17 +113,29 @@ void bytecache_put(struct bytecache *c, const void *key, size_t klen,
 	free(old);
 }
 
+void bytecache_put(struct bytecache *c, const void *key, size_t klen,
+		   const void *val, size_t vlen)
+{
+	if (c != NULL)
+		put_hashed(c, key, klen, val, vlen, hash_bytes(val, vlen));
+}
+
 int bytecache_fetch(struct bytecache *c, const void *key, size_t klen,
-		    struct buf *out, bytecache_make_fn make, void *cls)
+		    struct buf *out, bytecache_make_fn make, void *cls,
+		    uint64_t *vhash)
 {
 	size_t start = out->len;
-	int rc = bytecache_get(c, key, klen, out);
+	uint64_t made;
+	int rc = get_hashed(c, key, klen, out, vhash);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (make(out, cls) < 0 || out->failed)
 		return -1;
-	bytecache_put(c, key, klen, out->data + start, out->len - start);
+	made = hash_bytes(out->data ? out->data + start : "", out->len - start);
+	if (vhash != NULL)
+		*vhash = made;
+	put_hashed(c, key, klen, out->data + start, out->len - start, made);
 	return 0;
 }
 

@@ -43,10 +43,12 @@ typedef int (*bytecache_make_fn)(struct buf *out, void *cls);
 
 /* The one way the callers use the cache: appends to out the value kept
  * for key[0..klen), or else what make(out, cls) appends, which is then
- * kept. Returns 0, or -1 (make failed or out of memory). NULL-safe (c
- * NULL: make each time). */
+ * kept. With vhash, *vhash is hash_bytes() of the value, hashed once when
+ * it was made (a caller's ETag need not hash it again). Returns 0, or -1
+ * (make failed or out of memory). NULL-safe (c NULL: make each time). */
 int bytecache_fetch(struct bytecache *c, const void *key, size_t klen,
-		    struct buf *out, bytecache_make_fn make, void *cls);
+		    struct buf *out, bytecache_make_fn make, void *cls,
+		    uint64_t *vhash);
 
 /* Hits and misses so far (for the tests and the bench). */
 void bytecache_counts(struct bytecache *c, uint64_t *hits, uint64_t *misses);

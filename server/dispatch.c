@@ -411,11 +411,12 @@ static int profile_sign(struct reply *out, const struct model *m)
 	struct sign_job j = {m->signer, &plist};
 
 	if (bytecache_fetch(m->signed_profiles, plist.data, plist.len, &der,
-			    sign, &j) < 0) {
+			    sign, &j, &out->body_hash) < 0) {
 		buf_free(&der);
 		return -1;
 	}
 	out->body = der;
+	out->body_hashed = 1; /* hashed when it was signed */
 	buf_free(&plist);
 	return 0;
 }
@@ -534,8 +535,9 @@ static int handle_setup(struct reply *out, const struct call *c)
 		opt.display_name = name;
 	if (resolve_login(out, c, &in))
 		return 0;
-	if (setup_page_fill(&out->body, &in, &opt) < 0)
+	if (setup_page_fill(&out->body, &out->body_hash, &in, &opt) < 0)
 		return render_failed(out, "setup page", in.domain);
+	out->body_hashed = out->body_hash != 0; /* 0: hash the bytes */
 	out->cache = in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
 	if (reply_header_static(out, "Vary", "Accept-Language") < 0)
 		return -1;

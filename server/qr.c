@@ -127,7 +127,7 @@ static int draw(struct buf *out, void *cls)
 }
 
 int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
-		  size_t len, unsigned scale)
+		  size_t len, unsigned scale, uint64_t *vhash)
 {
 	struct buf key = BUF_INIT; /* the scale, then the data; freed below */
 	struct qr_job j = {data, len, scale};
@@ -135,8 +135,9 @@ int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
 
 	buf_printf(&key, "%u:", scale);
 	buf_append(&key, data, len);
-	rc = key.failed ? -1
-			: bytecache_fetch(c, key.data, key.len, out, draw, &j);
+	rc = key.failed
+		 ? -1
+		 : bytecache_fetch(c, key.data, key.len, out, draw, &j, vhash);
 	buf_free(&key);
 	return rc;
 }

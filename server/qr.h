@@ -4,6 +4,7 @@
 #define MAILCONFD_QR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "render.h"
@@ -16,9 +17,10 @@ int qr_svg(struct buf *out, const char *data, size_t len, unsigned scale);
 struct bytecache;
 
 /* As qr_svg(), through the cache c (NULL: none): the SVG kept for this
- * scale and data, else drawn and kept. */
+ * scale and data, else drawn and kept; *vhash (if not NULL) its
+ * hash_bytes() (bytecache_fetch()). */
 int qr_svg_cached(struct bytecache *c, struct buf *out, const char *data,
-		  size_t len, unsigned scale);
+		  size_t len, unsigned scale, uint64_t *vhash);
 
 /* Appends Thunderbird for Android's account import payload (format 1,
  * thunderbird-android feature/migration/qrcode/qr-code-format.md) for

@@ -2,6 +2,8 @@
 #ifndef MAILCONFD_REPLY_H
 #define MAILCONFD_REPLY_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "route.h"
 
@@ -26,8 +28,11 @@ struct reply {
 		const char *value; /* owned when owned is 1, else static */
 		int owned;
 	} headers[REPLY_HEADERS_MAX];
-	char etag[32]; /* the ETag header's value (reply_finish) */
-	int pending;   /* a login lookup is under way: nothing to send yet */
+	char etag[32];	    /* the ETag header's value (reply_finish) */
+	int body_hashed;    /* 1: body_hash stands for hash_bytes(body) */
+	uint64_t body_hash; /* a hash of what made the body, set by an
+			       answer whose bytes were hashed when kept */
+	int pending; /* a login lookup is under way: nothing to send yet */
 };
 
 /* Sets a plain-text answer: status and one line of text. */
@@ -41,8 +46,9 @@ int reply_header(struct reply *r, const char *name, const char *value);
 int reply_header_static(struct reply *r, const char *name, const char *value);
 
 /* Adds Cache-Control, and for a cacheable 200 an ETag made of the table's
- * version and a digest of the body, so a reload changes it. Call once,
- * after the body is final. Returns 0 or -1. */
+ * version and a digest of the body (hash_bytes(), or body_hash when the
+ * answer set it), so a reload changes it. Call once, after the body is
+ * final. Returns 0 or -1. */
 int reply_finish(struct reply *r, const char *version);
 
 /* The value of header name (ASCII case-insensitive), or NULL. */

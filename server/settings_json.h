@@ -23,9 +23,9 @@ struct settings_json {
 	char ptr[SJSON_PTR_MAX]; /* the JSON pointer of the value being read */
 	size_t ptr_len;
 	struct model *m;
-	uint64_t digest;       /* FNV-1a over every byte loaded */
-	struct pem_keep *keep; /* borrowed, may be NULL (keypair.h) */
-	int no_keys;	       /* --dns: no certificate or key is read */
+	uint64_t digest;	     /* FNV-1a over every byte loaded */
+	struct pem_keep *keep;	     /* borrowed, may be NULL (keypair.h) */
+	int no_keys;		     /* --dns: no certificate or key is read */
 	struct table_reader *reader; /* borrowed: reads "domains" */
 };
 

@@ -5,6 +5,7 @@
 
 #include "bytecache.h"
 #include "escape.h"
+#include "hash.h"
 #include "model.h"
 #include "setup_values.h"
 
@@ -103,8 +104,10 @@ static int fill(struct buf *out, const char *text, size_t n,
 	return out->failed ? -1 : 0;
 }
 
-/* Appends the kept text for the key to text, or renders and keeps it. */
-static int kept_text(struct buf *text, const struct render_input *in,
+/* Appends the kept text for the key to text, or renders and keeps it;
+ * *hash: hash_bytes() of that text. */
+static int kept_text(struct buf *text, uint64_t *hash,
+		     const struct render_input *in,
 		     const struct setup_options *opt,
 		     const struct page_values *v)
 {
@@ -115,29 +118,62 @@ static int kept_text(struct buf *text, const struct render_input *in,
 	page_key(&key, in, opt, v);
 	rc = key.failed ? -1
 			: bytecache_fetch(in->model->setup_pages, key.data,
-					  key.len, text, render_kept, &j);
+					  key.len, text, render_kept, &j, hash);
 	buf_free(&key);
 	return rc;
 }
 
-int setup_page_fill(struct buf *out, const struct render_input *in,
+static uint64_t str_hash(const char *s)
+{
+	return s ? hash_bytes(s, strlen(s)) : 0;
+}
+
+/* The filled page's hash from what made it: the kept text's and each
+ * value's, in slot order. fill() makes the page of these alone, so the
+ * hash changes whenever its bytes do. The SVGs' hashes come from the
+ * cache, which hashed them once. */
+static uint64_t filled_hash(uint64_t kept, const struct page_bufs *b)
+{
+	const struct page_values *v = &b->v;
+	uint64_t h[1 + PS_COUNT] = {kept,
+				    str_hash(v->email),
+				    str_hash(v->login),
+				    str_hash(v->addr_url),
+				    v->qr_iphone ? b->qr_iphone_hash : 0,
+				    v->qr_android ? b->qr_android_hash : 0,
+				    str_hash(v->qr_payload)};
+
+	return hash_bytes(h, sizeof(h));
+}
+
+int setup_page_fill(struct buf *out, uint64_t *body_hash,
+		    const struct render_input *in,
 		    const struct setup_options *opt)
 {
 	const struct account *a = in->account;
 	struct page_bufs b;	    /* freed below */
 	struct buf text = BUF_INIT; /* freed below */
+	uint64_t kept = 0;
 	int rc;
 
+	*body_hash = 0;
 	if (in->model->setup_pages == NULL || in->login != NULL ||
 	    a->caldav != NULL || a->carddav != NULL)
 		return setup_page_render(out, in, opt);
-	if (in->addr == NULL) /* nothing to fill in */
-		return kept_text(out, in, opt, NULL);
+	if (in->addr == NULL) /* nothing to fill in: the page is the text */
+		return kept_text(out, body_hash, in, opt, NULL);
 	rc = setup_values_make(&b, in, opt->lang, opt->display_name);
 	if (rc == 0)
-		rc = kept_text(&text, in, opt, &b.v);
+		rc = kept_text(&text, &kept, in, opt, &b.v);
+	/* one allocation for the page: the text and the SVGs, which are
+	 * most of it, and room for the short values */
+	if (rc == 0)
+		rc = buf_grow_by(out, text.len + b.qr_iphone.len +
+					  b.qr_android.len + 1024);
 	if (rc == 0)
 		rc = fill(out, text.data, text.len, &b.v);
+	if (rc == 0)
+		*body_hash = filled_hash(kept, &b);
 	setup_values_free(&b);
 	buf_free(&text);
 	return rc;

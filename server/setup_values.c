@@ -41,8 +41,9 @@ static int make_qr_codes(struct page_bufs *b, const struct render_input *in,
 
 	setup_base_url(&url, in);
 	setup_profile_url(&url, b->addr_url.data, lang);
-	if (!url.failed && qr_svg_cached(cache, &b->qr_iphone, url.data,
-					 url.len, QR_SCALE) == 0)
+	if (!url.failed &&
+	    qr_svg_cached(cache, &b->qr_iphone, url.data, url.len, QR_SCALE,
+			  &b->qr_iphone_hash) == 0)
 		b->v.qr_iphone = b->qr_iphone.data;
 	rc = url.failed ? -1 : 0;
 	buf_free(&url);
@@ -50,7 +51,8 @@ static int make_qr_codes(struct page_bufs *b, const struct render_input *in,
 	    qr_thunderbird_payload(&b->qr_payload, in, display_name) != 0)
 		return rc;
 	if (qr_svg_cached(cache, &b->qr_android, b->qr_payload.data,
-			  b->qr_payload.len, QR_SCALE) == 0) {
+			  b->qr_payload.len, QR_SCALE,
+			  &b->qr_android_hash) == 0) {
 		b->v.qr_android = b->qr_android.data;
 		b->v.qr_payload = b->qr_payload.data;
 	}

@@ -6,6 +6,8 @@
 #ifndef MAILCONFD_SETUP_VALUES_H
 #define MAILCONFD_SETUP_VALUES_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "lang.h"
 #include "render.h"
@@ -24,6 +26,8 @@ struct page_values {
 struct page_bufs {
 	struct buf login, addr_url, qr_iphone, qr_android, qr_payload;
 	struct page_values v;
+	uint64_t qr_iphone_hash, qr_android_hash; /* hash_bytes() of each
+						     SVG, from the cache */
 };
 
 /* Makes the values for in->addr (not NULL) in language lang, the QR codes

@@ -7,6 +7,7 @@
 #include "autoconfig.h"
 #include "autodiscover.h"
 #include "check.h"
+#include "hash.h"
 #include "precompiled.h"
 #include "model_load.h"
 #include "setup_fill.h"
@@ -34,14 +35,44 @@ static int same(const struct buf *a, const struct buf *b)
 	       memcmp(a->data, b->data, a->len) == 0;
 }
 
+/* The ETag's hash of every filled page so far, beside a hash of its
+ * bytes: two pages with other bytes must never share the first (it
+ * stands for the bytes, which reply_finish() no longer hashes). */
+#define SEEN_MAX 8192
+static struct {
+	uint64_t etag, bytes;
+} seen[SEEN_MAX];
+static size_t n_seen;
+
+static int etag_ok(uint64_t etag, const struct buf *page, int personal)
+{
+	uint64_t bytes = hash_bytes(page->data, page->len);
+	size_t i;
+
+	if (etag == 0) /* rendered whole: reply_finish() hashes the bytes */
+		return 1;
+	if (!personal) /* the page is the kept text: its own hash */
+		return etag == bytes;
+	for (i = 0; i < n_seen; i++)
+		if (seen[i].etag == etag)
+			return seen[i].bytes == bytes;
+	if (n_seen < SEEN_MAX) {
+		seen[n_seen].etag = etag;
+		seen[n_seen++].bytes = bytes;
+	}
+	return 1;
+}
+
 /* The setup page filled in from the kept one (twice: made, then taken
  * from the cache) against the page rendered whole, in both languages,
- * with and without the address and a sender name. */
+ * with and without the address and a sender name; its ETag hash the same
+ * both times, and never another page's. */
 static int compare_pages(struct render_input *in)
 {
 	static const char *const names[] = {"", "J\xc3\xb6rg <\"&\">"};
 	const struct address *addr = in->addr;
 	struct buf a = BUF_INIT, b = BUF_INIT; /* freed below */
+	uint64_t etag[2];
 	int ok = 1, lang, personal, n, again;
 
 	for (lang = 0; lang < LANG_COUNT; lang++)
@@ -55,9 +86,12 @@ static int compare_pages(struct render_input *in)
 				for (again = 0; again < 2; again++) {
 					buf_reset(&a);
 					ok &=
-					    setup_page_fill(&a, in, &o) == 0 &&
-					    same(&a, &b);
+					    setup_page_fill(&a, &etag[again],
+							    in, &o) == 0 &&
+					    same(&a, &b) &&
+					    etag_ok(etag[again], &a, personal);
 				}
+				ok &= etag[0] == etag[1];
 			}
 	in->addr = addr;
 	buf_free(&a);
@@ -151,8 +185,10 @@ int main(void)
 	    compare_table(GOLDEN_DIR "/mobileconfig/settings.json", &equal);
 	compared += compare_table(GOLDEN_DIR "/dav/settings.json", &equal);
 	compared += compare_table(SHIPPED_TABLE, &equal);
-	printf("%d addresses compared, %d identical in every format\n",
-	       compared, equal);
+	printf("%d addresses compared, %d identical in every format; %zu "
+	       "filled pages with ETag hashes of their own\n",
+	       compared, equal, n_seen);
 	CHECK(compared >= 70 && equal == compared);
+	CHECK(n_seen >= 100);
 	return check_done();
 }
