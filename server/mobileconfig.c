@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "strcopy.h"
 #include "uuid.h"
 #include "xmlout.h"
 
@@ -122,8 +123,11 @@ static int write_server(xmlTextWriterPtr w, const struct render_input *in,
 	return rc < 0 ? -1 : 0;
 }
 
+#define ID_MAX 1040 /* an identifier with its suffix */
+
 struct ids {
-	char top_id[1024], mail_id[1040], caldav_id[1040], carddav_id[1040];
+	char top_id[1024], mail_id[ID_MAX], caldav_id[ID_MAX],
+	    carddav_id[ID_MAX];
 	char top_uuid[UUID_STR_LEN + 1], mail_uuid[UUID_STR_LEN + 1];
 	char caldav_uuid[UUID_STR_LEN + 1], carddav_uuid[UUID_STR_LEN + 1];
 };
@@ -156,11 +160,21 @@ int mobileconfig_uuids(const struct model *m, const char *address,
 	    uuid_v5(u, ns, address, strlen(address)) < 0)
 		return -1;
 	uuid_format(out[0], u);
-	snprintf(name, sizeof(name), "%s/mail", address);
+	str_cat(name, sizeof(name), str_copy(name, sizeof(name), address),
+		"/mail");
 	if (uuid_v5(u, ns, name, strlen(name)) < 0)
 		return -1;
 	uuid_format(out[1], u);
 	return 0;
+}
+
+/* out = top[0..n) then suffix (out holds ID_MAX; n < sizeof(top_id)). */
+static void suffixed(char out[ID_MAX], const char *top, size_t n,
+		     const char *suffix)
+{
+	memcpy(out, top, n);
+	out[n] = '\0';
+	str_cat(out, ID_MAX, n, suffix);
 }
 
 /* PayloadIdentifier <prefix>.<address>; the UUIDs from the address. */
@@ -171,14 +185,16 @@ static int make_ids(struct ids *ids, const struct render_input *in,
 	const char *prefix =
 	    p->profile_id_prefix[0] ? p->profile_id_prefix : p->id;
 	char u[2][UUID_STR_LEN + 1];
+	size_t n;
 
-	snprintf(ids->top_id, sizeof(ids->top_id), "%s.%s", prefix,
-		 in->addr->full);
-	snprintf(ids->mail_id, sizeof(ids->mail_id), "%s.mail", ids->top_id);
-	snprintf(ids->caldav_id, sizeof(ids->caldav_id), "%s.caldav",
-		 ids->top_id);
-	snprintf(ids->carddav_id, sizeof(ids->carddav_id), "%s.carddav",
-		 ids->top_id);
+	n = str_cat(ids->top_id, sizeof(ids->top_id),
+		    str_copy(ids->top_id, sizeof(ids->top_id), prefix), ".");
+	n = str_cat(ids->top_id, sizeof(ids->top_id), n, in->addr->full);
+	if (n >= sizeof(ids->top_id)) /* cut, as snprintf() cut it */
+		n = sizeof(ids->top_id) - 1;
+	suffixed(ids->mail_id, ids->top_id, n, ".mail");
+	suffixed(ids->caldav_id, ids->top_id, n, ".caldav");
+	suffixed(ids->carddav_id, ids->top_id, n, ".carddav");
 	if ((in->account->caldav != NULL &&
 	     payload_uuid(in->model, in->addr->full, "caldav",
 			  ids->caldav_uuid) < 0) ||
