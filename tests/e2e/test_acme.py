@@ -341,11 +341,14 @@ class AriStub:
     SPEC §9.5), over Pebble's own TLS certificate: GET /dir is Pebble's
     directory plus renewalInfo; GET /ari/CERTID answers a window in the
     past for the first certificate it is asked about (renew now), one in a
-    year for every other."""
+    year for every other. The first answer waits for release: until the
+    test has read that certificate, which the renewal would write over (a
+    CI run lost that race)."""
 
     def __init__(self, pebble):
         stub = self
         self.asked = []
+        self.release = threading.Event()
         directory = json.loads(urllib.request.urlopen(
             pebble.directory, context=ssl.create_default_context(cafile=pebble.ca)).read())
 
@@ -360,6 +363,8 @@ class AriStub:
                     certid = self.path[5:]
                     stub.asked.append(certid)
                     first = certid == stub.asked[0]
+                    if first:
+                        stub.release.wait(60)
                     year = 365 * 86400
                     at = time.time() - 7200 if first else time.time() + year
                     fmt = lambda x: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(x))  # noqa
@@ -385,6 +390,7 @@ class AriStub:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
+        self.release.set()
         self.server.shutdown()
 
 
@@ -404,6 +410,7 @@ def ari(binary, tmp, t):
             pem = os.path.join(tmp, "state", "certificates", host + ".pem")
             t.check(wait_for(lambda: os.path.exists(pem)), "issued")
             first = certid_of(pem)
+            stub.release.set()  # now the renewal may write over it
             t.check(wait_for(lambda: first in stub.asked), "renewalInfo asked for the certID %s "
                     "(computed here from AKI and serial): %s" % (first, stub.asked))
             t.check(d.wait_log(r"ordering %s \(1 names, a renewal, replaces %s\)"
