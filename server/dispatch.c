@@ -107,15 +107,19 @@ static int resolve_login(struct reply *out, const struct call *c,
 
 /* The XML answer render makes of in, once in's login is known: 0, with
  * out pending when the directory is still being asked. */
-static int
-answer_xml(struct reply *out, const struct call *c, struct render_input *in,
-	   int (*render)(struct buf *out, const struct render_input *in),
-	   const char *kind)
+static int answer_xml(struct reply *out, const struct call *c,
+		      struct render_input *in,
+		      int (*render)(struct buf *out, uint64_t *body_hash,
+				    const struct render_input *in),
+		      const char *kind)
 {
 	if (resolve_login(out, c, in))
 		return 0;
-	if (render(&out->body, in) < 0)
+	/* an ETag only for what may be cached (not the POST's answer) */
+	if (render(&out->body,
+		   out->cache != CACHE_NONE ? &out->body_hash : NULL, in) < 0)
 		return render_failed(out, kind, in->domain);
+	out->body_hashed = out->body_hash != 0; /* 0: hash the bytes */
 	out->status = 200;
 	out->content_type = CT_XML;
 	return 0;
@@ -131,13 +135,11 @@ static int handle_autoconfig(struct reply *out, const struct call *c)
 	if (in.account == NULL)
 		return 0;
 	in.addr = c->r->addr_ok ? &c->r->addr : NULL;
-	rc = answer_xml(out, c, &in, precompiled_autoconfig, "autoconfig");
-	if (rc < 0 || out->pending)
-		return rc;
 	/* With a directory, an answer for an address is that person's,
 	 * found or not (the same header either way). */
 	out->cache = c->r->resolver && in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
-	return 0;
+	rc = answer_xml(out, c, &in, precompiled_autoconfig, "autoconfig");
+	return rc;
 }
 
 /* Autodiscover errors are XML with HTTP 200 (SPEC §2). */
@@ -469,7 +471,8 @@ static int handle_profile(struct reply *out, const struct call *c)
 	opt.account_name = profile_name(r, name, sizeof(name));
 	if (resolve_login(out, c, &in))
 		return 0;
-	rc = precompiled_profile(&out->body, &in, &opt);
+	rc = precompiled_profile(&out->body, &out->body_hash, &in, &opt);
+	out->body_hashed = out->body_hash != 0;
 	if (rc == 1)
 		return html_error(out, c, 404, PAGE_ERROR_NO_SERVER_TYPE);
 	if (rc < 0 || (c->m->signer && profile_sign(out, c->m) < 0))

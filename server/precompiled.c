@@ -113,8 +113,9 @@ int precompiled_build(struct model *m)
 	return 0;
 }
 
-/* Fills sk with the request's values. */
-static int fill(const struct skeleton *sk, struct buf *out,
+/* Fills sk with the request's values; *body_hash (if not NULL) their
+ * skeleton_hash(). */
+static int fill(const struct skeleton *sk, struct buf *out, uint64_t *body_hash,
 		const struct render_input *in, const char *uuid1,
 		const char *uuid2)
 {
@@ -130,31 +131,42 @@ static int fill(const struct skeleton *sk, struct buf *out,
 	values[SLOT_UUID1] = uuid1;
 	values[SLOT_UUID2] = uuid2;
 	rc = skeleton_fill(sk, out, values);
+	if (rc == 0 && body_hash != NULL)
+		*body_hash = skeleton_hash(sk, values);
 	buf_free(&login);
 	return rc;
 }
 
-int precompiled_autoconfig(struct buf *out, const struct render_input *in)
+int precompiled_autoconfig(struct buf *out, uint64_t *body_hash,
+			   const struct render_input *in)
 {
+	if (body_hash != NULL)
+		*body_hash = 0;
 	if (in->account->sk_autoconfig == NULL)
 		return autoconfig_render(out, in);
-	return fill(in->account->sk_autoconfig, out, in, "", "");
+	return fill(in->account->sk_autoconfig, out, body_hash, in, "", "");
 }
 
-int precompiled_autodiscover(struct buf *out, const struct render_input *in)
+int precompiled_autodiscover(struct buf *out, uint64_t *body_hash,
+			     const struct render_input *in)
 {
+	if (body_hash != NULL)
+		*body_hash = 0;
 	if (in->account->sk_autodiscover == NULL || in->addr == NULL)
 		return autodiscover_render(out, in);
-	return fill(in->account->sk_autodiscover, out, in, "", "");
+	return fill(in->account->sk_autodiscover, out, body_hash, in, "", "");
 }
 
-int precompiled_profile(struct buf *out, const struct render_input *in,
+int precompiled_profile(struct buf *out, uint64_t *body_hash,
+			const struct render_input *in,
 			const struct profile_options *opt)
 {
 	int pop = mobileconfig_protocol(in->account, opt->type);
 	const struct skeleton *sk;
 	char u[2][UUID_STR_LEN + 1];
 
+	if (body_hash != NULL)
+		*body_hash = 0;
 	if (pop < 0)
 		return 1;
 	sk = in->account->sk_profile[opt->lang][pop];
@@ -162,5 +174,5 @@ int precompiled_profile(struct buf *out, const struct render_input *in,
 		return mobileconfig_render(out, in, opt);
 	if (mobileconfig_uuids(in->model, in->addr->full, u) < 0)
 		return -1;
-	return fill(sk, out, in, u[0], u[1]);
+	return fill(sk, out, body_hash, in, u[0], u[1]);
 }

@@ -5,6 +5,8 @@
 #ifndef MAILCONFD_PRECOMPILED_H
 #define MAILCONFD_PRECOMPILED_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "mobileconfig.h"
 #include "model.h"
@@ -16,10 +18,15 @@
 int precompiled_build(struct model *m);
 
 /* As autoconfig_render(), autodiscover_render() and mobileconfig_render()
- * (same contracts), from the skeleton when there is one. */
-int precompiled_autoconfig(struct buf *out, const struct render_input *in);
-int precompiled_autodiscover(struct buf *out, const struct render_input *in);
-int precompiled_profile(struct buf *out, const struct render_input *in,
+ * (same contracts), from the skeleton when there is one; *body_hash (if
+ * body_hash is not NULL: an answer with an ETag) is then skeleton_hash()
+ * of what was appended, and 0 when the answer was rendered whole. */
+int precompiled_autoconfig(struct buf *out, uint64_t *body_hash,
+			   const struct render_input *in);
+int precompiled_autodiscover(struct buf *out, uint64_t *body_hash,
+			     const struct render_input *in);
+int precompiled_profile(struct buf *out, uint64_t *body_hash,
+			const struct render_input *in,
 			const struct profile_options *opt);
 
 #endif

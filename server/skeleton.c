@@ -1,6 +1,8 @@
 /* skeleton.c - precompiled answers: literal pieces and slots. */
 #include "skeleton.h"
 
+#include "hash.h"
+
 #include "escape.h"
 
 #include <stdlib.h>
@@ -14,7 +16,8 @@ struct piece {
 struct skeleton {
 	struct piece *pieces; /* owned */
 	size_t n;
-	char text[]; /* the literal pieces, back to back */
+	uint64_t hash; /* hash_bytes() of the document with its sentinels */
+	char text[];   /* the literal pieces, back to back */
 };
 
 static const char sentinels[SLOT_COUNT][4] = {"\xEE\x80\x80", "\xEE\x80\x81",
@@ -59,6 +62,7 @@ struct skeleton *skeleton_build(const char *text, size_t len)
 		goto fail;
 	memcpy(s->text, text, len);
 	s->text[len] = '\0';
+	s->hash = hash_bytes(text, len);
 	for (i = 0; i <= len; i++) {
 		slot = i + 3 <= len ? sentinel_at(text + i) : -1;
 		if (slot < 0 && i < len)
@@ -84,6 +88,19 @@ struct skeleton *skeleton_build(const char *text, size_t len)
 fail:
 	skeleton_free(s);
 	return NULL;
+}
+
+uint64_t skeleton_hash(const struct skeleton *s,
+		       const char *const values[SLOT_COUNT])
+{
+	uint64_t h[1 + SLOT_COUNT];
+	size_t i;
+
+	h[0] = s->hash;
+	for (i = 0; i < SLOT_COUNT; i++)
+		h[1 + i] =
+		    values[i] ? hash_bytes(values[i], strlen(values[i])) : 0;
+	return hash_bytes(h, sizeof(h));
 }
 
 int skeleton_fill(const struct skeleton *s, struct buf *out,

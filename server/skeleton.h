@@ -10,6 +10,7 @@
 #define MAILCONFD_SKELETON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -36,6 +37,13 @@ struct skeleton *skeleton_build(const char *text, size_t len);
  * bytes equal a direct render. Returns 0 or -1. */
 int skeleton_fill(const struct skeleton *s, struct buf *out,
 		  const char *const values[SLOT_COUNT]);
+
+/* A hash of what skeleton_fill(s, out, values) appends, made of the
+ * document's hash (taken once, when it was built) and each value's: the
+ * filled bytes are a function of those alone, so it changes whenever they
+ * do, and the answer's ETag needs no hashing of its body. */
+uint64_t skeleton_hash(const struct skeleton *s,
+		       const char *const values[SLOT_COUNT]);
 
 /* 1 if s[0..n) holds no sentinel character (U+E000..U+E03F), else 0:
  * the one check, for table values and addresses alike. */

@@ -35,10 +35,12 @@ static int same(const struct buf *a, const struct buf *b)
 	       memcmp(a->data, b->data, a->len) == 0;
 }
 
-/* The ETag's hash of every filled page so far, beside a hash of its
- * bytes: two pages with other bytes must never share the first (it
- * stands for the bytes, which reply_finish() no longer hashes). */
-#define SEEN_MAX 8192
+/* The ETag's hash of every filled page and precompiled answer so far,
+ * beside a hash of its bytes: two answers with other bytes must never
+ * share the first (it stands for the bytes, which reply_finish() no
+ * longer hashes). personal 0: a page that is the kept text alone, whose
+ * hash is its bytes'. */
+#define SEEN_MAX 65536
 static struct {
 	uint64_t etag, bytes;
 } seen[SEEN_MAX];
@@ -105,20 +107,24 @@ static int compare(const struct model *m, const char *domain,
 	struct render_input in = {
 	    m, model_find_domain(m, domain), domain, addr, NULL, 0, NULL};
 	struct buf a = BUF_INIT, b = BUF_INIT;
+	uint64_t h;
 	int ok = 1, lang, pop;
 
-	ok &= precompiled_autoconfig(&a, &in) == 0 &&
-	      autoconfig_render(&b, &in) == 0 && same(&a, &b);
+	ok &= precompiled_autoconfig(&a, &h, &in) == 0 &&
+	      autoconfig_render(&b, &in) == 0 && same(&a, &b) &&
+	      etag_ok(h, &a, 1);
 	buf_reset(&a);
 	buf_reset(&b);
 	in.addr = NULL; /* autoconfig without an address */
-	ok &= precompiled_autoconfig(&a, &in) == 0 &&
-	      autoconfig_render(&b, &in) == 0 && same(&a, &b);
+	ok &= precompiled_autoconfig(&a, &h, &in) == 0 &&
+	      autoconfig_render(&b, &in) == 0 && same(&a, &b) &&
+	      etag_ok(h, &a, 1);
 	in.addr = addr;
 	buf_reset(&a);
 	buf_reset(&b);
-	ok &= precompiled_autodiscover(&a, &in) == 0 &&
-	      autodiscover_render(&b, &in) == 0 && same(&a, &b);
+	ok &= precompiled_autodiscover(&a, &h, &in) == 0 &&
+	      autodiscover_render(&b, &in) == 0 && same(&a, &b) &&
+	      etag_ok(h, &a, 1);
 	for (lang = 0; lang < LANG_COUNT; lang++)
 		for (pop = -1; pop < 2; pop++) {
 			struct profile_options o = {(enum profile_type)pop,
@@ -128,9 +134,10 @@ static int compare(const struct model *m, const char *domain,
 			int r1, r2;
 			buf_reset(&a);
 			buf_reset(&b);
-			r1 = precompiled_profile(&a, &in, &o);
+			r1 = precompiled_profile(&a, &h, &in, &o);
 			r2 = mobileconfig_render(&b, &in, &o);
-			ok &= r1 == r2 && (r1 != 0 || same(&a, &b));
+			ok &= r1 == r2 &&
+			      (r1 != 0 || (same(&a, &b) && etag_ok(h, &a, 1)));
 		}
 	buf_free(&a);
 	buf_free(&b);
@@ -186,9 +193,9 @@ int main(void)
 	compared += compare_table(GOLDEN_DIR "/dav/settings.json", &equal);
 	compared += compare_table(SHIPPED_TABLE, &equal);
 	printf("%d addresses compared, %d identical in every format; %zu "
-	       "filled pages with ETag hashes of their own\n",
+	       "answers with ETag hashes of their own\n",
 	       compared, equal, n_seen);
 	CHECK(compared >= 70 && equal == compared);
-	CHECK(n_seen >= 100);
+	CHECK(n_seen >= 400);
 	return check_done();
 }
