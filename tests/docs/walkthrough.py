@@ -153,7 +153,10 @@ def run_second(binary, tmp, lines, names):
     start = start.replace("--port 443", "--port 0").replace("--http-port 80", "--http-port 0")
     if os.geteuid() != 0:
         start = start.replace(" --user nobody", "")
-    p = subprocess.Popen(start, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # exec: p is the daemon, not a shell that terminate() would end alone
+    # (the daemon, as nobody, outlived each run before)
+    p = subprocess.Popen("exec " + start, shell=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
     try:
         line = p.stdout.readline().decode()
         m = re.match(r"listening on 127\.0\.0\.1:(\d+) \(https\)", line)
