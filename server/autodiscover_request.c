@@ -185,7 +185,6 @@ int autodiscover_parse(struct address *addr, const char *body, size_t len)
 {
 	xmlParserCtxtPtr c; /* freed below */
 	struct request_read r;
-	xmlSAXHandler sax;
 	int rc = AUTODISCOVER_INVALID_REQUEST;
 
 	if (body == NULL || len == 0 || len > (size_t)1 << 30)
@@ -195,8 +194,7 @@ int autodiscover_parse(struct address *addr, const char *body, size_t len)
 	c = xmlCreateMemoryParserCtxt(body, (int)len);
 	if (c == NULL)
 		return rc;
-	sax_init(&sax);
-	memcpy(c->sax, &sax, sizeof(sax));
+	sax_init(c->sax); /* the context's own, freed with it */
 	memset(&r, 0, offsetof(struct request_read, text));
 	r.field = -1;
 	c->_private = &r;

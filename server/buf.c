@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int buf_grow(struct buf *b, size_t need)
@@ -146,18 +145,13 @@ int buf_read_fd(struct buf *b, int fd, size_t max)
 
 int buf_read_file(struct buf *b, const char *path, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc; /* closed below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, saved; /* closed below */
 
 	if (fd < 0)
 		return -1;
 	rc = buf_read_fd(b, fd, max);
-	if (rc < 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	saved = errno; /* close() must not change what the read said */
 	close(fd);
-	return 0;
+	errno = saved;
+	return rc;
 }

@@ -32,11 +32,11 @@ struct directory_cache;
 struct directory_pool;
 struct lookup_job; /* shared by the request and the pool */
 
-/* What the pool counts. Key: [a] every member atomic. */
+/* What the pool counts (cache hits: the cache, directory_cache_hits()).
+ * Key: [a] every member atomic. */
 struct lookup_stats {
-	atomic_ulong misses, stale,
-	    /* hits: directory_cache_hits() */ coalesced, found, not_found,
-	    errors, timeouts, overflow;
+	atomic_ulong misses, stale, coalesced, found, not_found, errors,
+	    timeouts, overflow;
 	atomic_ulong latency[LOOKUP_BUCKETS + 1]; /* last: +Inf */
 	atomic_ullong latency_sum_us;
 };

@@ -119,7 +119,6 @@ static int answer_xml(struct reply *out, const struct call *c,
 	if (render(&out->body,
 		   out->cache != CACHE_NONE ? &out->body_hash : NULL, in) < 0)
 		return render_failed(out, kind, in->domain);
-	out->body_hashed = out->body_hash != 0; /* 0: hash the bytes */
 	out->status = 200;
 	out->content_type = CT_XML;
 	return 0;
@@ -129,7 +128,6 @@ static int handle_autoconfig(struct reply *out, const struct call *c)
 {
 	struct render_input in = {
 	    .model = c->m, .domain = c->r->domain, .now = c->now};
-	int rc;
 
 	in.account = find_account(out, c);
 	if (in.account == NULL)
@@ -138,8 +136,7 @@ static int handle_autoconfig(struct reply *out, const struct call *c)
 	/* With a directory, an answer for an address is that person's,
 	 * found or not (the same header either way). */
 	out->cache = c->r->resolver && in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
-	rc = answer_xml(out, c, &in, precompiled_autoconfig, "autoconfig");
-	return rc;
+	return answer_xml(out, c, &in, precompiled_autoconfig, "autoconfig");
 }
 
 /* Autodiscover errors are XML with HTTP 200 (SPEC §2). */
@@ -419,8 +416,7 @@ static int profile_sign(struct reply *out, const struct model *m)
 		buf_free(&der);
 		return -1;
 	}
-	out->body = der;
-	out->body_hashed = 1; /* hashed when it was signed */
+	out->body = der; /* body_hash: its hash, taken when it was signed */
 	buf_free(&plist);
 	return 0;
 }
@@ -472,7 +468,6 @@ static int handle_profile(struct reply *out, const struct call *c)
 	if (resolve_login(out, c, &in))
 		return 0;
 	rc = precompiled_profile(&out->body, &out->body_hash, &in, &opt);
-	out->body_hashed = out->body_hash != 0;
 	if (rc == 1)
 		return html_error(out, c, 404, PAGE_ERROR_NO_SERVER_TYPE);
 	if (rc < 0 || (c->m->signer && profile_sign(out, c->m) < 0))
@@ -542,7 +537,6 @@ static int handle_setup(struct reply *out, const struct call *c)
 		return 0;
 	if (setup_page_fill(&out->body, &out->body_hash, &in, &opt) < 0)
 		return render_failed(out, "setup page", in.domain);
-	out->body_hashed = out->body_hash != 0; /* 0: hash the bytes */
 	out->cache = in.addr ? CACHE_PRIVATE : CACHE_PUBLIC;
 	if (reply_header_static(out, "Vary", "Accept-Language") < 0)
 		return -1;

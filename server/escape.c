@@ -74,8 +74,8 @@ int escape_json(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF"; /* jansson's case */
 	static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
-	const char *run = s,
-		   *f; /* run: bytes not written yet, none to escape */
+	const char *run = s; /* bytes not written yet, none to escape */
+	const char *f;
 	char esc[6] = {'\\', 'u', '0', '0'};
 
 	for (; *s != '\0'; s++) {

@@ -83,11 +83,10 @@ int reply_finish(struct reply *r, const char *version)
 		return -1;
 	if (p == CACHE_NONE)
 		return 0;
-	format_etag(
-	    r->etag, version,
-	    r->body_hashed
-		? r->body_hash
-		: hash_bytes(r->body.data ? r->body.data : "", r->body.len));
+	format_etag(r->etag, version,
+		    r->body_hash ? r->body_hash
+				 : hash_bytes(r->body.data ? r->body.data : "",
+					      r->body.len));
 	return reply_header_static(r, "ETag", r->etag);
 }
 

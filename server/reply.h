@@ -29,9 +29,9 @@ struct reply {
 		int owned;
 	} headers[REPLY_HEADERS_MAX];
 	char etag[32];	    /* the ETag header's value (reply_finish) */
-	int body_hashed;    /* 1: body_hash stands for hash_bytes(body) */
 	uint64_t body_hash; /* a hash of what made the body, set by an
-			       answer whose bytes were hashed when kept */
+			       answer whose bytes were hashed when kept;
+			       0: reply_finish() hashes the body */
 	int pending; /* a login lookup is under way: nothing to send yet */
 };
 

@@ -35,8 +35,8 @@ struct table_reader {
 	int domains_seen;    /* the top level had an object at "domains" */
 	uint64_t domains_at; /* its '{', as a file offset */
 	long domains_line, domains_col;
-	json_t
-	    *empty; /* owned: the {} handed for each entry without settings */
+	/* owned: the {} handed for each entry without settings */
+	json_t *empty;
 };
 
 /* A reader on a file already open (fd, owned by the caller) or, with fd
